@@ -1,0 +1,199 @@
+"""The exception tree of the service. Every error a client can see is one of these.
+
+    InvoiceAgentError             code, message, details, http_status
+    ├── ConfigurationError        a setting cannot be used (raised at start-up)
+    ├── InvalidJson               400 invalid_json
+    ├── ValidationFailed          422 validation_error (details: one message list per field)
+    ├── Unauthorized              401 unauthorized
+    ├── NotFound                  404
+    │   ├── SessionNotFound       session_not_found (unknown, expired, or another key's)
+    │   ├── JobNotFound           job_not_found
+    │   ├── BatchNotFound         batch_not_found
+    │   └── NoInvoice             no_invoice
+    ├── TurnInProgress            409 turn_in_progress (details.job_id)
+    ├── TokenLimitExceeded        413 token_limit_exceeded (details: token_count, token_limit)
+    ├── PayloadTooLarge           413 payload_too_large
+    ├── RateLimited               429 rate_limited
+    ├── Unavailable               503 unavailable (Redis or the broker cannot be reached)
+    └── TurnFailed                a turn could not produce a valid invoice; becomes a job's error
+        ├── InvalidDraft          invalid_invoice: the provider's invoice did not validate
+        ├── ProviderError         provider_error: the LLM provider failed for good
+        │   └── ProviderTransient provider_unavailable: throttled or transient; retried
+        └── SessionGone           session_not_found: the session was deleted during the turn
+
+Lower-level errors (redis, kombu, botocore) are translated into these at the boundary where
+they occur, so callers above `core` never import those libraries to catch their errors.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class InvoiceAgentError(Exception):
+    """Base class: carries a stable snake_case code, a message for a person, and details."""
+
+    code = "internal_error"
+    http_status = 500
+    default_message = "Something went wrong on our side."
+
+    def __init__(self, message: str | None = None, *, details: dict[str, Any] | None = None):
+        self.message = message or self.default_message
+        self.details = details
+        super().__init__(self.message)
+
+    def to_dict(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"code": self.code, "message": self.message}
+        if self.details:
+            body["details"] = self.details
+        return body
+
+
+class ConfigurationError(InvoiceAgentError):
+    """A setting is missing or cannot be used."""
+
+    code = "configuration_error"
+
+
+class InvalidJson(InvoiceAgentError):
+    """The request body is not JSON."""
+
+    code = "invalid_json"
+    http_status = 400
+    default_message = "The request body is not valid JSON."
+
+
+class ValidationFailed(InvoiceAgentError):
+    """Fields of the request are wrong; details maps each field to its messages."""
+
+    code = "validation_error"
+    http_status = 422
+    default_message = "Some fields are not valid."
+
+
+class Unauthorized(InvoiceAgentError):
+    """Auth is on and the API key is missing or unknown."""
+
+    code = "unauthorized"
+    http_status = 401
+    default_message = "A valid API key is required (header X-API-Key or Authorization: Bearer)."
+
+
+class NotFound(InvoiceAgentError):
+    """Base for 404s."""
+
+    code = "not_found"
+    http_status = 404
+    default_message = "Not found."
+
+
+class SessionNotFound(NotFound):
+    """The session is unknown, expired, or belongs to another API key."""
+
+    code = "session_not_found"
+    default_message = (
+        "This session does not exist or has expired. Start a new session by sending your "
+        "message without a session_id."
+    )
+
+
+class JobNotFound(NotFound):
+    """The job is unknown, expired, or belongs to another API key."""
+
+    code = "job_not_found"
+    default_message = "This job does not exist or has expired."
+
+
+class BatchNotFound(NotFound):
+    """The batch is unknown, expired, or belongs to another API key."""
+
+    code = "batch_not_found"
+    default_message = "This batch does not exist or has expired."
+
+
+class NoInvoice(NotFound):
+    """The session has no invoice yet."""
+
+    code = "no_invoice"
+    default_message = "This session has no invoice yet. Describe one in the chat first."
+
+
+class TurnInProgress(InvoiceAgentError):
+    """A turn for this session is still queued or running."""
+
+    code = "turn_in_progress"
+    http_status = 409
+    default_message = (
+        "The previous message of this session is still being processed. Wait for its job to "
+        "finish, then send again."
+    )
+
+
+class TokenLimitExceeded(InvoiceAgentError):
+    """The message would take the session past its token budget."""
+
+    code = "token_limit_exceeded"
+    http_status = 413
+    default_message = (
+        "This message would take the conversation past its token limit. Start a new session "
+        "to continue."
+    )
+
+
+class PayloadTooLarge(InvoiceAgentError):
+    """The request body is over MAX_REQUEST_BYTES."""
+
+    code = "payload_too_large"
+    http_status = 413
+    default_message = "The request body is too large."
+
+
+class RateLimited(InvoiceAgentError):
+    """Too many requests for this API key (or address)."""
+
+    code = "rate_limited"
+    http_status = 429
+    default_message = "Too many requests. Retry after the time given in the Retry-After header."
+
+
+class Unavailable(InvoiceAgentError):
+    """Redis or the broker cannot be reached."""
+
+    code = "unavailable"
+    http_status = 503
+    default_message = "The service is temporarily unavailable. Please retry in a moment."
+
+
+class TurnFailed(InvoiceAgentError):
+    """A turn ended without a usable result; stored as the job's error."""
+
+    code = "turn_failed"
+    default_message = "The assistant could not complete this turn."
+
+
+class InvalidDraft(TurnFailed):
+    """The provider returned an invoice that does not validate."""
+
+    code = "invalid_invoice"
+    default_message = "The assistant produced an invoice that is not valid; nothing was changed."
+
+
+class ProviderError(TurnFailed):
+    """The LLM provider failed and retrying will not help."""
+
+    code = "provider_error"
+    default_message = "The language model could not answer this turn."
+
+
+class ProviderTransient(ProviderError):
+    """The LLM provider is throttled or briefly unavailable; the turn is retried."""
+
+    code = "provider_unavailable"
+    default_message = "The language model is busy; the turn was retried and still failed."
+
+
+class SessionGone(TurnFailed):
+    """The session was deleted or expired while the turn ran; nothing was written."""
+
+    code = "session_not_found"
+    default_message = "The session was deleted or expired while this turn was running."
