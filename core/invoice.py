@@ -151,6 +151,13 @@ def price_invoice(draft: InvoiceDraft, number: str, *, today: date) -> Invoice:
     Raises InvoiceRuleError when the draft cannot be priced (a discount larger than the
     subtotal, a due date before the issue date).
     """
+    # The schema allows 1000 lines of 10^21 each; with 4 minor digits (CLF) the sums need more
+    # than the default context's 28 significant digits, and every sum here must be exact.
+    with localcontext(prec=_EXACT_PRECISION):
+        return _price_invoice(draft, number, today)
+
+
+def _price_invoice(draft: InvoiceDraft, number: str, today: date) -> Invoice:
     if draft.issue_date is None:
         draft = replace(draft, issue_date=today)
     if draft.due_date is not None and draft.due_date < draft.issue_date:
@@ -205,9 +212,10 @@ def _invoice_discount(discount: Discount | None, subtotal: Decimal, currency: st
     if discount.kind == "percent":
         with localcontext() as ctx:
             ctx.prec = _EXACT_PRECISION
-            return round_money(subtotal * discount.value / HUNDRED, currency)
-    amount = round_money(discount.value, currency)
-    if amount > subtotal:
+            amount = round_money(subtotal * discount.value / HUNDRED, currency)
+    else:
+        amount = round_money(discount.value, currency)
+    if amount > subtotal:  # a percent over 100 too: the schema refuses it, direct callers may not
         raise InvoiceRuleError(
             "discount", f"The discount ({amount} {currency}) is larger than the subtotal ({subtotal})."
         )

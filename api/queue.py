@@ -1,0 +1,37 @@
+"""Enqueueing turns by task name: the API never imports the worker's code."""
+
+from __future__ import annotations
+
+from celery import Celery
+from kombu.exceptions import KombuError, OperationalError
+
+from core.errors import Unavailable
+from core.queue import INTERACTIVE_QUEUE, RUN_TURN_TASK, celery_config
+from core.settings import Settings
+
+
+class TurnQueue:
+    """The producer side of the job queue."""
+
+    def __init__(self, settings: Settings):
+        self.celery = Celery("invoice_agent_api", set_as_current=False)
+        self.celery.conf.update(celery_config(settings))
+
+    def enqueue_turn(self, job_id: str, *, request_id: str = "") -> None:
+        """Publish the turn. Raises Unavailable when the broker cannot be reached."""
+        try:
+            self.celery.send_task(
+                RUN_TURN_TASK, args=[job_id], queue=INTERACTIVE_QUEUE,
+                headers={"request_id": request_id},
+            )
+        except (OperationalError, KombuError, OSError) as exc:
+            raise Unavailable("The job queue cannot be reached. Please retry in a moment.") from exc
+
+    def ping(self) -> bool:
+        """True when the broker accepts a connection within a couple of seconds."""
+        try:
+            with self.celery.connection_for_write() as connection:
+                connection.ensure_connection(max_retries=1, interval_start=0, timeout=2)
+            return True
+        except Exception:
+            return False

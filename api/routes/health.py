@@ -1,0 +1,37 @@
+"""Health and metrics for operators."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from api.blueprint import Blueprint
+from api.schemas import HealthSchema
+from api.services import services
+from core.errors import Unavailable
+from core.store import isoformat
+
+blp = Blueprint("health", __name__, url_prefix="/api", description="Operations")
+
+
+@blp.route("/health")
+@blp.response(200, HealthSchema)
+@blp.alt_response(503, schema=HealthSchema, description="Redis or the broker is down")
+def health():
+    """Whether Redis and the broker answer, how many workers are alive, which LLM is used."""
+    svc = services()
+    redis_ok = svc.store.ping()
+    broker_ok = redis_ok if svc.settings.broker_url == svc.settings.redis_url else svc.queue.ping()
+    try:
+        workers = svc.store.live_workers() if redis_ok else 0
+    except Unavailable:
+        workers, redis_ok = 0, False
+    healthy = redis_ok and broker_ok
+    body = {
+        "status": "healthy" if healthy else "unhealthy",
+        "redis": "connected" if redis_ok else "disconnected",
+        "broker": "connected" if broker_ok else "disconnected",
+        "workers": workers,
+        "llm_provider": svc.provider_name,
+        "timestamp": isoformat(datetime.now(UTC)),
+    }
+    return body, 200 if healthy else 503

@@ -1,0 +1,49 @@
+"""Reading and deleting sessions, and their current invoice."""
+
+from __future__ import annotations
+
+from flask import g
+
+from api.blueprint import Blueprint
+from api.schemas import ErrorSchema, SessionSchema
+from api.services import services
+from core.errors import NoInvoice
+from core.schemas import InvoiceSchema
+from core.tokens import token_zone
+
+blp = Blueprint("sessions", __name__, url_prefix="/api", description="Sessions and invoices")
+
+
+@blp.route("/session/<session_id>")
+@blp.response(200, SessionSchema)
+@blp.alt_response(404, schema=ErrorSchema, description="session_not_found")
+def get_session(session_id):
+    """The whole conversation, the invoice and the token budget; refreshes the TTL."""
+    svc = services()
+    session = svc.store.read_session(session_id, g.owner)
+    return {
+        **vars(session),
+        "messages": [vars(m) for m in session.messages],
+        "token_limit": svc.settings.token_limit,
+        "token_warn": svc.settings.token_warn,
+        "token_zone": token_zone(session.token_count, svc.settings.token_warn),
+    }
+
+
+@blp.route("/session/<session_id>", methods=["DELETE"])
+@blp.response(204)
+@blp.alt_response(404, schema=ErrorSchema, description="session_not_found")
+def delete_session(session_id):
+    """Delete a session; a turn still running for it will not bring it back."""
+    services().store.delete_session(session_id, g.owner)
+
+
+@blp.route("/session/<session_id>/invoice")
+@blp.alt_response(200, schema=InvoiceSchema, description="the invoice, stored already serialised")
+@blp.alt_response(404, schema=ErrorSchema, description="session_not_found or no_invoice")
+def get_invoice(session_id):
+    """The session's current invoice as JSON."""
+    session = services().store.read_session(session_id, g.owner)
+    if session.invoice is None:
+        raise NoInvoice()
+    return session.invoice

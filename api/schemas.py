@@ -1,0 +1,137 @@
+"""Request and response schemas of the HTTP API (they generate /openapi.json)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app
+from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates
+
+from core.schemas import InvoiceSchema
+
+SESSION_ID = validate.Regexp(r"^[0-9a-f]{32}$", error="Not a valid session id.")
+
+
+class StoredInvoice(fields.Nested):
+    """An invoice already serialised by InvoiceSchema when it was stored: passed through as is.
+
+    Declared as Nested(InvoiceSchema) so the OpenAPI document shows the invoice's shape.
+    """
+
+    def __init__(self, **kwargs: Any):
+        super().__init__(InvoiceSchema, allow_none=True, **kwargs)
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:
+        if value is None or isinstance(value, dict):
+            return value
+        return super()._serialize(value, attr, obj, **kwargs)
+
+
+class TurnRequestSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    message = fields.String(required=True, metadata={"example": (
+        "Invoice Acme Corp for 40 hours of consulting at $150/h, 8% tax, due in 30 days")})
+    session_id = fields.String(
+        load_default=None, allow_none=True, validate=SESSION_ID,
+        metadata={"description": "omit to start a new session"},
+    )
+
+    @validates("message")
+    def message_fits(self, value: str, **_: Any) -> None:
+        if not value.strip():
+            raise ValidationError("The message is empty.")
+        limit = current_app.config["INVOICE_SETTINGS"].max_message_chars
+        if len(value) > limit:
+            raise ValidationError(f"The message is longer than {limit} characters.")
+
+
+class JobAcceptedSchema(Schema):
+    job_id = fields.String()
+    session_id = fields.String()
+    status = fields.String(metadata={"example": "queued"})
+    status_url = fields.String()
+    token_count = fields.Integer()
+    token_limit = fields.Integer()
+    token_zone = fields.String(metadata={"enum": ["green", "red"]})
+
+
+class JobWaitSchema(Schema):
+    wait = fields.Float(
+        load_default=0, validate=validate.Range(min=0, max=30),
+        metadata={"description": "seconds to wait for the job to finish (long-poll)"},
+    )
+
+
+class TurnResultSchema(Schema):
+    reply = fields.String()
+    invoice = StoredInvoice()
+    token_count = fields.Integer()
+    token_zone = fields.String()
+    warning = fields.String(allow_none=True)
+
+
+class JobErrorSchema(Schema):
+    code = fields.String()
+    message = fields.String()
+    details = fields.Dict()
+
+
+class JobSchema(Schema):
+    job_id = fields.String()
+    session_id = fields.String()
+    status = fields.String(metadata={"enum": ["queued", "running", "succeeded", "failed"]})
+    created_at = fields.String()
+    started_at = fields.String(allow_none=True)
+    finished_at = fields.String(allow_none=True)
+    result = fields.Nested(TurnResultSchema, allow_none=True)
+    error = fields.Nested(JobErrorSchema, allow_none=True)
+
+
+class MessageSchema(Schema):
+    role = fields.String(metadata={"enum": ["user", "assistant"]})
+    content = fields.String()
+    created_at = fields.String()
+    tokens = fields.Integer()
+
+
+class UsageSchema(Schema):
+    input_tokens = fields.Integer()
+    output_tokens = fields.Integer()
+    cache_read_tokens = fields.Integer()
+    cache_write_tokens = fields.Integer()
+
+
+class SessionSchema(Schema):
+    session_id = fields.String()
+    created_at = fields.String()
+    last_activity = fields.String()
+    expires_at = fields.String()
+    messages = fields.List(fields.Nested(MessageSchema))
+    invoice = StoredInvoice()
+    token_count = fields.Integer()
+    token_limit = fields.Integer()
+    token_warn = fields.Integer()
+    token_zone = fields.String(metadata={"enum": ["green", "red"]})
+    pending_job_id = fields.String(allow_none=True)
+    usage = fields.Nested(UsageSchema)
+
+
+class HealthSchema(Schema):
+    status = fields.String(metadata={"enum": ["healthy", "unhealthy"]})
+    redis = fields.String(metadata={"enum": ["connected", "disconnected"]})
+    broker = fields.String(metadata={"enum": ["connected", "disconnected"]})
+    workers = fields.Integer()
+    llm_provider = fields.String()
+    timestamp = fields.String()
+
+
+class ErrorBodySchema(Schema):
+    code = fields.String()
+    message = fields.String()
+    details = fields.Dict()
+
+
+class ErrorSchema(Schema):
+    error = fields.Nested(ErrorBodySchema)

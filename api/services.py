@@ -1,0 +1,23 @@
+"""What the views need, built once per app and reachable through `services()`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import current_app
+
+from api.queue import TurnQueue
+from core.settings import Settings
+from core.store import SessionStore
+
+
+@dataclass
+class Services:
+    settings: Settings
+    store: SessionStore
+    queue: TurnQueue
+    provider_name: str
+
+
+def services() -> Services:
+    return current_app.extensions["invoice_agent"]

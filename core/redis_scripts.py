@@ -1,0 +1,144 @@
+"""Lua scripts that change a session and its job in one atomic step.
+
+Each script works on the keys it is given; the session's keys (`session:{id}` and
+`session:{id}:messages`) always leave a script with the same TTL.
+"""
+
+# KEYS: session, messages, job
+# ARGV: session_id, owner, create ("1"/"0"), job_id, kind, message, message_tokens, now,
+#       token_limit, session_ttl, job_ttl, request_id
+# Returns {"ok", token_count} | {"not_found"} | {"in_progress", job_id} | {"token_limit", count}
+BEGIN_TURN = """
+local session, messages, job = KEYS[1], KEYS[2], KEYS[3]
+local session_id, owner, create, job_id = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+local tokens, now = tonumber(ARGV[7]), ARGV[8]
+local limit, session_ttl, job_ttl = tonumber(ARGV[9]), tonumber(ARGV[10]), tonumber(ARGV[11])
+
+local count = 0
+if create == "1" then
+  if redis.call("EXISTS", session) == 1 then return {"not_found"} end
+else
+  if redis.call("EXISTS", session) == 0 or redis.call("HGET", session, "owner") ~= owner then
+    return {"not_found"}
+  end
+  local pending = redis.call("HGET", session, "pending_job_id")
+  if pending then
+    local pending_status = redis.call("HGET", "job:" .. pending, "status")
+    if pending_status == "queued" or pending_status == "running" then
+      return {"in_progress", pending}
+    end
+  end
+  count = tonumber(redis.call("HGET", session, "token_count"))
+end
+if count + tokens > limit then return {"token_limit", count} end
+
+if create == "1" then
+  redis.call("HSET", session, "session_id", session_id, "owner", owner, "created_at", now,
+             "token_count", 0, "usage_input", 0, "usage_output", 0,
+             "usage_cache_read", 0, "usage_cache_write", 0)
+end
+redis.call("HSET", session, "pending_job_id", job_id, "last_activity", now)
+redis.call("HSET", job, "job_id", job_id, "session_id", session_id, "owner", owner,
+           "kind", ARGV[5], "message", ARGV[6], "message_tokens", tokens, "status", "queued",
+           "created_at", now, "request_id", ARGV[12], "attempts", 0)
+redis.call("EXPIRE", session, session_ttl)
+redis.call("EXPIRE", messages, session_ttl)
+redis.call("EXPIRE", job, job_ttl)
+return {"ok", count}
+"""
+
+# Undo BEGIN_TURN when the job could not be enqueued.
+# KEYS: session, messages, job   ARGV: job_id, created ("1" when BEGIN_TURN created the session)
+CANCEL_TURN = """
+local session, messages, job = KEYS[1], KEYS[2], KEYS[3]
+redis.call("DEL", job)
+if ARGV[2] == "1" then
+  redis.call("DEL", session, messages)
+elseif redis.call("HGET", session, "pending_job_id") == ARGV[1] then
+  redis.call("HDEL", session, "pending_job_id")
+end
+return 1
+"""
+
+# KEYS: job   ARGV: now
+# Returns the job's fields (flat list), or {"missing"} / {"final"}.
+START_JOB = """
+local job = KEYS[1]
+local status = redis.call("HGET", job, "status")
+if not status then return {"missing"} end
+if status == "succeeded" or status == "failed" then return {"final"} end
+redis.call("HSET", job, "status", "running")
+redis.call("HSETNX", job, "started_at", ARGV[1])
+redis.call("HINCRBY", job, "attempts", 1)
+return redis.call("HGETALL", job)
+"""
+
+# KEYS: session, messages, job, done
+# ARGV: job_id, now, user_message, assistant_message, tokens_added, invoice_json ("" = keep),
+#       invoice_number, usage_input, usage_output, usage_cache_read, usage_cache_write,
+#       result_json, session_gone_error_json, job_ttl
+# Returns "applied", "already" (a redelivered job finished before) or "session_gone".
+APPLY_TURN = """
+local session, messages, job, done = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local job_id, now, job_ttl = ARGV[1], ARGV[2], tonumber(ARGV[14])
+local status = redis.call("HGET", job, "status")
+if status == "succeeded" or status == "failed" then return "already" end
+
+local outcome = "applied"
+if redis.call("HGET", session, "pending_job_id") ~= job_id then
+  -- deleted or expired while the turn ran: never bring the session back
+  redis.call("HSET", job, "status", "failed", "error", ARGV[13], "finished_at", now)
+  outcome = "session_gone"
+else
+  redis.call("RPUSH", messages, ARGV[3], ARGV[4])
+  redis.call("HINCRBY", session, "token_count", ARGV[5])
+  if ARGV[6] ~= "" then
+    redis.call("HSET", session, "invoice", ARGV[6], "invoice_number", ARGV[7])
+  end
+  redis.call("HINCRBY", session, "usage_input", ARGV[8])
+  redis.call("HINCRBY", session, "usage_output", ARGV[9])
+  redis.call("HINCRBY", session, "usage_cache_read", ARGV[10])
+  redis.call("HINCRBY", session, "usage_cache_write", ARGV[11])
+  redis.call("HDEL", session, "pending_job_id")
+  -- a finishing turn is not user activity: the messages list joins the session's TTL as it is
+  redis.call("PEXPIRE", messages, redis.call("PTTL", session))
+  redis.call("HSET", job, "status", "succeeded", "result", ARGV[12], "finished_at", now)
+end
+redis.call("RPUSH", done, "1")
+redis.call("EXPIRE", done, job_ttl)
+return outcome
+"""
+
+# KEYS: session, job, done   ARGV: job_id, error_json, now, job_ttl
+FAIL_JOB = """
+local session, job, done = KEYS[1], KEYS[2], KEYS[3]
+local status = redis.call("HGET", job, "status")
+if not status then return "missing" end
+if status == "succeeded" or status == "failed" then return "already" end
+redis.call("HSET", job, "status", "failed", "error", ARGV[2], "finished_at", ARGV[3])
+if redis.call("HGET", session, "pending_job_id") == ARGV[1] then
+  redis.call("HDEL", session, "pending_job_id")
+end
+redis.call("RPUSH", done, "1")
+redis.call("EXPIRE", done, tonumber(ARGV[4]))
+return "failed"
+"""
+
+# KEYS: session, messages   ARGV: owner, now, session_ttl
+# Reading is activity: refreshes last_activity and the TTL of both keys in the same step.
+READ_SESSION = """
+local session, messages = KEYS[1], KEYS[2]
+if redis.call("EXISTS", session) == 0 or redis.call("HGET", session, "owner") ~= ARGV[1] then
+  return false
+end
+redis.call("HSET", session, "last_activity", ARGV[2])
+redis.call("EXPIRE", session, tonumber(ARGV[3]))
+redis.call("EXPIRE", messages, tonumber(ARGV[3]))
+return {redis.call("HGETALL", session), redis.call("LRANGE", messages, 0, -1)}
+"""
+
+# KEYS: session, messages   ARGV: owner
+DELETE_SESSION = """
+if redis.call("HGET", KEYS[1], "owner") ~= ARGV[1] then return 0 end
+return redis.call("DEL", KEYS[1], KEYS[2])
+"""

@@ -1,0 +1,159 @@
+"""A chat turn from acceptance to result: the domain behind both the API and the worker.
+
+    API:     accept_turn()  -> job stored, session marked busy -> (the API enqueues job_id)
+    worker:  TurnRunner.run(job_id) -> provider -> validated draft -> priced invoice -> applied
+
+The provider states facts; `price_invoice` computes every amount. A reply that does not
+validate fails the job with `invalid_invoice` and the session keeps its last good invoice.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime
+from typing import Literal
+
+from marshmallow import ValidationError
+
+from core.errors import InvalidDraft, InvoiceAgentError, ProviderTransient
+from core.invoice import InvoiceRuleError, price_invoice
+from core.prompts import SYSTEM_PROMPT
+from core.providers.base import Provider, ProviderRequest
+from core.schemas import dump_invoice, load_draft
+from core.store import AcceptedTurn, JobRecord, SessionStore, TurnContext, TurnOutcome
+from core.tokens import count_tokens, token_warning, token_zone
+
+log = logging.getLogger(__name__)
+
+TurnKind = Literal["generate", "chat"]
+
+
+def new_id() -> str:
+    return uuid.uuid4().hex
+
+
+def accept_turn(
+    store: SessionStore,
+    *,
+    owner: str,
+    session_id: str | None,
+    message: str,
+    kind: TurnKind,
+    request_id: str = "",
+) -> AcceptedTurn:
+    """Count the message's tokens and store the turn; the caller enqueues `job_id`.
+
+    Raises SessionNotFound, TurnInProgress, TokenLimitExceeded, Unavailable.
+    """
+    return store.begin_turn(
+        owner=owner,
+        session_id=session_id,
+        new_session_id=new_id(),
+        job_id=new_id(),
+        kind=kind,
+        message=message,
+        message_tokens=count_tokens(message),
+        request_id=request_id,
+    )
+
+
+def utc_today() -> date:
+    return datetime.now(UTC).date()
+
+
+@dataclass
+class TurnRunner:
+    """Runs one queued turn: reads the session, asks the provider, writes the result."""
+
+    store: SessionStore
+    provider: Provider
+    history_turns: int
+    token_warn: int
+    token_limit: int
+    today: Callable[[], date] = utc_today
+
+    def run(self, job_id: str, *, final_attempt: bool = True) -> str:
+        """Run the job and record its outcome; returns what happened, for logs and tests.
+
+        "applied" | "already" or "skipped" (finished before: a redelivery) | "failed" |
+        "session_gone". ProviderTransient is re-raised unless this is the final attempt, so
+        the queue can retry it later; on the final attempt it fails the job like any error.
+        """
+        job = self.store.start_job(job_id)
+        if job is None:
+            return "skipped"
+        try:
+            outcome = self._compute(job)
+        except ProviderTransient:
+            if not final_attempt:
+                raise
+            return self._fail(job, ProviderTransient())
+        except InvoiceAgentError as error:
+            return self._fail(job, error)
+        except Exception:
+            log.exception("turn crashed", extra={"job_id": job.job_id})
+            return self._fail(job, InvoiceAgentError())
+        return self.store.apply_turn(job, outcome)
+
+    def _fail(self, job: JobRecord, error: InvoiceAgentError) -> str:
+        self.store.fail_job(job.job_id, job.session_id, error)
+        return "failed"
+
+    def _compute(self, job: JobRecord) -> TurnOutcome:
+        """Provider call and pricing, no writes. Raises TurnFailed subclasses."""
+        context = self.store.turn_context(job.session_id, self.history_turns)
+        starts_new_invoice = job.kind == "generate"
+        current = None if starts_new_invoice else context.invoice
+        today = self.today()
+        answer = self.provider.respond(
+            ProviderRequest(
+                system_prompt=SYSTEM_PROMPT,
+                history=context.history,
+                message=job.message,
+                invoice=current,
+                today=today,
+            )
+        )
+        invoice_json, number = self._price(answer.invoice, context, starts_new_invoice, today)
+        reply_tokens = count_tokens(answer.reply)
+        token_count = context.token_count + job.message_tokens + reply_tokens
+        return TurnOutcome(
+            reply=answer.reply,
+            reply_tokens=reply_tokens,
+            invoice=invoice_json,
+            invoice_number=number,
+            usage=answer.usage,
+            result={
+                "reply": answer.reply,
+                "invoice": invoice_json if invoice_json is not None else current,
+                "token_count": token_count,
+                "token_zone": token_zone(token_count, self.token_warn),
+                "warning": token_warning(token_count, self.token_warn, self.token_limit),
+            },
+        )
+
+    def _price(
+        self, draft_json: object, context: TurnContext, starts_new_invoice: bool, today: date
+    ) -> tuple[dict | None, str | None]:
+        """Validate and price the provider's draft; (None, None) when it changed nothing."""
+        if draft_json is None:
+            return None, None
+        try:
+            draft = load_draft(draft_json)
+        except ValidationError as exc:
+            raise InvalidDraft(details={"fields": exc.messages}) from None
+        try:
+            invoice = price_invoice(draft, "", today=today)
+        except InvoiceRuleError as exc:
+            raise InvalidDraft(
+                f"The assistant's invoice breaks a rule: {exc.message} Nothing was changed.",
+                details={"fields": {exc.field: [exc.message]}},
+            ) from None
+        # Numbers are drawn only for valid invoices, so a rejected draft burns none.
+        keeps_number = context.invoice_number and not starts_new_invoice
+        number = context.invoice_number if keeps_number else self.store.next_invoice_number()
+        return dump_invoice(replace(invoice, number=number)), number
+

@@ -1,0 +1,192 @@
+"""Shared fixtures: a private redis-server, settings, the app, and real worker processes."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import redis
+
+from core.settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+SCRIPTED_PROVIDER = "tests.support.providers:ScriptedProvider"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until(predicate, timeout: float = 15.0, interval: float = 0.05, message: str = ""):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {message or predicate}")
+
+
+class RedisServer:
+    """A private redis-server on a free port: tests never touch a developer's Redis."""
+
+    def __init__(self, workdir: Path):
+        self.port = free_port()
+        self.workdir = workdir
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        binary = shutil.which("redis-server")
+        if binary is None:
+            pytest.exit("redis-server is not installed: run `make test` (it installs it)", 2)
+        self.process = subprocess.Popen(
+            [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "no", "--dir", str(self.workdir)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        client = redis.Redis(port=self.port, socket_connect_timeout=0.2)
+        wait_until(lambda: _pings(client), message="redis-server to answer")
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(10)
+
+
+def _pings(client: redis.Redis) -> bool:
+    try:
+        return bool(client.ping())
+    except redis.ConnectionError:
+        return False
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory) -> Iterator[RedisServer]:
+    server = RedisServer(tmp_path_factory.mktemp("redis"))
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def redis_client(redis_server) -> Iterator[redis.Redis]:
+    client = redis.Redis.from_url(redis_server.url, decode_responses=True)
+    client.flushdb()
+    yield client
+    client.flushdb()
+    client.close()
+
+
+def make_settings(redis_url: str, **overrides) -> Settings:
+    base = {
+        "redis_url": redis_url,
+        "rate_limit": "100000/minute",
+        "llm_provider": SCRIPTED_PROVIDER,
+        "frontend_dist": "/nonexistent",
+    }
+    base.update(overrides)
+    return Settings.from_env({}, dotenv_path=None, **base)
+
+
+@pytest.fixture
+def settings(redis_server, redis_client) -> Settings:
+    return make_settings(redis_server.url)
+
+
+@pytest.fixture
+def app(settings):
+    from api import create_app
+
+    return create_app(settings)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+class WorkerProcess:
+    """A real `celery worker` process, as `make run` starts it."""
+
+    def __init__(self, env: dict[str, str], log_path: Path, name: str):
+        self.env = env
+        self.log_path = log_path
+        self.name = name
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> WorkerProcess:
+        self.log = open(self.log_path, "ab")  # noqa: SIM115 - closed in stop()
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "worker.app", "worker", "-P", "gevent", "--loglevel=INFO",
+             "-n", f"{self.name}@%h", "-Q", "interactive,batch", "--without-mingle",
+             "--without-gossip"],
+            cwd=ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        wait_until(self._ready, timeout=30, message=f"worker {self.name} to be ready")
+        return self
+
+    def _ready(self) -> bool:
+        if self.process.poll() is not None:
+            raise AssertionError(f"worker exited early:\n{self.output()}")
+        return b" ready." in self.log_path.read_bytes()
+
+    def output(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def kill(self) -> None:
+        """SIGKILL the whole process group: no chance to hand anything back."""
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(10)
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(15)
+            except subprocess.TimeoutExpired:
+                self.kill()
+        self.log.close()
+
+
+def worker_env(redis_url: str, **variables: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "CELERY_"))}
+    env.update(
+        REDIS_URL=redis_url,
+        LLM_PROVIDER=SCRIPTED_PROVIDER,
+        WORKER_CONCURRENCY="16",
+        PYTHONPATH=str(ROOT),
+    )
+    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    env.update(variables)
+    return env
+
+
+@pytest.fixture
+def start_worker(tmp_path, redis_server):
+    """start_worker(**env) -> a running WorkerProcess; all are stopped after the test."""
+    started: list[WorkerProcess] = []
+
+    def start(name: str = "w1", **variables: str) -> WorkerProcess:
+        env = worker_env(redis_server.url, **variables)
+        worker = WorkerProcess(env, tmp_path / f"{name}-{len(started)}.log", name)
+        started.append(worker)
+        return worker.start()
+
+    yield start
+    for worker in started:
+        worker.stop()

@@ -1,0 +1,22 @@
+"""The Celery app of the worker: `celery -A worker.app worker`.
+
+Built once per process from `Settings.from_env()`. Importing it pulls in no Flask.
+"""
+
+from __future__ import annotations
+
+from celery import Celery
+
+from core.queue import celery_config
+from core.settings import Settings
+
+
+def create_celery_app(settings: Settings) -> Celery:
+    app = Celery("invoice_agent")
+    app.conf.update(celery_config(settings))
+    app.conf.invoice_settings = settings
+    app.autodiscover_tasks(["worker"], related_name="tasks", force=True)
+    return app
+
+
+app = create_celery_app(Settings.from_env())

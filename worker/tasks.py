@@ -1,0 +1,96 @@
+"""Celery tasks: thin wrappers that call into `core`."""
+
+from __future__ import annotations
+
+import logging
+import random
+import socket
+import threading
+from functools import cache
+
+from celery import Task, shared_task, signals
+
+from core.errors import ProviderTransient
+from core.providers import make_provider
+from core.queue import RUN_TURN_TASK
+from core.settings import Settings
+from core.store import SessionStore
+from core.turns import TurnRunner
+
+log = logging.getLogger(__name__)
+
+MAX_PROVIDER_RETRIES = 5
+HEARTBEAT_SECONDS = 10
+
+
+@cache
+def _settings() -> Settings:
+    from worker.app import app
+
+    return app.conf.invoice_settings
+
+
+@cache
+def _store() -> SessionStore:
+    settings = _settings()
+    return SessionStore.from_url(
+        settings.redis_url,
+        session_ttl=settings.session_ttl_seconds,
+        job_ttl=settings.job_ttl_seconds,
+        token_limit=settings.token_limit,
+    )
+
+
+@cache
+def _runner() -> TurnRunner:
+    """One runner (and one provider client) per worker process, reused by every turn."""
+    settings = _settings()
+    return TurnRunner(
+        store=_store(),
+        provider=make_provider(settings),
+        history_turns=settings.llm_history_turns,
+        token_warn=settings.token_warn,
+        token_limit=settings.token_limit,
+    )
+
+
+@shared_task(name=RUN_TURN_TASK, bind=True, max_retries=MAX_PROVIDER_RETRIES)
+def run_turn(self: Task, job_id: str) -> str:
+    """Run one chat turn; retried with backoff while the provider is throttled."""
+    final_attempt = self.request.retries >= MAX_PROVIDER_RETRIES
+    try:
+        return _runner().run(job_id, final_attempt=final_attempt)
+    except ProviderTransient as exc:
+        backoff = min(2 ** self.request.retries, 30) + random.uniform(0, 1)  # noqa: S311
+        raise self.retry(exc=exc, countdown=backoff) from None
+
+
+def _heartbeat_loop(name: str, stop: threading.Event) -> None:
+    while not stop.is_set():
+        try:
+            _store().record_heartbeat(name)
+        except Exception:  # Redis away: health will say so; keep beating
+            log.warning("worker heartbeat failed", exc_info=True)
+        stop.wait(HEARTBEAT_SECONDS)
+
+
+_stop_heartbeat = threading.Event()
+
+
+@signals.worker_init.connect
+def _fail_fast_on_bad_settings(**_):
+    """Build the provider at start-up: a misconfigured worker stops now, not on every job."""
+    _runner()
+
+
+@signals.worker_ready.connect
+def _start_heartbeat(sender=None, **_):
+    name = getattr(sender, "hostname", None) or socket.gethostname()
+    threading.Thread(
+        target=_heartbeat_loop, args=(name, _stop_heartbeat), daemon=True, name="heartbeat"
+    ).start()
+
+
+@signals.worker_shutdown.connect
+def _stop_heartbeat_on_shutdown(**_):
+    _stop_heartbeat.set()
