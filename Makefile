@@ -1,0 +1,53 @@
+# Everyday commands. `make run` and `make test` work on a fresh machine.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test test-fast lint format bench install ui redis clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+ui:
+	@if [ -f frontend/package.json ]; then \
+	  cd frontend && { [ -d node_modules ] || npm ci --no-audit --no-fund; } && npm run build; \
+	else echo "ui: no frontend yet, API only"; fi
+
+redis:
+	@scripts/ensure-redis.sh
+
+## the whole product: API + UI on :$${PORT:-8000}, worker, Flower on :$${FLOWER_PORT:-5555}
+run: install ui redis
+	$(BIN)/honcho start -f Procfile
+
+## every suite, against real Redis, a real worker process and RabbitMQ
+test: install
+	@scripts/ensure-test-services.sh
+	$(BIN)/python -m pytest
+
+## unit tests only (no worker processes)
+test-fast: install
+	$(BIN)/python -m pytest -m "not integration"
+
+lint: install
+	$(BIN)/ruff check core api worker tests bench
+	$(BIN)/ruff format --check core api worker tests bench
+
+format: install
+	$(BIN)/ruff format core api worker tests bench
+	$(BIN)/ruff check --fix core api worker tests bench
+
+## performance figures (printed, never asserted): see docs/performance.md
+bench: install
+	@scripts/ensure-test-services.sh
+	$(BIN)/python -m bench.run
+
+clean:
+	rm -rf .run .pytest_cache .ruff_cache .hypothesis

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# What the test suites need besides Python packages: redis-server (each test run starts its
+# own on a free port) and a RabbitMQ broker on 127.0.0.1:5672 for the AMQP test.
+set -euo pipefail
+
+apt_install() {
+  if [ "$(id -u)" = 0 ]; then sudo=""; elif command -v sudo >/dev/null; then sudo="sudo"; else
+    echo "cannot install $*: not root and no sudo" >&2; return 1; fi
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$@" >/dev/null \
+    || { $sudo apt-get update -q >/dev/null && $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$@" >/dev/null; }
+}
+
+command -v redis-server >/dev/null || apt_install redis-server
+
+amqp_answers() { (exec 3<>/dev/tcp/127.0.0.1/5672) 2>/dev/null; }
+if ! amqp_answers; then
+  command -v rabbitmq-server >/dev/null || apt_install rabbitmq-server
+  echo "rabbitmq: starting rabbitmq-server"
+  (rabbitmq-server -detached || sudo rabbitmq-server -detached) >/dev/null 2>&1 || true
+  for _ in $(seq 60); do amqp_answers && break; sleep 1; done
+  amqp_answers || echo "rabbitmq: still not answering on 5672; the AMQP test will fail" >&2
+fi
+echo "test services: redis-server $(redis-server --version | awk '{print $3}'), rabbitmq on 5672"
