@@ -56,7 +56,8 @@ def create_app(
     )
     app.extensions["invoice_agent"] = Services(
         settings=settings,
-        store=store or SessionStore.from_url(
+        store=store
+        or SessionStore.from_url(
             settings.redis_url,
             session_ttl=settings.session_ttl_seconds,
             job_ttl=settings.job_ttl_seconds,
@@ -73,7 +74,9 @@ def create_app(
         default_limits=[settings.rate_limit],
         storage_uri=settings.redis_url,
         strategy="moving-window",
-    ).request_filter(lambda: request.path.startswith(PUBLIC_PATHS) or not request.path.startswith("/api/"))
+    ).request_filter(
+        lambda: request.path.startswith(PUBLIC_PATHS) or not request.path.startswith("/api/")
+    )
     CORS(app, origins=list(settings.cors_origins), expose_headers=["X-Request-ID", "Retry-After"])
 
     api = InvoiceApi(app)

@@ -27,8 +27,9 @@ class JsonBodyParser(FlaskParser):
             raise InvalidJson("Send the body as JSON with 'Content-Type: application/json'.")
         return core.parse_json(data)
 
-    def _handle_invalid_json_error(self, error: Exception, req: flask.Request, *args: Any,
-                                   **kwargs: Any) -> NoReturn:
+    def _handle_invalid_json_error(
+        self, error: Exception, req: flask.Request, *args: Any, **kwargs: Any
+    ) -> NoReturn:
         raise InvalidJson()
 
 

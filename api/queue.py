@@ -21,7 +21,9 @@ class TurnQueue:
         """Publish the turn. Raises Unavailable when the broker cannot be reached."""
         try:
             self.celery.send_task(
-                RUN_TURN_TASK, args=[job_id], queue=INTERACTIVE_QUEUE,
+                RUN_TURN_TASK,
+                args=[job_id],
+                queue=INTERACTIVE_QUEUE,
                 headers={"request_id": request_id},
             )
         except (OperationalError, KombuError, OSError) as exc:

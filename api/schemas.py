@@ -31,10 +31,18 @@ class TurnRequestSchema(Schema):
     class Meta:
         unknown = RAISE
 
-    message = fields.String(required=True, metadata={"example": (
-        "Invoice Acme Corp for 40 hours of consulting at $150/h, 8% tax, due in 30 days")})
+    message = fields.String(
+        required=True,
+        metadata={
+            "example": (
+                "Invoice Acme Corp for 40 hours of consulting at $150/h, 8% tax, due in 30 days"
+            )
+        },
+    )
     session_id = fields.String(
-        load_default=None, allow_none=True, validate=SESSION_ID,
+        load_default=None,
+        allow_none=True,
+        validate=SESSION_ID,
         metadata={"description": "omit to start a new session"},
     )
 
@@ -59,7 +67,8 @@ class JobAcceptedSchema(Schema):
 
 class JobWaitSchema(Schema):
     wait = fields.Float(
-        load_default=0, validate=validate.Range(min=0, max=30),
+        load_default=0,
+        validate=validate.Range(min=0, max=30),
         metadata={"description": "seconds to wait for the job to finish (long-poll)"},
     )
 

@@ -20,7 +20,9 @@ def celery_config(settings: Settings) -> dict[str, Any]:
     return {
         "broker_url": settings.broker_url,
         # the redis transport redelivers an unacknowledged job after this many seconds
-        "broker_transport_options": {"visibility_timeout": settings.job_visibility_timeout},
+        "broker_transport_options": {
+            "visibility_timeout": settings.job_visibility_timeout,
+        },
         "broker_connection_timeout": 3,
         "broker_connection_retry_on_startup": True,
         "task_serializer": "json",
@@ -30,7 +32,10 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         "task_routes": {RUN_TURN_TASK: {"queue": INTERACTIVE_QUEUE}},
         # a down broker must answer 503 quickly, not hang the request
         "task_publish_retry_policy": {
-            "max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5,
+            "max_retries": 2,
+            "interval_start": 0,
+            "interval_step": 0.2,
+            "interval_max": 0.5,
         },
         # late ack + reject on worker loss: a worker killed mid-turn loses no job
         "task_acks_late": True,

@@ -27,6 +27,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import redis
+from redis.backoff import ExponentialBackoff
+from redis.retry import Retry
 
 from core import redis_scripts
 from core.errors import (
@@ -148,6 +150,18 @@ class TurnOutcome:
     result: dict[str, Any]  # the job's result as clients see it
 
 
+def connect(url: str, *, socket_timeout: float = 5) -> redis.Redis:
+    """A client that retries a dropped connection once, quickly, then gives up."""
+    return redis.Redis.from_url(
+        url,
+        decode_responses=True,
+        socket_timeout=socket_timeout,
+        socket_connect_timeout=2,
+        health_check_interval=30,
+        retry=Retry(ExponentialBackoff(cap=0.2, base=0.05), retries=1),
+    )
+
+
 @contextmanager
 def _redis_errors() -> Iterator[None]:
     """Translate redis connection failures into Unavailable at this boundary."""
@@ -187,15 +201,13 @@ class SessionStore:
 
     @classmethod
     def from_url(cls, url: str, **kwargs: Any) -> SessionStore:
-        client = redis.Redis.from_url(
-            url, decode_responses=True, socket_timeout=5, socket_connect_timeout=2,
-            health_check_interval=30,
+        """A store on `url`, failing fast (well under a second) when Redis is unreachable."""
+        return cls(
+            connect(url, socket_timeout=5),
+            # long-polls block up to 30 s on the server: their reads need a longer timeout
+            blocking_client=connect(url, socket_timeout=45),
+            **kwargs,
         )
-        blocking = redis.Redis.from_url(
-            url, decode_responses=True, socket_timeout=45, socket_connect_timeout=2,
-            health_check_interval=30,
-        )
-        return cls(client, blocking_client=blocking, **kwargs)
 
     # -- turns, API side ---------------------------------------------------------------
 
@@ -220,9 +232,20 @@ class SessionStore:
         with _redis_errors():
             answer = self._begin_turn(
                 keys=[session_key(sid), messages_key(sid), job_key(job_id)],
-                args=[sid, owner, "1" if create else "0", job_id, kind, message, message_tokens,
-                      isoformat(self.clock()), self.token_limit, self.session_ttl, self.job_ttl,
-                      request_id],
+                args=[
+                    sid,
+                    owner,
+                    "1" if create else "0",
+                    job_id,
+                    kind,
+                    message,
+                    message_tokens,
+                    isoformat(self.clock()),
+                    self.token_limit,
+                    self.session_ttl,
+                    self.job_ttl,
+                    request_id,
+                ],
             )
         match answer:
             case ["ok", count]:
@@ -234,8 +257,11 @@ class SessionStore:
                     f"This message ({message_tokens:,} tokens) would take the conversation past "
                     f"its limit of {self.token_limit:,} tokens ({int(count):,} used). Start a new "
                     "session to continue.",
-                    details={"token_count": int(count), "token_limit": self.token_limit,
-                             "message_tokens": message_tokens},
+                    details={
+                        "token_count": int(count),
+                        "token_limit": self.token_limit,
+                        "message_tokens": message_tokens,
+                    },
                 )
             case _:
                 raise SessionNotFound()
@@ -275,8 +301,7 @@ class SessionStore:
         if exists is None:
             raise SessionGone()
         history = tuple(
-            ChatMessage(role=m["role"], content=m["content"])
-            for m in map(json.loads, raw_messages)
+            ChatMessage(role=m["role"], content=m["content"]) for m in map(json.loads, raw_messages)
         )
         return TurnContext(
             session_id=session_id,
@@ -305,14 +330,24 @@ class SessionStore:
         sid = job.session_id
         with _redis_errors():
             return self._apply_turn(
-                keys=[session_key(sid), messages_key(sid), job_key(job.job_id), done_key(job.job_id)],
+                keys=[
+                    session_key(sid),
+                    messages_key(sid),
+                    job_key(job.job_id),
+                    done_key(job.job_id),
+                ],
                 args=[
-                    job.job_id, now, user, assistant,
+                    job.job_id,
+                    now,
+                    user,
+                    assistant,
                     job.message_tokens + outcome.reply_tokens,
                     json.dumps(outcome.invoice) if outcome.invoice is not None else "",
                     outcome.invoice_number or "",
-                    usage.input_tokens, usage.output_tokens,
-                    usage.cache_read_tokens, usage.cache_write_tokens,
+                    usage.input_tokens,
+                    usage.output_tokens,
+                    usage.cache_read_tokens,
+                    usage.cache_write_tokens,
                     json.dumps(outcome.result),
                     json.dumps(SessionGone().to_dict()),
                     self.job_ttl,
@@ -403,7 +438,9 @@ class SessionStore:
 
 
 def _message_json(role: str, content: str, created_at: str, tokens: int) -> str:
-    return json.dumps({"role": role, "content": content, "created_at": created_at, "tokens": tokens})
+    return json.dumps(
+        {"role": role, "content": content, "created_at": created_at, "tokens": tokens}
+    )
 
 
 def _message_fields(raw: str) -> dict[str, Any]:

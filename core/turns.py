@@ -156,4 +156,3 @@ class TurnRunner:
         keeps_number = context.invoice_number and not starts_new_invoice
         number = context.invoice_number if keeps_number else self.store.next_invoice_number()
         return dump_invoice(replace(invoice, number=number)), number
-

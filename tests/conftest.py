@@ -54,9 +54,21 @@ class RedisServer:
         if binary is None:
             pytest.exit("redis-server is not installed: run `make test` (it installs it)", 2)
         self.process = subprocess.Popen(
-            [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--dir", str(self.workdir)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                binary,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.workdir),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         client = redis.Redis(port=self.port, socket_connect_timeout=0.2)
         wait_until(lambda: _pings(client), message="redis-server to answer")
@@ -131,10 +143,27 @@ class WorkerProcess:
     def start(self) -> WorkerProcess:
         self.log = open(self.log_path, "ab")  # noqa: SIM115 - closed in stop()
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "worker.app", "worker", "-P", "gevent", "--loglevel=INFO",
-             "-n", f"{self.name}@%h", "-Q", "interactive,batch", "--without-mingle",
-             "--without-gossip"],
-            cwd=ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "worker.app",
+                "worker",
+                "-P",
+                "gevent",
+                "--loglevel=INFO",
+                "-n",
+                f"{self.name}@%h",
+                "-Q",
+                "interactive,batch",
+                "--without-mingle",
+                "--without-gossip",
+            ],
+            cwd=ROOT,
+            env=self.env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
             start_new_session=True,
         )
         wait_until(self._ready, timeout=30, message=f"worker {self.name} to be ready")
@@ -153,14 +182,26 @@ class WorkerProcess:
         os.killpg(self.process.pid, signal.SIGKILL)
         self.process.wait(10)
 
-    def stop(self) -> None:
+    def terminate(self) -> None:
         if self.process and self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGTERM)
+
+    def stop(self) -> None:
+        self.terminate()
+        if self.process:
             try:
                 self.process.wait(15)
             except subprocess.TimeoutExpired:
                 self.kill()
         self.log.close()
+
+
+def stop_all(workers: list[WorkerProcess]) -> None:
+    """Stop workers in parallel: a gevent worker takes a few seconds to shut down."""
+    for worker in workers:
+        worker.terminate()
+    for worker in workers:
+        worker.stop()
 
 
 def worker_env(redis_url: str, **variables: str) -> dict[str, str]:
@@ -188,5 +229,14 @@ def start_worker(tmp_path, redis_server):
         return worker.start()
 
     yield start
-    for worker in started:
-        worker.stop()
+    stop_all(started)
+
+
+@pytest.fixture(scope="module")
+def shared_worker(tmp_path_factory, redis_server):
+    """One worker with the default test environment, shared by a module's tests."""
+    worker = WorkerProcess(
+        worker_env(redis_server.url), tmp_path_factory.mktemp("w") / "shared.log", "shared"
+    )
+    yield worker.start()
+    worker.stop()

@@ -9,12 +9,14 @@ from celery import Celery
 
 from core.queue import celery_config
 from core.settings import Settings
+from worker.redelivery import RestoreAbandonedJobs
 
 
 def create_celery_app(settings: Settings) -> Celery:
     app = Celery("invoice_agent")
     app.conf.update(celery_config(settings))
     app.conf.invoice_settings = settings
+    app.steps["worker"].add(RestoreAbandonedJobs)
     app.autodiscover_tasks(["worker"], related_name="tasks", force=True)
     return app
 

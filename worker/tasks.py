@@ -61,7 +61,7 @@ def run_turn(self: Task, job_id: str) -> str:
     try:
         return _runner().run(job_id, final_attempt=final_attempt)
     except ProviderTransient as exc:
-        backoff = min(2 ** self.request.retries, 30) + random.uniform(0, 1)  # noqa: S311
+        backoff = min(2**self.request.retries, 30) + random.uniform(0, 1)  # noqa: S311
         raise self.retry(exc=exc, countdown=backoff) from None
 
 

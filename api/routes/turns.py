@@ -19,8 +19,12 @@ ERRORS = (401, 404, 409, 413, 422, 429, 503)
 def _start_turn(args: dict, kind: TurnKind) -> dict:
     svc = services()
     turn = accept_turn(
-        svc.store, owner=g.owner, session_id=args["session_id"], message=args["message"],
-        kind=kind, request_id=g.request_id,
+        svc.store,
+        owner=g.owner,
+        session_id=args["session_id"],
+        message=args["message"],
+        kind=kind,
+        request_id=g.request_id,
     )
     try:
         svc.queue.enqueue_turn(turn.job_id, request_id=g.request_id)

@@ -1,0 +1,195 @@
+"""TurnRunner: provider answer -> validated, priced invoice -> one atomic write."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import fakeredis
+import pytest
+
+from core.errors import ProviderTransient
+from core.store import SessionStore
+from core.turns import TurnRunner, accept_turn
+from tests.support.providers import ScriptedProvider, draft, script
+
+TODAY = date(2026, 11, 24)
+
+
+@pytest.fixture
+def store():
+    return SessionStore(
+        fakeredis.FakeRedis(decode_responses=True),
+        session_ttl=600,
+        job_ttl=3600,
+        token_limit=10_000,
+    )
+
+
+@pytest.fixture
+def provider():
+    return ScriptedProvider()
+
+
+@pytest.fixture
+def runner(store, provider):
+    return TurnRunner(
+        store=store,
+        provider=provider,
+        history_turns=2,
+        token_warn=60,
+        token_limit=10_000,
+        today=lambda: TODAY,
+    )
+
+
+def turn(store, runner, message, session_id=None, kind="chat"):
+    accepted = accept_turn(store, owner="", session_id=session_id, message=message, kind=kind)
+    outcome = runner.run(accepted.job_id)
+    return accepted, outcome, store.get_job(accepted.job_id)
+
+
+def test_a_turn_prices_the_draft_and_numbers_the_invoice(store, runner):
+    accepted, outcome, job = turn(store, runner, script(reply="Created.", invoice=draft()))
+
+    assert outcome == "applied" and job.status == "succeeded"
+    invoice = job.result["invoice"]
+    assert invoice["number"] == "INV-0001" and invoice["issue_date"] == "2026-11-24"
+    assert (invoice["subtotal"], invoice["tax_total"], invoice["total"]) == (
+        "6000.00",
+        "480.00",
+        "6480.00",
+    )
+    assert store.read_session(accepted.session_id, "").invoice == invoice
+
+
+def test_the_server_ignores_totals_the_provider_states(store, runner):
+    lying = draft(total="1.00", subtotal="1.00")
+    lying["items"][0]["net_amount"] = "1.00"
+    _, _, job = turn(store, runner, script(invoice=lying))
+    assert job.result["invoice"]["total"] == "6480.00"
+    assert job.result["invoice"]["items"][0]["net_amount"] == "6000.00"
+
+
+def test_edits_keep_the_number_and_generate_starts_a_new_one(store, runner):
+    first, _, _ = turn(store, runner, script(invoice=draft()), kind="generate")
+    _, _, edited = turn(store, runner, script(invoice=draft(buyer="Globex")), first.session_id)
+    _, _, fresh = turn(store, runner, script(invoice=draft()), first.session_id, kind="generate")
+
+    assert edited.result["invoice"]["number"] == "INV-0001"
+    assert edited.result["invoice"]["buyer"]["name"] == "Globex"
+    assert fresh.result["invoice"]["number"] == "INV-0002"
+
+
+def test_generate_shows_the_provider_no_current_invoice(store, runner, provider):
+    first, _, _ = turn(store, runner, script(invoice=draft()))
+    turn(store, runner, script(reply="noted"), first.session_id)
+    assert provider.requests[-1].invoice["number"] == "INV-0001"
+    turn(store, runner, script(reply="new"), first.session_id, kind="generate")
+    assert provider.requests[-1].invoice is None
+
+
+@pytest.mark.parametrize(
+    "bad_invoice, field",
+    [
+        ({"items": [{"description": "x", "unit_price": "abc"}]}, "items"),
+        ({"currency": "XYZ", "items": []}, "currency"),
+        (
+            {
+                "items": [{"description": "x", "unit_price": "5"}],
+                "discount": {"kind": "amount", "value": "50"},
+            },
+            "discount",
+        ),
+        ({"issue_date": "2026-11-24", "due_date": "2026-11-01"}, "due_date"),
+    ],
+)
+def test_an_invalid_draft_fails_the_job_and_keeps_the_last_good_invoice(
+    store, runner, bad_invoice, field
+):
+    first, _, good = turn(store, runner, script(invoice=draft()))
+    before = store.read_session(first.session_id, "")
+
+    _, outcome, job = turn(store, runner, script(invoice=bad_invoice), first.session_id)
+
+    assert outcome == "failed" and job.status == "failed"
+    assert job.error["code"] == "invalid_invoice" and field in job.error["details"]["fields"]
+    after = store.read_session(first.session_id, "")
+    assert after.invoice == before.invoice == good.result["invoice"]
+    assert after.messages == before.messages and after.token_count == before.token_count
+    assert after.pending_job_id is None
+
+
+def test_an_invalid_draft_burns_no_invoice_number(store, runner):
+    turn(store, runner, script(invoice={"items": [{"description": "x", "unit_price": "-1"}]}))
+    _, _, job = turn(store, runner, script(invoice=draft()))
+    assert job.result["invoice"]["number"] == "INV-0001"
+
+
+def test_a_reply_without_invoice_keeps_the_current_one(store, runner):
+    first, _, good = turn(store, runner, script(invoice=draft()))
+    _, _, job = turn(store, runner, "what is the total?", first.session_id)
+    assert job.result["reply"] == "echo: what is the total?"
+    assert job.result["invoice"] == good.result["invoice"]
+
+
+def test_history_sent_to_the_provider_is_bounded(store, runner, provider):
+    first, _, _ = turn(store, runner, "m1")
+    for n in range(2, 5):
+        turn(store, runner, f"m{n}", first.session_id)
+    turn(store, runner, script(report_history=True), first.session_id)
+    assert [m.content for m in provider.requests[-1].history] == [
+        "m3",
+        "echo: m3",
+        "m4",
+        "echo: m4",
+    ]
+
+
+def test_token_count_and_red_zone_warning_in_the_result(store, runner):
+    first, _, job = turn(store, runner, "short")
+    assert job.result["token_zone"] == "green" and job.result["warning"] is None
+    _, _, job = turn(store, runner, "word " * 60, first.session_id)
+    assert job.result["token_zone"] == "red"
+    assert "tokens" in job.result["warning"]
+    session = store.read_session(first.session_id, "")
+    assert (
+        job.result["token_count"] == session.token_count == sum(m.tokens for m in session.messages)
+    )
+
+
+def test_transient_errors_are_raised_for_retry_until_the_final_attempt(store, runner):
+    accepted = accept_turn(
+        store, owner="", session_id=None, message=script(**{"raise": "transient"}), kind="chat"
+    )
+    with pytest.raises(ProviderTransient):
+        runner.run(accepted.job_id, final_attempt=False)
+    assert store.get_job(accepted.job_id).status == "running"
+
+    assert runner.run(accepted.job_id, final_attempt=True) == "failed"
+    job = store.get_job(accepted.job_id)
+    assert job.error["code"] == "provider_unavailable" and job.attempts == 2
+
+
+def test_permanent_provider_errors_fail_at_once_with_their_message(store, runner):
+    _, outcome, job = turn(store, runner, script(**{"raise": "permanent"}))
+    assert outcome == "failed"
+    assert job.error == {
+        "code": "provider_error",
+        "message": "The scripted provider refused, as scripted.",
+    }
+
+
+def test_a_crash_in_the_provider_fails_the_job_without_internals(store, runner, provider):
+    def explode(request):
+        raise RuntimeError("secret internal detail")
+
+    provider.respond = explode
+    _, outcome, job = turn(store, runner, "anything")
+    assert outcome == "failed" and job.error["code"] == "internal_error"
+    assert "secret" not in job.error["message"]
+
+
+def test_running_the_same_job_twice_applies_it_once(store, runner):
+    accepted, _, _ = turn(store, runner, script(invoice=draft()))
+    assert runner.run(accepted.job_id) == "skipped"
+    assert len(store.read_session(accepted.session_id, "").messages) == 2

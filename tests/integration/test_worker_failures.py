@@ -1,0 +1,46 @@
+"""Workers that die, and other brokers: each test runs its own worker processes only."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from api import create_app
+from tests.conftest import make_settings, wait_until
+from tests.integration.helpers import finished_job, post_turn, run_turn
+from tests.support.providers import draft, script
+
+pytestmark = pytest.mark.integration
+
+RABBITMQ_URL = "amqp://guest:guest@127.0.0.1:5672/invoice-agent-test"
+
+
+def test_a_worker_killed_mid_turn_loses_nothing(client, start_worker, redis_client):
+    # a short visibility timeout so the abandoned job comes back within the test
+    slow = {"JOB_VISIBILITY_TIMEOUT": "4", "JOB_TIME_LIMIT": "3"}
+    first = start_worker("doomed", **slow)
+    accepted = post_turn(client, script(sleep=2, reply="survived", invoice=draft())).get_json()
+    wait_until(lambda: client.get(accepted["status_url"]).get_json()["status"] == "running")
+
+    first.kill()
+    start_worker("rescuer", **slow)
+    job = finished_job(client, accepted["job_id"], timeout=60)
+
+    assert job["status"] == "succeeded" and job["result"]["reply"] == "survived"
+    session = client.get(f"/api/session/{accepted['session_id']}").get_json()
+    assert [m["content"] for m in session["messages"]].count("survived") == 1
+    assert len(session["messages"]) == 2
+    assert json.loads(redis_client.hget(f"job:{accepted['job_id']}", "attempts")) == 2
+
+
+def test_rabbitmq_as_broker(redis_server, start_worker):
+    settings = make_settings(redis_server.url, celery_broker_url=RABBITMQ_URL)
+    client = create_app(settings).test_client()
+    start_worker("amqp", CELERY_BROKER_URL=RABBITMQ_URL)
+
+    created, job = run_turn(client, script(reply="via amqp", invoice=draft()))
+
+    assert job["status"] == "succeeded" and job["result"]["reply"] == "via amqp"
+    health = client.get("/api/health").get_json()
+    assert health["broker"] == "connected" and health["workers"] >= 1

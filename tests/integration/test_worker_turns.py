@@ -1,0 +1,174 @@
+"""Full turns through HTTP and a real `celery worker` process (gevent pool), real Redis."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+
+import pytest
+import requests
+
+from api import create_app
+from core.store import messages_key, session_key
+from tests.conftest import ROOT, free_port, make_settings, wait_until, worker_env
+from tests.integration.helpers import finished_job, post_turn, run_turn
+from tests.support.providers import draft, script
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def worker(shared_worker):
+    return shared_worker
+
+
+def test_create_then_edit(client, worker):
+    created, job = run_turn(
+        client, script(reply="Created.", invoice=draft()), path="/api/generate-invoice"
+    )
+    assert job["status"] == "succeeded" and job["result"]["reply"] == "Created."
+    assert job["result"]["invoice"]["total"] == "6480.00"
+    sid = created["session_id"]
+
+    edit = draft(items=[("Consulting", "40", "150.00"), ("Travel", "1", "200")])
+    _, job = run_turn(client, script(reply="Added travel.", invoice=edit), sid)
+    assert job["result"]["invoice"]["total"] == "6696.00"  # (6000 + 200) × 1.08
+    assert job["result"]["invoice"]["number"] == "INV-0001"
+
+    session = client.get(f"/api/session/{sid}").get_json()
+    assert [m["role"] for m in session["messages"]] == ["user", "assistant"] * 2
+    assert session["messages"][3]["content"] == "Added travel."
+    assert session["invoice"] == job["result"]["invoice"] and session["pending_job_id"] is None
+    assert session["token_count"] == sum(m["tokens"] for m in session["messages"])
+
+
+def test_409_while_a_turn_runs_then_accepted(client, worker):
+    first = post_turn(client, script(sleep=1.5, reply="slow")).get_json()
+    wait_until(lambda: client.get(first["status_url"]).get_json()["status"] == "running")
+
+    busy = post_turn(client, "next", first["session_id"])
+    assert busy.status_code == 409
+    assert busy.get_json()["error"]["code"] == "turn_in_progress"
+    assert busy.get_json()["error"]["details"]["job_id"] == first["job_id"]
+
+    assert finished_job(client, first["job_id"])["status"] == "succeeded"
+    _, job = run_turn(client, "next", first["session_id"])
+    assert job["result"]["reply"] == "echo: next"
+
+
+def test_413_at_the_token_limit(redis_server, worker):
+    client = create_app(
+        make_settings(redis_server.url, token_limit=40, token_warn=20)
+    ).test_client()
+    created, job = run_turn(client, "one two three four five")  # 5 tokens + the echo's 9
+    sid = created["session_id"]
+    session = client.get(f"/api/session/{sid}").get_json()
+    used = session["token_count"]
+
+    refused = post_turn(client, "word " * (40 - used + 1), sid)
+    assert refused.status_code == 413
+    error = refused.get_json()["error"]
+    assert error["code"] == "token_limit_exceeded" and "new session" in error["message"]
+    assert error["details"]["token_count"] == used and error["details"]["token_limit"] == 40
+    assert client.get(f"/api/session/{sid}").get_json()["messages"] == session["messages"]
+    assert job["result"]["token_zone"] == "green"
+
+
+def test_sessions_expire_when_idle_and_reading_keeps_them_alive(redis_server, worker):
+    client = create_app(make_settings(redis_server.url, session_ttl_seconds=3)).test_client()
+    created, _ = run_turn(client, "hello")
+    sid = created["session_id"]
+
+    for _ in range(3):  # 4.5 s in all, longer than the TTL: only the reads keep it alive
+        time.sleep(1.5)
+        assert client.get(f"/api/session/{sid}").status_code == 200
+    time.sleep(3.5)
+    gone = client.get(f"/api/session/{sid}")
+    assert gone.status_code == 404 and gone.get_json()["error"]["code"] == "session_not_found"
+    refused = post_turn(client, "still there?", sid)
+    assert refused.status_code == 404
+
+
+def test_delete_while_a_job_runs_does_not_bring_the_session_back(client, worker, redis_client):
+    accepted = post_turn(client, script(sleep=1.5, invoice=draft())).get_json()
+    sid = accepted["session_id"]
+    wait_until(lambda: client.get(accepted["status_url"]).get_json()["status"] == "running")
+
+    assert client.delete(f"/api/session/{sid}").status_code == 204
+    job = finished_job(client, accepted["job_id"])
+
+    assert job["status"] == "failed" and job["error"]["code"] == "session_not_found"
+    assert client.get(f"/api/session/{sid}").status_code == 404
+    assert not redis_client.exists(session_key(sid), messages_key(sid))
+
+
+def test_api_keys_isolate_owners(redis_server, worker):
+    client = create_app(make_settings(redis_server.url, api_keys=("k1", "k2"))).test_client()
+    alice, bob = {"X-API-Key": "k1"}, {"Authorization": "Bearer k2"}
+    created, job = run_turn(client, script(invoice=draft()), headers=alice)
+    sid, job_id = created["session_id"], created["job_id"]
+    assert job["status"] == "succeeded"
+
+    assert client.get(f"/api/jobs/{job_id}", headers=bob).status_code == 404
+    assert client.get(f"/api/session/{sid}", headers=bob).get_json()["error"]["code"] == (
+        "session_not_found"
+    )
+    assert post_turn(client, "mine now", sid, headers=bob).status_code == 404
+    assert client.delete(f"/api/session/{sid}", headers=bob).status_code == 404
+    assert client.get(f"/api/session/{sid}/invoice", headers=alice).get_json()["total"] == "6480.00"
+    assert client.get(f"/api/session/{sid}").status_code == 401
+
+
+def test_many_turns_in_flight_in_one_worker_process(client, worker):
+    """Sixteen 1-second turns finish together: the gevent pool overlaps them."""
+    started = time.monotonic()
+    accepted = [post_turn(client, script(sleep=1, reply=str(n))).get_json() for n in range(16)]
+    jobs = [finished_job(client, a["job_id"]) for a in accepted]
+    assert [j["result"]["reply"] for j in jobs] == [str(n) for n in range(16)]
+    # serial execution would need 16 s; generous bound for a noisy 2-core machine
+    assert time.monotonic() - started < 12
+
+
+def test_the_procfile_commands_serve_a_turn_over_http(tmp_path, redis_server, worker):
+    """gunicorn with api/gunicorn.conf.py, as `make run` starts it, over a real socket."""
+    port = free_port()
+    env = worker_env(
+        redis_server.url,
+        PORT=str(port),
+        WEB_CONCURRENCY="1",
+        PROMETHEUS_MULTIPROC_DIR=str(tmp_path / "metrics"),
+    )
+    (tmp_path / "metrics").mkdir()
+    with open(tmp_path / "gunicorn.log", "wb") as log:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-c", "api/gunicorn.conf.py", "api:create_app()"],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            base = f"http://127.0.0.1:{port}"
+            wait_until(lambda: _answers(f"{base}/api/health"), timeout=30, message="gunicorn")
+            accepted = requests.post(
+                f"{base}/api/generate-invoice",
+                timeout=10,
+                json={"message": script(invoice=draft())},
+            )
+            assert accepted.status_code == 202
+            job = requests.get(f"{base}{accepted.json()['status_url']}?wait=20", timeout=30).json()
+            assert job["status"] == "succeeded" and job["result"]["invoice"]["total"] == "6480.00"
+            assert accepted.headers["X-Request-ID"]
+            metrics = requests.get(f"{base}/metrics", timeout=10).text
+            assert 'invoice_agent_http_requests_total{endpoint="/api/generate-invoice"' in metrics
+        finally:
+            server.terminate()
+            server.wait(30)
+
+
+def _answers(url: str) -> bool:
+    try:
+        return requests.get(url, timeout=2).status_code == 200
+    except requests.ConnectionError:
+        return False
