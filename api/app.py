@@ -95,9 +95,9 @@ def _register_request_context(app: Flask, settings: Settings) -> None:
         sent = request.headers.get("X-Request-ID", "")
         g.request_id = sent if REQUEST_ID.match(sent) else uuid.uuid4().hex
         g.owner = None
-        if request.path.startswith("/api/") and not request.path.startswith(PUBLIC_PATHS):
-            if request.method != "OPTIONS":  # CORS preflights carry no credentials
-                g.owner = owner_for_request(request, settings.api_keys)
+        needs_owner = request.path.startswith("/api/") and not request.path.startswith(PUBLIC_PATHS)
+        if needs_owner and request.method != "OPTIONS":  # CORS preflights carry no credentials
+            g.owner = owner_for_request(request, settings.api_keys)
 
     @app.after_request
     def _echo_request_id(response):

@@ -7,7 +7,8 @@ Keys (all namespaced; a session's keys always share one TTL, refreshed together)
     session:{id}:messages    list  one JSON object per message, appended with RPUSH
     job:{id}                 hash  session_id, owner, kind, status, message, timestamps,
                                    result / error JSON; TTL JOB_TTL_SECONDS (outlives sessions)
-    job:{id}:done            list  a latch: one element once the job is final (long-polls block on it)
+    job:{id}:done            list  a latch: one element once the job is final; long-polls
+                                   block on it
     invoice:sequence         counter behind INV-0001, INV-0002, … (never reused)
     workers:heartbeat        sorted set  worker name -> last heartbeat (unix time)
 

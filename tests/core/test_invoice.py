@@ -266,7 +266,9 @@ def test_due_date_before_issue_date_is_refused(issue_date, due_date):
 
 
 def test_due_date_on_the_issue_date_is_accepted():
-    invoice = price(make_draft(make_line("10"), issue_date=date(2026, 1, 31), due_date=date(2026, 1, 31)))
+    invoice = price(
+        make_draft(make_line("10"), issue_date=date(2026, 1, 31), due_date=date(2026, 1, 31))
+    )
     assert (invoice.issue_date, invoice.due_date) == (date(2026, 1, 31), date(2026, 1, 31))
 
 

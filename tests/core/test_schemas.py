@@ -23,7 +23,14 @@ from tests.core.conftest import (
 )
 
 MONEY_KEYS = {"net_amount", "subtotal", "discount_total", "tax_total", "total", "base", "tax"}
-NUMBER_KEYS = MONEY_KEYS | {"quantity", "unit_price", "tax_rate", "discount_percent", "rate", "value"}
+NUMBER_KEYS = MONEY_KEYS | {
+    "quantity",
+    "unit_price",
+    "tax_rate",
+    "discount_percent",
+    "rate",
+    "value",
+}
 
 
 def item(**fields: Any) -> dict[str, Any]:
@@ -408,7 +415,9 @@ def test_amounts_are_dumped_with_exactly_the_minor_digits(currency, unit_price, 
 
 
 def test_quantities_and_rates_are_dumped_plain():
-    invoice = price(make_draft(make_line("10", "40.000", tax_rate="20.00", discount_percent="2.50")))
+    invoice = price(
+        make_draft(make_line("10", "40.000", tax_rate="20.00", discount_percent="2.50"))
+    )
     [line] = dump_invoice(invoice)["items"]
     assert (line["quantity"], line["tax_rate"], line["discount_percent"]) == ("40", "20", "2.5")
     assert dump_invoice(invoice)["tax_breakdown"][0]["rate"] == "20"  # not "2E+1"
