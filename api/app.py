@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from functools import partial
 from pathlib import Path
 
 import swagger_ui_bundle
@@ -12,6 +13,7 @@ from flask_cors import CORS
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_smorest import Api
+from werkzeug.routing import PathConverter
 
 from api.auth import owner_for_request
 from api.errors import register_error_handlers
@@ -20,6 +22,7 @@ from api.queue import TurnQueue
 from api.routes import health, jobs, sessions, turns
 from api.schemas import ErrorSchema
 from api.services import Services
+from core.errors import Unauthorized
 from core.providers import provider_name
 from core.settings import Settings
 from core.store import SessionStore
@@ -51,7 +54,7 @@ def create_app(
         OPENAPI_JSON_PATH="openapi.json",
         OPENAPI_SWAGGER_UI_PATH="/docs",
         OPENAPI_SWAGGER_UI_URL="/docs/static/",  # served below, from swagger-ui-bundle
-        RATELIMIT_HEADERS_ENABLED=True,
+        RATELIMIT_HEADERS_ENABLED=True,  # X-RateLimit-*; Retry-After on 429 only (below)
         RATELIMIT_SWALLOW_ERRORS=True,  # a Redis outage answers 503 from the views, not 500
     )
     app.extensions["invoice_agent"] = Services(
@@ -67,16 +70,17 @@ def create_app(
         provider_name=provider_name(settings),
     )
 
-    _register_request_context(app, settings)  # before the limiter: it keys on the owner
+    _register_request_id(app)
+    # The limiter runs before authentication, so guessing keys is rate limited too.
     Limiter(
-        key_func=_rate_limit_key,
+        key_func=partial(_rate_limit_key, settings.api_keys),
         app=app,
-        default_limits=[settings.rate_limit],
+        application_limits=[settings.rate_limit],  # one budget per key across all endpoints
+        application_limits_exempt_when=_is_public,
         storage_uri=settings.redis_url,
         strategy="moving-window",
-    ).request_filter(
-        lambda: request.path.startswith(PUBLIC_PATHS) or not request.path.startswith("/api/")
     )
+    _register_authentication(app, settings)
     CORS(app, origins=list(settings.cors_origins), expose_headers=["X-Request-ID", "Retry-After"])
 
     api = InvoiceApi(app)
@@ -89,25 +93,42 @@ def create_app(
     return app
 
 
-def _register_request_context(app: Flask, settings: Settings) -> None:
+def _is_public(path: str | None = None) -> bool:
+    path = request.path if path is None else path
+    return not path.startswith("/api/") or path.startswith(PUBLIC_PATHS)
+
+
+def _register_request_id(app: Flask) -> None:
     @app.before_request
-    def _identify():
+    def _identify_request():
         sent = request.headers.get("X-Request-ID", "")
         g.request_id = sent if REQUEST_ID.match(sent) else uuid.uuid4().hex
-        g.owner = None
-        needs_owner = request.path.startswith("/api/") and not request.path.startswith(PUBLIC_PATHS)
-        if needs_owner and request.method != "OPTIONS":  # CORS preflights carry no credentials
-            g.owner = owner_for_request(request, settings.api_keys)
 
+    # registered before the limiter, so it runs after the limiter has added its headers
     @app.after_request
-    def _echo_request_id(response):
+    def _finish_headers(response):
         response.headers["X-Request-ID"] = g.get("request_id") or uuid.uuid4().hex
+        if response.status_code != 429:  # Flask-Limiter puts Retry-After on every response
+            response.headers.pop("Retry-After", None)
         return response
 
 
-def _rate_limit_key() -> str:
-    owner = g.get("owner")
-    return f"key:{owner}" if owner else f"ip:{get_remote_address()}"
+def _register_authentication(app: Flask, settings: Settings) -> None:
+    @app.before_request
+    def _authenticate():
+        g.owner = None
+        if not _is_public() and request.method != "OPTIONS":  # preflights carry no key
+            g.owner = owner_for_request(request, settings.api_keys)
+
+
+def _rate_limit_key(api_keys: tuple[str, ...]) -> str:
+    """The caller's API key (hashed) when it is valid, else the client address."""
+    if api_keys:
+        try:
+            return f"key:{owner_for_request(request, api_keys)}"
+        except Unauthorized:
+            pass
+    return f"ip:{get_remote_address()}"
 
 
 def _register_swagger_assets(app: Flask) -> None:
@@ -118,13 +139,21 @@ def _register_swagger_assets(app: Flask) -> None:
         return send_from_directory(assets, filename, max_age=86400)
 
 
+class UiPathConverter(PathConverter):
+    """Any path outside /api/: a GET on a POST-only API route stays a 405, not the UI."""
+
+    regex = r"(?!api/)[^/].*?"
+
+
 def _register_ui(app: Flask, dist: Path) -> None:
     """Serve the built web UI (frontend/dist) at /, with index.html for client-side routes."""
 
+    app.url_map.converters["ui_path"] = UiPathConverter
+
     @app.route("/", defaults={"path": ""})
-    @app.route("/<path:path>")
+    @app.route("/<ui_path:path>")
     def ui(path: str):
-        if path.startswith("api/") or not (dist / "index.html").is_file():
+        if not (dist / "index.html").is_file():
             abort(404)
         if path and (dist / path).is_file():
             return send_from_directory(dist, path)
