@@ -22,7 +22,7 @@ from datetime import date
 from decimal import Decimal, localcontext
 from typing import Literal
 
-from core.money import DEFAULT_CURRENCY, floor_money, minor_unit, round_money
+from core.money import DEFAULT_CURRENCY, floor_money, minor_unit, plain, round_money
 
 HUNDRED = Decimal(100)
 ZERO = Decimal(0)
@@ -173,7 +173,7 @@ def _price_invoice(draft: InvoiceDraft, number: str, today: date) -> Invoice:
 
     net_by_rate: dict[Decimal, Decimal] = {}
     for line in lines:
-        rate = line.tax_rate.normalize()
+        rate = Decimal(plain(line.tax_rate))  # 8, 8.0 and 8.00 are one rate, shown as "8"
         net_by_rate[rate] = net_by_rate.get(rate, ZERO) + line.net_amount
     rates = sorted(net_by_rate)
     shares = allocate(discount_total, [net_by_rate[r] for r in rates], currency)
@@ -217,7 +217,8 @@ def _invoice_discount(discount: Discount | None, subtotal: Decimal, currency: st
         amount = round_money(discount.value, currency)
     if amount > subtotal:  # a percent over 100 too: the schema refuses it, direct callers may not
         raise InvoiceRuleError(
-            "discount", f"The discount ({amount} {currency}) is larger than the subtotal ({subtotal})."
+            "discount",
+            f"The discount ({amount} {currency}) is larger than the subtotal ({subtotal}).",
         )
     return amount
 

@@ -31,7 +31,11 @@ class DecimalText(fields.Decimal):
     def _validated(self, value: Any) -> Decimal:
         number = super()._validated(value)
         exponent = number.normalize().as_tuple().exponent
-        if self.max_places is not None and isinstance(exponent, int) and -exponent > self.max_places:
+        if (
+            self.max_places is not None
+            and isinstance(exponent, int)
+            and -exponent > self.max_places
+        ):
             raise ValidationError(f"Use at most {self.max_places} decimal places.")
         return number
 

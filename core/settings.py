@@ -112,9 +112,18 @@ class Settings:
         if self.token_warn > self.token_limit:
             raise ConfigurationError("TOKEN_WARN must not exceed TOKEN_LIMIT")
         if not _RATE_RE.match(self.rate_limit):
-            raise ConfigurationError(f"RATE_LIMIT is not a rate like '60/minute': {self.rate_limit}")
-        for name in ("session_ttl_seconds", "job_ttl_seconds", "token_limit", "worker_concurrency",
-                     "job_visibility_timeout", "max_request_bytes", "max_message_chars"):
+            raise ConfigurationError(
+                f"RATE_LIMIT is not a rate like '60/minute': {self.rate_limit}"
+            )
+        for name in (
+            "session_ttl_seconds",
+            "job_ttl_seconds",
+            "token_limit",
+            "worker_concurrency",
+            "job_visibility_timeout",
+            "max_request_bytes",
+            "max_message_chars",
+        ):
             if getattr(self, name) <= 0:
                 raise ConfigurationError(f"{name.upper()} must be positive")
         if self.job_time_limit >= self.job_visibility_timeout:
