@@ -4,6 +4,8 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# honcho hands each process a PORT of its own, counting from -p: the API (first) gets this one
+PORT ?= $(or $(shell sed -n 's/^PORT=//p' .env 2>/dev/null | tail -n 1),8000)
 
 .PHONY: run test test-fast lint format bench install ui redis clean
 
@@ -25,7 +27,7 @@ redis:
 
 ## the whole product: API + UI on :$${PORT:-8000}, worker, Flower on :$${FLOWER_PORT:-5555}
 run: install ui redis
-	$(BIN)/honcho start -f Procfile
+	$(BIN)/honcho start -f Procfile -p $(PORT)
 
 ## every suite, against real Redis, a real worker process and RabbitMQ
 test: install
