@@ -126,6 +126,8 @@ class Settings:
         ):
             if getattr(self, name) <= 0:
                 raise ConfigurationError(f"{name.upper()} must be positive")
+        if self.job_ttl_seconds < self.session_ttl_seconds:
+            raise ConfigurationError("JOB_TTL_SECONDS must be at least SESSION_TTL_SECONDS")
         if self.job_time_limit >= self.job_visibility_timeout:
             raise ConfigurationError(
                 "JOB_TIME_LIMIT must be shorter than JOB_VISIBILITY_TIMEOUT, "
