@@ -19,6 +19,7 @@
         ├── InvalidDraft          invalid_invoice: the provider's invoice did not validate
         ├── ProviderError         provider_error: the LLM provider failed for good
         │   └── ProviderTransient provider_unavailable: throttled or transient; retried
+        ├── TurnTimedOut          turn_timeout: the turn ran past JOB_TIME_LIMIT
         └── SessionGone           session_not_found: the session was deleted during the turn
 
 Lower-level errors (redis, kombu, botocore) are translated into these at the boundary where
@@ -190,6 +191,16 @@ class ProviderTransient(ProviderError):
 
     code = "provider_unavailable"
     default_message = "The language model is busy; the turn was retried and still failed."
+
+
+class TurnTimedOut(TurnFailed):
+    """The turn ran past its time limit and was stopped."""
+
+    code = "turn_timeout"
+    default_message = (
+        "The assistant took too long to answer, so the turn was stopped; nothing was changed. "
+        "Please try again."
+    )
 
 
 class SessionGone(TurnFailed):

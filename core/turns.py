@@ -98,6 +98,12 @@ class TurnRunner:
             return self._fail(job, InvoiceAgentError())
         return self.store.apply_turn(job, outcome)
 
+    def fail(self, job_id: str, error: InvoiceAgentError) -> None:
+        """Fail a job from outside a run (e.g. its time limit stopped it); frees its session."""
+        job = self.store.get_job(job_id)
+        if job is not None:
+            self._fail(job, error)
+
     def _fail(self, job: JobRecord, error: InvoiceAgentError) -> str:
         self.store.fail_job(job.job_id, job.session_id, error)
         return "failed"

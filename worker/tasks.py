@@ -9,8 +9,10 @@ import threading
 from functools import cache
 
 from celery import Task, shared_task, signals
+from celery.exceptions import SoftTimeLimitExceeded
+from gevent import Timeout as GreenletTimeout  # the worker runs the gevent pool (Procfile)
 
-from core.errors import ProviderTransient
+from core.errors import ProviderTransient, TurnTimedOut
 from core.providers import make_provider
 from core.queue import RUN_TURN_TASK
 from core.settings import Settings
@@ -63,6 +65,11 @@ def run_turn(self: Task, job_id: str) -> str:
     except ProviderTransient as exc:
         backoff = min(2**self.request.retries, 30) + random.uniform(0, 1)  # noqa: S311
         raise self.retry(exc=exc, countdown=backoff) from None
+    except (SoftTimeLimitExceeded, GreenletTimeout):
+        # The gevent pool enforces JOB_TIME_LIMIT by raising gevent.Timeout (a BaseException)
+        # inside the turn; record it, or the job would stay "running" and its session busy.
+        _runner().fail(job_id, TurnTimedOut())
+        raise
 
 
 def _heartbeat_loop(name: str, stop: threading.Event) -> None:

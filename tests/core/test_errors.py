@@ -45,8 +45,13 @@ def test_details_appear_only_when_given():
 
 @pytest.mark.parametrize(
     "error_class, code",
-    [(errors.InvalidDraft, "invalid_invoice"), (errors.ProviderError, "provider_error"),
-     (errors.ProviderTransient, "provider_unavailable"), (errors.SessionGone, "session_not_found")],
+    [
+        (errors.InvalidDraft, "invalid_invoice"),
+        (errors.ProviderError, "provider_error"),
+        (errors.ProviderTransient, "provider_unavailable"),
+        (errors.SessionGone, "session_not_found"),
+        (errors.TurnTimedOut, "turn_timeout"),
+    ],
 )
 def test_turn_failures_are_job_errors(error_class, code):
     error = error_class()
@@ -55,6 +60,9 @@ def test_turn_failures_are_job_errors(error_class, code):
 
 def test_the_module_docstring_lists_every_error_class():
     documented = errors.__doc__
-    classes = [c for c in vars(errors).values()
-               if isinstance(c, type) and issubclass(c, errors.InvoiceAgentError)]
+    classes = [
+        c
+        for c in vars(errors).values()
+        if isinstance(c, type) and issubclass(c, errors.InvoiceAgentError)
+    ]
     assert all(c.__name__ in documented for c in classes)

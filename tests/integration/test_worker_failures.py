@@ -44,3 +44,16 @@ def test_rabbitmq_as_broker(redis_server, start_worker):
     assert job["status"] == "succeeded" and job["result"]["reply"] == "via amqp"
     health = client.get("/api/health").get_json()
     assert health["broker"] == "connected" and health["workers"] >= 1
+
+
+def test_a_turn_past_its_time_limit_fails_and_frees_the_session(client, start_worker):
+    start_worker("strict", JOB_TIME_LIMIT="1", JOB_VISIBILITY_TIMEOUT="60")
+    created, good = run_turn(client, script(reply="ok", invoice=draft()))
+    sid = created["session_id"]
+
+    _, job = run_turn(client, script(sleep=5, invoice=draft(buyer="Too Slow Inc")), sid)
+
+    assert job["status"] == "failed" and job["error"]["code"] == "turn_timeout"
+    session = client.get(f"/api/session/{sid}").get_json()
+    assert session["pending_job_id"] is None and len(session["messages"]) == 2
+    assert session["invoice"] == good["result"]["invoice"]
