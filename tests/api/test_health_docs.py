@@ -235,3 +235,28 @@ def test_docs_assets_do_not_serve_files_outside_the_bundle(client):
 
     assert response.status_code == 404
     assert "root:" not in response.get_data(as_text=True)
+
+
+# -- the built web UI ---------------------------------------------------------------------------
+
+
+def test_the_built_ui_is_served_at_the_root(make_app, tmp_path):
+    (tmp_path / "assets").mkdir()
+    (tmp_path / "index.html").write_text("<!doctype html><title>Invoice Agent UI</title>")
+    (tmp_path / "assets" / "app.js").write_text("console.log('ui')")
+    client = make_app(frontend_dist=str(tmp_path)).test_client()
+
+    assert b"Invoice Agent UI" in client.get("/").data
+    asset = client.get("/assets/app.js")
+    assert asset.status_code == 200 and asset.data == b"console.log('ui')"
+    assert "javascript" in asset.headers["Content-Type"]
+    assert b"Invoice Agent UI" in client.get("/sessions/some-client-route").data  # SPA fallback
+    api_miss = client.get("/api/nothing-here")
+    assert api_miss.status_code == 404 and api_miss.get_json()["error"]["code"] == "not_found"
+    escape = client.get("/..%2fpyproject.toml")  # nothing outside the build is ever sent
+    assert b"[project]" not in escape.data
+
+
+def test_without_a_build_the_root_is_a_json_404(client):
+    response = client.get("/")
+    assert response.status_code == 404 and response.get_json()["error"]["code"] == "not_found"
