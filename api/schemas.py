@@ -81,7 +81,9 @@ class TurnResultSchema(Schema):
     warning = fields.String(allow_none=True)
 
 
-class JobErrorSchema(Schema):
+class ErrorBodySchema(Schema):
+    """What went wrong: the same fields in an error response and in a failed job."""
+
     code = fields.String()
     message = fields.String()
     details = fields.Dict()
@@ -95,7 +97,7 @@ class JobSchema(Schema):
     started_at = fields.String(allow_none=True)
     finished_at = fields.String(allow_none=True)
     result = fields.Nested(TurnResultSchema, allow_none=True)
-    error = fields.Nested(JobErrorSchema, allow_none=True)
+    error = fields.Nested(ErrorBodySchema, allow_none=True)
 
 
 class MessageSchema(Schema):
@@ -134,12 +136,6 @@ class HealthSchema(Schema):
     workers = fields.Integer()
     llm_provider = fields.String()
     timestamp = fields.String()
-
-
-class ErrorBodySchema(Schema):
-    code = fields.String()
-    message = fields.String()
-    details = fields.Dict()
 
 
 class ErrorSchema(Schema):
