@@ -93,6 +93,8 @@ else
   redis.call("RPUSH", messages, ARGV[3], ARGV[4])
   redis.call("HINCRBY", session, "token_count", ARGV[5])
   if ARGV[6] ~= "" then
+    local replaced = redis.call("HGET", session, "invoice")
+    if replaced then redis.call("HSET", session, "previous_invoice", replaced) end  -- for undo
     redis.call("HSET", session, "invoice", ARGV[6], "invoice_number", ARGV[7])
   end
   redis.call("HINCRBY", session, "usage_input", ARGV[8])

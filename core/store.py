@@ -134,6 +134,7 @@ class TurnContext:
 
     session_id: str
     invoice: dict[str, Any] | None
+    previous_invoice: dict[str, Any] | None  # the invoice before the last change, for undo
     invoice_number: str | None
     token_count: int
     history: tuple[ChatMessage, ...]
@@ -293,11 +294,16 @@ class SessionStore:
         """
         with _redis_errors(), self.redis.pipeline(transaction=True) as pipe:
             pipe.hmget(
-                session_key(session_id), "session_id", "invoice", "invoice_number", "token_count"
+                session_key(session_id),
+                "session_id",
+                "invoice",
+                "invoice_number",
+                "token_count",
+                "previous_invoice",
             )
             if history_turns > 0:  # LRANGE -0 -1 would be the whole list
                 pipe.lrange(messages_key(session_id), -2 * history_turns, -1)
-            (exists, invoice, number, token_count), *rest = pipe.execute()
+            (exists, invoice, number, token_count, previous), *rest = pipe.execute()
         raw_messages = rest[0] if rest else []
         if exists is None:
             raise SessionGone()
@@ -307,6 +313,7 @@ class SessionStore:
         return TurnContext(
             session_id=session_id,
             invoice=json.loads(invoice) if invoice else None,
+            previous_invoice=json.loads(previous) if previous else None,
             invoice_number=number,
             token_count=int(token_count or 0),
             history=history,

@@ -121,6 +121,7 @@ class TurnRunner:
                 message=job.message,
                 invoice=current,
                 today=today,
+                previous_invoice=None if starts_new_invoice else context.previous_invoice,
             )
         )
         invoice_json, number = self._price(answer.invoice, context, starts_new_invoice, today)

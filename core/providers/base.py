@@ -35,8 +35,9 @@ class ProviderRequest:
     """Everything a provider needs for one turn.
 
     `invoice` is the current draft as JSON (InvoiceDraftSchema's shape, or the stored invoice
-    with its computed fields) or None when there is none yet; `history` holds the last turns
-    before `message`, oldest first.
+    with its computed fields) or None when there is none yet; `previous_invoice` is the
+    invoice as it was before its last change (so "undo" can restore it); `history` holds the
+    last turns before `message`, oldest first.
     """
 
     system_prompt: str
@@ -44,6 +45,7 @@ class ProviderRequest:
     message: str
     invoice: dict[str, Any] | None
     today: date
+    previous_invoice: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)

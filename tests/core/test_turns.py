@@ -193,3 +193,12 @@ def test_running_the_same_job_twice_applies_it_once(store, runner):
     accepted, _, _ = turn(store, runner, script(invoice=draft()))
     assert runner.run(accepted.job_id) == "skipped"
     assert len(store.read_session(accepted.session_id, "").messages) == 2
+
+
+def test_the_provider_sees_the_invoice_before_the_last_change(store, runner, provider):
+    first, _, one = turn(store, runner, script(invoice=draft()))
+    _, _, two = turn(store, runner, script(invoice=draft(buyer="Globex")), first.session_id)
+    turn(store, runner, "undo", first.session_id)
+    request = provider.requests[-1]
+    assert request.invoice == two.result["invoice"]
+    assert request.previous_invoice == one.result["invoice"]
