@@ -4,6 +4,7 @@
     ├── ConfigurationError        a setting cannot be used (raised at start-up)
     ├── InvalidJson               400 invalid_json
     ├── ValidationFailed          422 validation_error (details: one message list per field)
+    ├── EinvoiceIncomplete        422 einvoice_incomplete (details.missing: what to add)
     ├── Unauthorized              401 unauthorized
     ├── NotFound                  404
     │   ├── SessionNotFound       session_not_found (unknown, expired, or another key's)
@@ -70,6 +71,14 @@ class ValidationFailed(InvoiceAgentError):
     code = "validation_error"
     http_status = 422
     default_message = "Some fields are not valid."
+
+
+class EinvoiceIncomplete(InvoiceAgentError):
+    """The invoice lacks what an e-invoice standard requires; details.missing lists it."""
+
+    code = "einvoice_incomplete"
+    http_status = 422
+    default_message = "The invoice lacks information the e-invoice standard requires."
 
 
 class Unauthorized(InvoiceAgentError):
