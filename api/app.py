@@ -19,9 +19,10 @@ from api.auth import owner_for_request
 from api.errors import register_error_handlers
 from api.metrics import register_metrics
 from api.queue import TurnQueue
-from api.routes import health, jobs, sessions, turns
+from api.routes import batches, health, jobs, sessions, turns
 from api.schemas import ErrorSchema
 from api.services import Services
+from core.batches import BatchStore
 from core.errors import Unauthorized
 from core.providers import provider_name
 from core.settings import Settings
@@ -57,17 +58,18 @@ def create_app(
         RATELIMIT_HEADERS_ENABLED=True,  # X-RateLimit-*; Retry-After on 429 only (below)
         RATELIMIT_SWALLOW_ERRORS=True,  # a Redis outage answers 503 from the views, not 500
     )
+    store = store or SessionStore.from_url(
+        settings.redis_url,
+        session_ttl=settings.session_ttl_seconds,
+        job_ttl=settings.job_ttl_seconds,
+        token_limit=settings.token_limit,
+    )
     app.extensions["invoice_agent"] = Services(
         settings=settings,
-        store=store
-        or SessionStore.from_url(
-            settings.redis_url,
-            session_ttl=settings.session_ttl_seconds,
-            job_ttl=settings.job_ttl_seconds,
-            token_limit=settings.token_limit,
-        ),
+        store=store,
         queue=queue or TurnQueue(settings),
         provider_name=provider_name(settings),
+        batches=BatchStore(store),
     )
 
     _register_request_id(app)
@@ -84,7 +86,7 @@ def create_app(
     CORS(app, origins=list(settings.cors_origins), expose_headers=["X-Request-ID", "Retry-After"])
 
     api = InvoiceApi(app)
-    for blueprint in (turns.blp, jobs.blp, sessions.blp, health.blp):
+    for blueprint in (turns.blp, jobs.blp, sessions.blp, batches.blp, health.blp):
         api.register_blueprint(blueprint)
     register_error_handlers(app)  # after Api(): replaces flask-smorest's own error shape
     register_metrics(app)

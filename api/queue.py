@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from celery import Celery
+from celery import Celery, group
 from kombu.exceptions import KombuError, OperationalError
 
 from core.errors import Unavailable
-from core.queue import INTERACTIVE_QUEUE, RUN_TURN_TASK, celery_config
+from core.queue import BATCH_QUEUE, INTERACTIVE_QUEUE, RUN_TURN_TASK, celery_config
 from core.settings import Settings
 
 
@@ -26,6 +26,20 @@ class TurnQueue:
                 queue=INTERACTIVE_QUEUE,
                 headers={"request_id": request_id},
             )
+        except (OperationalError, KombuError, OSError) as exc:
+            raise Unavailable("The job queue cannot be reached. Please retry in a moment.") from exc
+
+    def enqueue_batch(self, job_ids: list[str], *, request_id: str = "") -> None:
+        """Publish many turns on the batch queue at once. Raises Unavailable."""
+        signatures = [
+            self.celery.signature(
+                RUN_TURN_TASK, args=[job_id], queue=BATCH_QUEUE,
+                headers={"request_id": request_id},
+            )
+            for job_id in job_ids
+        ]
+        try:
+            group(signatures).apply_async()
         except (OperationalError, KombuError, OSError) as exc:
             raise Unavailable("The job queue cannot be reached. Please retry in a moment.") from exc
 

@@ -140,3 +140,61 @@ class HealthSchema(Schema):
 
 class ErrorSchema(Schema):
     error = fields.Nested(ErrorBodySchema)
+
+
+class BatchItemSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    message = fields.String(required=True)
+    reference = fields.String(load_default=None, allow_none=True)
+
+
+class BatchRequestSchema(Schema):
+    """A JSON batch. A CSV upload works too: multipart field `file`, columns message[,reference]."""
+
+    class Meta:
+        unknown = RAISE
+
+    items = fields.List(fields.Nested(BatchItemSchema), required=True)
+
+
+class BatchPageSchema(Schema):
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    per_page = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
+
+
+class BatchCountsSchema(Schema):
+    queued = fields.Integer()
+    running = fields.Integer()
+    succeeded = fields.Integer()
+    failed = fields.Integer()
+    cancelled = fields.Integer()
+
+
+class BatchItemResultSchema(Schema):
+    reference = fields.String(allow_none=True)
+    job_id = fields.String()
+    session_id = fields.String()
+    status = fields.String(
+        metadata={"enum": ["queued", "running", "succeeded", "failed", "cancelled", "expired"]}
+    )
+    invoice_number = fields.String(allow_none=True)
+    buyer = fields.String(allow_none=True)
+    currency = fields.String(allow_none=True)
+    total = fields.String(allow_none=True, metadata={"description": "decimal string"})
+    error = fields.Nested(ErrorBodySchema, allow_none=True)
+
+
+class BatchSchema(Schema):
+    batch_id = fields.String()
+    status = fields.String(metadata={"enum": ["queued", "running", "completed", "cancelled"]})
+    total = fields.Integer()
+    counts = fields.Nested(BatchCountsSchema)
+    created_at = fields.String()
+    items = fields.List(fields.Nested(BatchItemResultSchema))
+    page = fields.Integer()
+    per_page = fields.Integer()
+    pages = fields.Integer()
+    status_url = fields.String()
+    results_url = fields.String()

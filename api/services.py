@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from flask import current_app
 
 from api.queue import TurnQueue
+from core.batches import BatchStore
 from core.settings import Settings
 from core.store import SessionStore
 
@@ -17,6 +18,7 @@ class Services:
     store: SessionStore
     queue: TurnQueue
     provider_name: str
+    batches: BatchStore
 
 
 def services() -> Services:

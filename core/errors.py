@@ -21,6 +21,7 @@
         ├── ProviderError         provider_error: the LLM provider failed for good
         │   └── ProviderTransient provider_unavailable: throttled or transient; retried
         ├── TurnTimedOut          turn_timeout: the turn ran past JOB_TIME_LIMIT
+        ├── NoInvoiceProduced     no_invoice_produced: a batch item's request made no invoice
         └── SessionGone           session_not_found: the session was deleted during the turn
 
 Lower-level errors (redis, kombu, botocore) are translated into these at the boundary where
@@ -210,6 +211,13 @@ class TurnTimedOut(TurnFailed):
         "The assistant took too long to answer, so the turn was stopped; nothing was changed. "
         "Please try again."
     )
+
+
+class NoInvoiceProduced(TurnFailed):
+    """A batch item ended without an invoice; the message is the assistant's reply."""
+
+    code = "no_invoice_produced"
+    default_message = "The request did not produce an invoice."
 
 
 class SessionGone(TurnFailed):

@@ -1,12 +1,27 @@
 """Lua scripts that change a session and its job in one atomic step.
 
 Each script works on the keys it is given; the session's keys (`session:{id}` and
-`session:{id}:messages`) always leave a script with the same TTL.
+`session:{id}:messages`) always leave a script with the same TTL. A job that belongs to a
+batch (field `batch_id`) moves its batch's status counters in the same step as its own
+status, so the counts of `batch:{id}` are always exact.
 """
+
+# Shared by the scripts that change a job's status.
+_MOVE_BATCH_COUNT = """
+local function move_batch_count(job, from, to)
+  local batch = redis.call("HGET", job, "batch_id")
+  if batch and batch ~= "" then
+    redis.call("HINCRBY", "batch:" .. batch, from, -1)
+    redis.call("HINCRBY", "batch:" .. batch, to, 1)
+  end
+end
+"""
+
+FINAL = '(status == "succeeded" or status == "failed" or status == "cancelled")'
 
 # KEYS: session, messages, job
 # ARGV: session_id, owner, create ("1"/"0"), job_id, kind, message, message_tokens, now,
-#       token_limit, session_ttl, job_ttl, request_id
+#       token_limit, session_ttl, job_ttl, request_id, batch_id ("" for a chat turn)
 # Returns {"ok", token_count} | {"not_found"} | {"in_progress", job_id} | {"token_limit", count}
 BEGIN_TURN = """
 local session, messages, job = KEYS[1], KEYS[2], KEYS[3]
@@ -40,7 +55,7 @@ end
 redis.call("HSET", session, "pending_job_id", job_id, "last_activity", now)
 redis.call("HSET", job, "job_id", job_id, "session_id", session_id, "owner", owner,
            "kind", ARGV[5], "message", ARGV[6], "message_tokens", tokens, "status", "queued",
-           "created_at", now, "request_id", ARGV[12], "attempts", 0)
+           "created_at", now, "request_id", ARGV[12], "attempts", 0, "batch_id", ARGV[13])
 redis.call("EXPIRE", session, session_ttl)
 redis.call("EXPIRE", messages, session_ttl)
 redis.call("EXPIRE", job, job_ttl)
@@ -62,32 +77,39 @@ return 1
 
 # KEYS: job   ARGV: now
 # Returns the job's fields (flat list), or {"missing"} / {"final"}.
-START_JOB = """
+START_JOB = (
+    _MOVE_BATCH_COUNT
+    + f"""
 local job = KEYS[1]
 local status = redis.call("HGET", job, "status")
-if not status then return {"missing"} end
-if status == "succeeded" or status == "failed" then return {"final"} end
+if not status then return {{"missing"}} end
+if {FINAL} then return {{"final"}} end
+if status == "queued" then move_batch_count(job, "queued", "running") end
 redis.call("HSET", job, "status", "running")
 redis.call("HSETNX", job, "started_at", ARGV[1])
 redis.call("HINCRBY", job, "attempts", 1)
 return redis.call("HGETALL", job)
 """
+)
 
 # KEYS: session, messages, job, done
 # ARGV: job_id, now, user_message, assistant_message, tokens_added, invoice_json ("" = keep),
 #       invoice_number, usage_input, usage_output, usage_cache_read, usage_cache_write,
 #       result_json, session_gone_error_json, job_ttl
 # Returns "applied", "already" (a redelivered job finished before) or "session_gone".
-APPLY_TURN = """
+APPLY_TURN = (
+    _MOVE_BATCH_COUNT
+    + f"""
 local session, messages, job, done = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local job_id, now, job_ttl = ARGV[1], ARGV[2], tonumber(ARGV[14])
 local status = redis.call("HGET", job, "status")
-if status == "succeeded" or status == "failed" then return "already" end
+if not status or {FINAL} then return "already" end
 
 local outcome = "applied"
 if redis.call("HGET", session, "pending_job_id") ~= job_id then
   -- deleted or expired while the turn ran: never bring the session back
   redis.call("HSET", job, "status", "failed", "error", ARGV[13], "finished_at", now)
+  move_batch_count(job, status, "failed")
   outcome = "session_gone"
 else
   redis.call("RPUSH", messages, ARGV[3], ARGV[4])
@@ -105,19 +127,24 @@ else
   -- a finishing turn is not user activity: the messages list joins the session's TTL as it is
   redis.call("PEXPIRE", messages, redis.call("PTTL", session))
   redis.call("HSET", job, "status", "succeeded", "result", ARGV[12], "finished_at", now)
+  move_batch_count(job, status, "succeeded")
 end
 redis.call("RPUSH", done, "1")
 redis.call("EXPIRE", done, job_ttl)
 return outcome
 """
+)
 
 # KEYS: session, job, done   ARGV: job_id, error_json, now, job_ttl
-FAIL_JOB = """
+FAIL_JOB = (
+    _MOVE_BATCH_COUNT
+    + f"""
 local session, job, done = KEYS[1], KEYS[2], KEYS[3]
 local status = redis.call("HGET", job, "status")
 if not status then return "missing" end
-if status == "succeeded" or status == "failed" then return "already" end
+if {FINAL} then return "already" end
 redis.call("HSET", job, "status", "failed", "error", ARGV[2], "finished_at", ARGV[3])
+move_batch_count(job, status, "failed")
 if redis.call("HGET", session, "pending_job_id") == ARGV[1] then
   redis.call("HDEL", session, "pending_job_id")
 end
@@ -125,6 +152,7 @@ redis.call("RPUSH", done, "1")
 redis.call("EXPIRE", done, tonumber(ARGV[4]))
 return "failed"
 """
+)
 
 # KEYS: session, messages   ARGV: owner, now, session_ttl
 # Reading is activity: refreshes last_activity and the TTL of both keys in the same step.
@@ -144,3 +172,27 @@ DELETE_SESSION = """
 if redis.call("HGET", KEYS[1], "owner") ~= ARGV[1] then return 0 end
 return redis.call("DEL", KEYS[1], KEYS[2])
 """
+
+# KEYS: batch, then every job of the batch   ARGV: now, job_ttl
+# Cancels the jobs still queued (running ones finish); frees their sessions. Returns how many.
+CANCEL_BATCH = (
+    _MOVE_BATCH_COUNT
+    + """
+local batch, now, job_ttl = KEYS[1], ARGV[1], tonumber(ARGV[2])
+local cancelled = 0
+for i = 2, #KEYS do
+  local job = KEYS[i]
+  if redis.call("HGET", job, "status") == "queued" then
+    redis.call("HSET", job, "status", "cancelled", "finished_at", now)
+    move_batch_count(job, "queued", "cancelled")
+    local session = "session:" .. redis.call("HGET", job, "session_id")
+    redis.call("DEL", session, session .. ":messages")  -- created for this item, never used
+    redis.call("RPUSH", job .. ":done", "1")
+    redis.call("EXPIRE", job .. ":done", job_ttl)
+    cancelled = cancelled + 1
+  end
+end
+redis.call("HSET", batch, "cancelled_at", now)
+return cancelled
+"""
+)

@@ -126,6 +126,12 @@ class Settings:
         ):
             if getattr(self, name) <= 0:
                 raise ConfigurationError(f"{name.upper()} must be positive")
+        from core.llm_rate import parse_rate
+
+        try:
+            parse_rate(self.llm_rate_limit)
+        except ValueError as exc:
+            raise ConfigurationError(f"LLM_RATE_LIMIT: {exc}") from None
         if self.job_ttl_seconds < self.session_ttl_seconds:
             raise ConfigurationError("JOB_TTL_SECONDS must be at least SESSION_TTL_SECONDS")
         if self.job_time_limit >= self.job_visibility_timeout:

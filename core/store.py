@@ -7,6 +7,8 @@ Keys (all namespaced; a session's keys always share one TTL, refreshed together)
     session:{id}:messages    list  one JSON object per message, appended with RPUSH
     job:{id}                 hash  session_id, owner, kind, status, message, timestamps,
                                    result / error JSON; TTL JOB_TTL_SECONDS (outlives sessions)
+    batch:{id}               hash  owner, total, counts by status (moved by the job scripts)
+    batch:{id}:items         list  one JSON object per item: reference, job_id, session_id
     job:{id}:done            list  a latch: one element once the job is final; long-polls
                                    block on it
     invoice:sequence         counter behind INV-0001, INV-0002, … (never reused)
@@ -44,7 +46,7 @@ from core.invoice import format_invoice_number
 from core.providers.base import ChatMessage, Usage
 
 Clock = Callable[[], datetime]
-FINAL_STATUSES = frozenset({"succeeded", "failed"})
+FINAL_STATUSES = frozenset({"succeeded", "failed", "cancelled"})
 HEARTBEAT_KEY = "workers:heartbeat"
 SEQUENCE_KEY = "invoice:sequence"
 
@@ -112,6 +114,7 @@ class JobRecord:
     error: dict[str, Any] | None
     request_id: str
     attempts: int
+    batch_id: str = ""
 
     @property
     def is_final(self) -> bool:
@@ -165,7 +168,7 @@ def connect(url: str, *, socket_timeout: float = 5) -> redis.Redis:
 
 
 @contextmanager
-def _redis_errors() -> Iterator[None]:
+def translate_redis_errors() -> Iterator[None]:
     """Translate redis connection failures into Unavailable at this boundary."""
     try:
         yield
@@ -193,7 +196,7 @@ class SessionStore:
         self.job_ttl = job_ttl
         self.token_limit = token_limit
         self.clock = clock
-        self._begin_turn = client.register_script(redis_scripts.BEGIN_TURN)
+        self.begin_turn_script = client.register_script(redis_scripts.BEGIN_TURN)
         self._cancel_turn = client.register_script(redis_scripts.CANCEL_TURN)
         self._start_job = client.register_script(redis_scripts.START_JOB)
         self._apply_turn = client.register_script(redis_scripts.APPLY_TURN)
@@ -224,34 +227,69 @@ class SessionStore:
         message: str,
         message_tokens: int,
         request_id: str,
+        batch_id: str = "",
     ) -> AcceptedTurn:
         """Store a new turn's job and mark the session busy; create the session if asked.
 
         Raises SessionNotFound, TurnInProgress, TokenLimitExceeded, Unavailable.
         """
+        sid = session_id or new_session_id
+        keys, args = self.begin_turn_call(
+            owner=owner,
+            session_id=session_id,
+            new_session_id=new_session_id,
+            job_id=job_id,
+            kind=kind,
+            message=message,
+            message_tokens=message_tokens,
+            request_id=request_id,
+            batch_id=batch_id,
+        )
+        with translate_redis_errors():
+            answer = self.begin_turn_script(keys=keys, args=args)
+        return self.accepted_turn(answer, job_id, sid, session_id is None, message_tokens)
+
+    def begin_turn_call(
+        self,
+        *,
+        owner: str,
+        session_id: str | None,
+        new_session_id: str,
+        job_id: str,
+        kind: str,
+        message: str,
+        message_tokens: int,
+        request_id: str,
+        batch_id: str = "",
+    ) -> tuple[list[str], list[Any]]:
+        """The keys and arguments of BEGIN_TURN (batches send many in one pipeline)."""
         create = session_id is None
         sid = new_session_id if create else session_id
-        with _redis_errors():
-            answer = self._begin_turn(
-                keys=[session_key(sid), messages_key(sid), job_key(job_id)],
-                args=[
-                    sid,
-                    owner,
-                    "1" if create else "0",
-                    job_id,
-                    kind,
-                    message,
-                    message_tokens,
-                    isoformat(self.clock()),
-                    self.token_limit,
-                    self.session_ttl,
-                    self.job_ttl,
-                    request_id,
-                ],
-            )
+        keys = [session_key(sid), messages_key(sid), job_key(job_id)]
+        args = [
+            sid,
+            owner,
+            "1" if create else "0",
+            job_id,
+            kind,
+            message,
+            message_tokens,
+            isoformat(self.clock()),
+            self.token_limit,
+            self.session_ttl,
+            self.job_ttl,
+            request_id,
+            batch_id,
+        ]
+        return keys, args
+
+    def accepted_turn(
+        self, answer: list, job_id: str, session_id: str, created: bool, message_tokens: int
+    ) -> AcceptedTurn:
+        """Interpret BEGIN_TURN's answer. Raises the refusal it names."""
         match answer:
             case ["ok", count]:
-                return AcceptedTurn(job_id, sid, create, int(count) + message_tokens)
+                return AcceptedTurn(job_id, session_id, created, int(count) + message_tokens)
             case ["in_progress", pending]:
                 raise TurnInProgress(details={"job_id": pending})
             case ["token_limit", count]:
@@ -271,7 +309,7 @@ class SessionStore:
     def cancel_turn(self, turn: AcceptedTurn) -> None:
         """Undo `begin_turn` when the job could not be enqueued."""
         sid = turn.session_id
-        with _redis_errors():
+        with translate_redis_errors():
             self._cancel_turn(
                 keys=[session_key(sid), messages_key(sid), job_key(turn.job_id)],
                 args=[turn.job_id, "1" if turn.session_created else "0"],
@@ -281,7 +319,7 @@ class SessionStore:
 
     def start_job(self, job_id: str) -> JobRecord | None:
         """Mark the job running; None when it is missing or already final (a redelivery)."""
-        with _redis_errors():
+        with translate_redis_errors():
             answer = self._start_job(keys=[job_key(job_id)], args=[isoformat(self.clock())])
         if answer in (["missing"], ["final"]):
             return None
@@ -292,7 +330,7 @@ class SessionStore:
 
         Does not count as activity. Raises SessionGone when the session no longer exists.
         """
-        with _redis_errors(), self.redis.pipeline(transaction=True) as pipe:
+        with translate_redis_errors(), self.redis.pipeline(transaction=True) as pipe:
             pipe.hmget(
                 session_key(session_id),
                 "session_id",
@@ -321,7 +359,7 @@ class SessionStore:
 
     def next_invoice_number(self) -> str:
         """A fresh invoice number from the shared counter; never handed out twice."""
-        with _redis_errors():
+        with translate_redis_errors():
             return format_invoice_number(self.redis.incr(SEQUENCE_KEY))
 
     def apply_turn(self, job: JobRecord, outcome: TurnOutcome) -> str:
@@ -336,7 +374,7 @@ class SessionStore:
         assistant = _message_json("assistant", outcome.reply, now, outcome.reply_tokens)
         usage = outcome.usage
         sid = job.session_id
-        with _redis_errors():
+        with translate_redis_errors():
             return self._apply_turn(
                 keys=[
                     session_key(sid),
@@ -364,7 +402,7 @@ class SessionStore:
 
     def fail_job(self, job_id: str, session_id: str, error: InvoiceAgentError) -> str:
         """Mark the job failed with `error` and free its session; the session is untouched."""
-        with _redis_errors():
+        with translate_redis_errors():
             return self._fail_job(
                 keys=[session_key(session_id), job_key(job_id), done_key(job_id)],
                 args=[job_id, json.dumps(error.to_dict()), isoformat(self.clock()), self.job_ttl],
@@ -375,7 +413,7 @@ class SessionStore:
     def read_session(self, session_id: str, owner: str) -> SessionView:
         """The whole session; reading is activity (TTL refreshed). Raises SessionNotFound."""
         now = self.clock()
-        with _redis_errors():
+        with translate_redis_errors():
             answer = self._read_session(
                 keys=[session_key(session_id), messages_key(session_id)],
                 args=[owner, isoformat(now), self.session_ttl],
@@ -403,7 +441,7 @@ class SessionStore:
 
     def delete_session(self, session_id: str, owner: str) -> None:
         """Delete the session and its messages. Raises SessionNotFound."""
-        with _redis_errors():
+        with translate_redis_errors():
             deleted = self._delete_session(
                 keys=[session_key(session_id), messages_key(session_id)], args=[owner]
             )
@@ -411,7 +449,7 @@ class SessionStore:
             raise SessionNotFound()
 
     def get_job(self, job_id: str) -> JobRecord | None:
-        with _redis_errors():
+        with translate_redis_errors():
             fields = self.redis.hgetall(job_key(job_id))
         return _job_from_hash(fields) if fields else None
 
@@ -420,7 +458,7 @@ class SessionStore:
         if timeout <= 0:
             return
         key = done_key(job_id)
-        with _redis_errors():
+        with translate_redis_errors():
             # Rotating the latch onto itself leaves it in place for every other waiter.
             self.blocking_redis.blmove(key, key, timeout, "RIGHT", "LEFT")
 
@@ -433,13 +471,13 @@ class SessionStore:
             return False
 
     def record_heartbeat(self, worker_name: str, *, now: float | None = None) -> None:
-        with _redis_errors():
+        with translate_redis_errors():
             self.redis.zadd(HEARTBEAT_KEY, {worker_name: now or time.time()})
 
     def live_workers(self, *, within_seconds: float = 30, now: float | None = None) -> int:
         """Workers whose heartbeat is recent; stale entries are pruned in the same trip."""
         cutoff = (now or time.time()) - within_seconds
-        with _redis_errors(), self.redis.pipeline(transaction=True) as pipe:
+        with translate_redis_errors(), self.redis.pipeline(transaction=True) as pipe:
             pipe.zremrangebyscore(HEARTBEAT_KEY, "-inf", f"({cutoff}")
             pipe.zcard(HEARTBEAT_KEY)
             return int(pipe.execute()[1])
@@ -472,4 +510,5 @@ def _job_from_hash(fields: dict[str, str]) -> JobRecord:
         error=json.loads(fields["error"]) if fields.get("error") else None,
         request_id=fields.get("request_id", ""),
         attempts=int(fields.get("attempts", 0)),
+        batch_id=fields.get("batch_id", ""),
     )

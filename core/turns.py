@@ -10,6 +10,7 @@ validate fails the job with `invalid_invoice` and the session keeps its last goo
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -18,8 +19,9 @@ from typing import Literal
 
 from marshmallow import ValidationError
 
-from core.errors import InvalidDraft, InvoiceAgentError, ProviderTransient
+from core.errors import InvalidDraft, InvoiceAgentError, NoInvoiceProduced, ProviderTransient
 from core.invoice import InvoiceRuleError, price_invoice
+from core.llm_rate import LlmRateLimiter, SlotNotAvailable
 from core.prompts import SYSTEM_PROMPT
 from core.providers.base import Provider, ProviderRequest
 from core.schemas import dump_invoice, load_draft
@@ -74,6 +76,9 @@ class TurnRunner:
     token_warn: int
     token_limit: int
     today: Callable[[], date] = utc_today
+    llm_limiter: LlmRateLimiter | None = None
+    sleep: Callable[[float], None] = time.sleep  # cooperative under the gevent pool
+    max_slot_wait: float = 2.0  # longer waits go back to the queue instead of holding a slot
 
     def run(self, job_id: str, *, final_attempt: bool = True) -> str:
         """Run the job and record its outcome; returns what happened, for logs and tests.
@@ -81,7 +86,13 @@ class TurnRunner:
         "applied" | "already" or "skipped" (finished before: a redelivery) | "failed" |
         "session_gone". ProviderTransient is re-raised unless this is the final attempt, so
         the queue can retry it later; on the final attempt it fails the job like any error.
+        Raises SlotNotAvailable when the shared LLM rate has no slot soon: run it again later.
         """
+        if self.llm_limiter is not None:
+            peeked = self.store.get_job(job_id)
+            if peeked is None or peeked.is_final:
+                return "skipped"
+            self._wait_for_llm_slot()
         job = self.store.start_job(job_id)
         if job is None:
             return "skipped"
@@ -97,6 +108,13 @@ class TurnRunner:
             log.exception("turn crashed", extra={"job_id": job.job_id})
             return self._fail(job, InvoiceAgentError())
         return self.store.apply_turn(job, outcome)
+
+    def _wait_for_llm_slot(self) -> None:
+        reservation = self.llm_limiter.reserve(self.max_slot_wait)
+        if not reservation.reserved:
+            raise SlotNotAvailable(reservation.seconds)
+        if reservation.seconds > 0:
+            self.sleep(reservation.seconds)
 
     def fail(self, job_id: str, error: InvoiceAgentError) -> None:
         """Fail a job from outside a run (e.g. its time limit stopped it); frees its session."""
@@ -125,6 +143,10 @@ class TurnRunner:
             )
         )
         invoice_json, number = self._price(answer.invoice, context, starts_new_invoice, today)
+        if invoice_json is None and job.batch_id:
+            # a batch item exists to make an invoice: one that made none has failed, and the
+            # assistant's reply says why ("which client?", "what price?")
+            raise NoInvoiceProduced(answer.reply)
         reply_tokens = count_tokens(answer.reply)
         token_count = context.token_count + job.message_tokens + reply_tokens
         return TurnOutcome(

@@ -14,7 +14,8 @@ from gevent import Timeout as GreenletTimeout  # the worker runs the gevent pool
 
 from core.errors import ProviderTransient, TurnTimedOut
 from core.providers import make_provider
-from core.queue import RUN_TURN_TASK
+from core.llm_rate import LlmRateLimiter, SlotNotAvailable, parse_rate
+from core.queue import INTERACTIVE_QUEUE, RUN_TURN_TASK
 from core.settings import Settings
 from core.store import SessionStore
 from core.turns import TurnRunner
@@ -47,12 +48,14 @@ def _store() -> SessionStore:
 def _runner() -> TurnRunner:
     """One runner (and one provider client) per worker process, reused by every turn."""
     settings = _settings()
+    spacing = parse_rate(settings.llm_rate_limit)
     return TurnRunner(
         store=_store(),
         provider=make_provider(settings),
         history_turns=settings.llm_history_turns,
         token_warn=settings.token_warn,
         token_limit=settings.token_limit,
+        llm_limiter=LlmRateLimiter(_store().redis, spacing) if spacing else None,
     )
 
 
@@ -65,6 +68,11 @@ def run_turn(self: Task, job_id: str) -> str:
     except ProviderTransient as exc:
         backoff = min(2**self.request.retries, 30) + random.uniform(0, 1)  # noqa: S311
         raise self.retry(exc=exc, countdown=backoff) from None
+    except SlotNotAvailable as wait:
+        # Back to the queue it came from, without using up a retry: the LLM is busy, not failing.
+        queue = (self.request.delivery_info or {}).get("routing_key") or INTERACTIVE_QUEUE
+        self.apply_async(args=[job_id], queue=queue, countdown=min(wait.retry_after, 30))
+        return "deferred"
     except (SoftTimeLimitExceeded, GreenletTimeout):
         # The gevent pool enforces JOB_TIME_LIMIT by raising gevent.Timeout (a BaseException)
         # inside the turn; record it, or the job would stay "running" and its session busy.

@@ -1,0 +1,112 @@
+"""Batches: many invoices from one submission (JSON items or a CSV upload)."""
+
+from __future__ import annotations
+
+import math
+
+from flask import Response, g, request, url_for
+
+from api.blueprint import Blueprint
+from api.schemas import BatchPageSchema, BatchRequestSchema, BatchSchema, ErrorSchema
+from api.services import services
+from core.batches import BatchItemRequest, parse_csv, results_csv, validate_items
+from core.errors import Unavailable, ValidationFailed
+
+blp = Blueprint("batches", __name__, url_prefix="/api", description="Batches of invoices")
+
+CSV_UPLOAD = {
+    "multipart/form-data": {
+        "schema": {
+            "type": "object",
+            "properties": {
+                "file": {
+                    "type": "string",
+                    "format": "binary",
+                    "description": "CSV, UTF-8, columns message[,reference]",
+                }
+            },
+            "required": ["file"],
+        }
+    }
+}
+
+
+def _requested_items() -> list[BatchItemRequest]:
+    """Items from a JSON body or a CSV upload. Raises ValidationFailed naming the bad rows."""
+    settings = services().settings
+    limits = {
+        "max_items": settings.batch_max_items,
+        "max_message_chars": settings.max_message_chars,
+    }
+    if request.mimetype == "multipart/form-data":
+        upload = request.files.get("file")
+        if upload is None:
+            raise ValidationFailed(details={"file": ["Upload the CSV in a field named 'file'."]})
+        return parse_csv(upload.read(), **limits)
+    body = blp.ARGUMENTS_PARSER.parse(BatchRequestSchema(), request, location="json")
+    items = [BatchItemRequest(i["message"], i["reference"]) for i in body["items"]]
+    validate_items(items, **limits)
+    return items
+
+
+def _batch_body(batch_id: str, page: int = 1, per_page: int = 100) -> dict:
+    svc = services()
+    body = svc.batches.summary(batch_id, g.owner)
+    body["status_url"] = url_for("batches.get_batch", batch_id=batch_id)
+    body["results_url"] = url_for("batches.batch_results", batch_id=batch_id)
+    start = (page - 1) * per_page
+    body["items"] = svc.batches.items(batch_id, start=start, stop=start + per_page - 1)
+    body.update(page=page, per_page=per_page, pages=max(1, math.ceil(body["total"] / per_page)))
+    return body
+
+
+@blp.route("/batches", methods=["POST"])
+@blp.doc(
+    requestBody={"content": {"application/json": {"schema": BatchRequestSchema}, **CSV_UPLOAD}}
+)
+@blp.response(202, BatchSchema)
+@blp.alt_response(422, schema=ErrorSchema, description="bad rows (details.rows), nothing queued")
+@blp.alt_response(503, schema=ErrorSchema, description="unavailable")
+def create_batch():
+    """Submit many invoice requests at once; each becomes its own session and job."""
+    svc = services()
+    items = _requested_items()
+    created = svc.batches.create(g.owner, items, request_id=g.request_id)
+    try:
+        svc.queue.enqueue_batch([turn.job_id for turn in created.turns], request_id=g.request_id)
+    except Unavailable:
+        svc.batches.discard(created)  # nothing half-written stays behind
+        raise
+    return _batch_body(created.batch_id)
+
+
+@blp.route("/batches/<batch_id>")
+@blp.arguments(BatchPageSchema, location="query")
+@blp.response(200, BatchSchema)
+@blp.alt_response(404, schema=ErrorSchema, description="batch_not_found")
+def get_batch(args, batch_id):
+    """Progress of a batch: status, counts by status, and a page of items with outcomes."""
+    return _batch_body(batch_id, args["page"], args["per_page"])
+
+
+@blp.route("/batches/<batch_id>", methods=["DELETE"])
+@blp.response(200, BatchSchema)
+@blp.alt_response(404, schema=ErrorSchema, description="batch_not_found")
+def cancel_batch(batch_id):
+    """Cancel the items that have not started; running ones finish."""
+    services().batches.cancel(batch_id, g.owner)
+    return _batch_body(batch_id)
+
+
+@blp.route("/batches/<batch_id>/results.csv")
+@blp.alt_response(200, description="one row per item", content_type="text/csv")
+@blp.alt_response(404, schema=ErrorSchema, description="batch_not_found")
+def batch_results(batch_id):
+    """Every item's outcome as a spreadsheet."""
+    batches = services().batches
+    batches.summary(batch_id, g.owner)  # ownership
+    return Response(
+        results_csv(batches.items(batch_id)),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="batch-{batch_id}.csv"'},
+    )

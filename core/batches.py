@@ -1,0 +1,332 @@
+"""Batches: many generate-invoice turns submitted as one, with counts, pages and results.
+
+Each item is an ordinary turn — its own session and job, stored by the same BEGIN_TURN
+script a chat message uses — so the worker runs it like any other. What a batch adds:
+
+    batch:{id}          hash  batch_id, owner, created_at, total, cancelled_at,
+                              queued / running / succeeded / failed / cancelled counts
+    batch:{id}:items    list  {"reference", "job_id", "session_id"} per item, in order
+
+The job scripts move the counts when a job of the batch changes status, so reading a batch
+never scans its jobs. Everything of a batch is written in one pipelined round trip.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from core import redis_scripts
+from core.errors import BatchNotFound, TokenLimitExceeded, ValidationFailed
+from core.store import (
+    AcceptedTurn,
+    SessionStore,
+    isoformat,
+    job_key,
+    messages_key,
+    session_key,
+    translate_redis_errors,
+)
+from core.tokens import count_tokens
+from core.turns import new_id
+
+STATUSES = ("queued", "running", "succeeded", "failed", "cancelled")
+ITEM_FIELDS = ("status", "result", "error")
+MAX_REFERENCE_CHARS = 200
+
+
+def batch_key(batch_id: str) -> str:
+    return f"batch:{batch_id}"
+
+
+def items_key(batch_id: str) -> str:
+    return f"batch:{batch_id}:items"
+
+
+@dataclass(frozen=True)
+class BatchItemRequest:
+    message: str
+    reference: str | None = None
+
+
+@dataclass(frozen=True)
+class BatchCreated:
+    batch_id: str
+    total: int
+    turns: tuple[AcceptedTurn, ...]
+
+
+def parse_csv(data: bytes, *, max_items: int, max_message_chars: int) -> list[BatchItemRequest]:
+    """Rows of a CSV with a `message` column and an optional `reference` column.
+
+    UTF-8, with or without a byte-order mark; blank rows are skipped. Raises ValidationFailed
+    listing every bad row by the number a spreadsheet shows (the header is row 1).
+    """
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ValidationFailed(
+            "The CSV file is not UTF-8 text.",
+            details={"file": ["Save the file as UTF-8 (CSV UTF-8 in spreadsheet programs)."]},
+        ) from None
+    rows = csv.reader(io.StringIO(text, newline=""))
+    header = [column.strip().lower() for column in next(rows, [])]
+    if "message" not in header:
+        raise ValidationFailed(
+            "The CSV file needs a 'message' column.",
+            details={"file": ["The first row must name the columns: message[,reference]."]},
+        )
+    message_at = header.index("message")
+    reference_at = header.index("reference") if "reference" in header else None
+    numbered: dict[int, BatchItemRequest] = {}
+    try:
+        for number, row in enumerate(rows, start=2):
+            if not any(cell.strip() for cell in row):
+                continue  # blank rows are not items
+            cell = dict(enumerate(row))
+            reference = cell.get(reference_at, "").strip() if reference_at is not None else ""
+            numbered[number] = BatchItemRequest(cell.get(message_at, "").strip(), reference or None)
+    except csv.Error as exc:
+        raise ValidationFailed(f"The CSV file cannot be read: {exc}.") from None
+    validate_items(numbered, max_items=max_items, max_message_chars=max_message_chars)
+    return list(numbered.values())
+
+
+def validate_items(
+    items: list[BatchItemRequest] | dict[int, BatchItemRequest],
+    *,
+    max_items: int,
+    max_message_chars: int,
+) -> None:
+    """Raises ValidationFailed with every bad row's number and reasons; nothing is stored.
+
+    Rows are numbered by their position in a JSON list (from 0), or by the numbers given.
+    """
+    numbered = items if isinstance(items, dict) else dict(enumerate(items))
+    if not numbered:
+        raise ValidationFailed("The batch has no items.", details={"items": ["Add at least one."]})
+    if len(numbered) > max_items:
+        raise ValidationFailed(
+            f"A batch takes at most {max_items} items; this one has {len(numbered)}.",
+            details={"items": [f"At most {max_items} items."]},
+        )
+    bad_rows: dict[str, list[str]] = {}
+    for number, item in numbered.items():
+        problems = []
+        if not item.message.strip():
+            problems.append("The message is empty.")
+        elif len(item.message) > max_message_chars:
+            problems.append(f"The message is longer than {max_message_chars} characters.")
+        if item.reference is not None and len(item.reference) > MAX_REFERENCE_CHARS:
+            problems.append(f"The reference is longer than {MAX_REFERENCE_CHARS} characters.")
+        if problems:
+            bad_rows[str(number)] = problems
+    if bad_rows:
+        raise ValidationFailed(
+            f"{len(bad_rows)} row(s) of the batch are not valid; nothing was submitted.",
+            details={"rows": bad_rows},
+        )
+
+
+class BatchStore:
+    """Batches on the session store's Redis."""
+
+    def __init__(self, store: SessionStore):
+        self.store = store
+        self.redis = store.redis
+        self._cancel_batch = self.redis.register_script(redis_scripts.CANCEL_BATCH)
+
+    def create(
+        self, owner: str, items: list[BatchItemRequest], *, request_id: str = ""
+    ) -> BatchCreated:
+        """Store the batch and one generate-invoice turn per item, in one round trip.
+
+        Raises TokenLimitExceeded (an item alone is over the budget), Unavailable.
+        """
+        batch_id = new_id()
+        now = isoformat(self.store.clock())
+        planned = []
+        for item in items:
+            tokens = count_tokens(item.message)
+            planned.append((item, new_id(), new_id(), tokens))
+        too_long = {
+            str(n): ["The message alone is over the session's token limit."]
+            for n, (_, _, _, tokens) in enumerate(planned)
+            if tokens > self.store.token_limit
+        }
+        if too_long:
+            raise TokenLimitExceeded(
+                details={"rows": too_long, "token_limit": self.store.token_limit}
+            )
+
+        with translate_redis_errors(), self.redis.pipeline(transaction=False) as pipe:
+            pipe.hset(
+                batch_key(batch_id),
+                mapping={
+                    "batch_id": batch_id,
+                    "owner": owner,
+                    "created_at": now,
+                    "total": len(items),
+                    "queued": len(items),
+                    "running": 0,
+                    "succeeded": 0,
+                    "failed": 0,
+                    "cancelled": 0,
+                },
+            )
+            pipe.rpush(
+                items_key(batch_id),
+                *(
+                    json.dumps({"reference": item.reference, "job_id": job_id, "session_id": sid})
+                    for item, job_id, sid, _ in planned
+                ),
+            )
+            pipe.expire(batch_key(batch_id), self.store.job_ttl)
+            pipe.expire(items_key(batch_id), self.store.job_ttl)
+            for item, job_id, sid, tokens in planned:
+                keys, args = self.store.begin_turn_call(
+                    owner=owner,
+                    session_id=None,
+                    new_session_id=sid,
+                    job_id=job_id,
+                    kind="generate",
+                    message=item.message,
+                    message_tokens=tokens,
+                    request_id=request_id,
+                    batch_id=batch_id,
+                )
+                self.store.begin_turn_script(keys=keys, args=args, client=pipe)
+            answers = pipe.execute()[4:]
+        turns = tuple(
+            self.store.accepted_turn(answer, job_id, sid, True, tokens)
+            for answer, (_, job_id, sid, tokens) in zip(answers, planned, strict=True)
+        )
+        return BatchCreated(batch_id, len(items), turns)
+
+    def discard(self, created: BatchCreated) -> None:
+        """Remove a batch whose jobs could not be enqueued: nothing half-written stays."""
+        with translate_redis_errors(), self.redis.pipeline(transaction=False) as pipe:
+            pipe.delete(batch_key(created.batch_id), items_key(created.batch_id))
+            for turn in created.turns:
+                pipe.delete(
+                    job_key(turn.job_id),
+                    session_key(turn.session_id),
+                    messages_key(turn.session_id),
+                )
+            pipe.execute()
+
+    def summary(self, batch_id: str, owner: str) -> dict[str, Any]:
+        """The batch's status and counts. Raises BatchNotFound (also for another owner's)."""
+        with translate_redis_errors():
+            fields = self.redis.hgetall(batch_key(batch_id))
+        if not fields or fields.get("owner") != owner:
+            raise BatchNotFound()
+        counts = {status: int(fields.get(status, 0)) for status in STATUSES}
+        total = int(fields["total"])
+        finished = counts["succeeded"] + counts["failed"] + counts["cancelled"]
+        if fields.get("cancelled_at"):
+            status = "cancelled"
+        elif finished == total:
+            status = "completed"
+        elif counts["queued"] == total:
+            status = "queued"
+        else:
+            status = "running"
+        return {
+            "batch_id": batch_id,
+            "status": status,
+            "total": total,
+            "counts": counts,
+            "created_at": fields["created_at"],
+        }
+
+    def items(self, batch_id: str, *, start: int = 0, stop: int = -1) -> list[dict[str, Any]]:
+        """Items `start`..`stop` (inclusive) with each job's outcome, in two round trips."""
+        with translate_redis_errors():
+            raw_items = self.redis.lrange(items_key(batch_id), start, stop)
+            with self.redis.pipeline(transaction=False) as pipe:
+                entries = [json.loads(raw) for raw in raw_items]
+                for entry in entries:
+                    pipe.hmget(job_key(entry["job_id"]), *ITEM_FIELDS)
+                outcomes = pipe.execute()
+        return [
+            _item_view(entry, *outcome) for entry, outcome in zip(entries, outcomes, strict=True)
+        ]
+
+    def cancel(self, batch_id: str, owner: str) -> int:
+        """Cancel the items not yet started; running ones finish. Returns how many."""
+        self.summary(batch_id, owner)  # raises BatchNotFound
+        entries = [json.loads(raw) for raw in self.redis.lrange(items_key(batch_id), 0, -1)]
+        with translate_redis_errors():
+            return int(
+                self._cancel_batch(
+                    keys=[batch_key(batch_id), *(job_key(e["job_id"]) for e in entries)],
+                    args=[isoformat(self.store.clock()), self.store.job_ttl],
+                )
+            )
+
+
+def _item_view(
+    entry: dict[str, Any], status: str | None, result: str | None, error: str | None
+) -> dict[str, Any]:
+    invoice = (json.loads(result) if result else {}).get("invoice") or {}
+    buyer = invoice.get("buyer") or {}
+    return {
+        "reference": entry["reference"],
+        "job_id": entry["job_id"],
+        "session_id": entry["session_id"],
+        "status": status or "expired",
+        "invoice_number": invoice.get("number"),
+        "buyer": buyer.get("name"),
+        "currency": invoice.get("currency"),
+        "total": invoice.get("total"),
+        "error": json.loads(error) if error else None,
+    }
+
+
+RESULT_COLUMNS = (
+    "reference",
+    "status",
+    "invoice_number",
+    "buyer",
+    "currency",
+    "total",
+    "error_code",
+    "error_message",
+    "session_id",
+    "job_id",
+)
+
+
+def results_csv(items: list[dict[str, Any]]) -> str:
+    """The items as a spreadsheet: one row per item, amounts as exact decimal text."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(RESULT_COLUMNS)
+    for item in items:
+        error = item["error"] or {}
+        writer.writerow(
+            [
+                _spreadsheet_safe(item["reference"]),
+                item["status"],
+                item["invoice_number"],
+                _spreadsheet_safe(item["buyer"]),
+                item["currency"],
+                item["total"],
+                error.get("code"),
+                _spreadsheet_safe(error.get("message")),
+                item["session_id"],
+                item["job_id"],
+            ]
+        )
+    return out.getvalue()
+
+
+def _spreadsheet_safe(text: str | None) -> str | None:
+    """Text a spreadsheet will not run as a formula (CSV injection: =, +, -, @ at the start)."""
+    if text and text[0] in "=+-@\t\r":
+        return "'" + text
+    return text

@@ -1,0 +1,91 @@
+"""One LLM request rate for every worker on every machine, enforced in Redis.
+
+`LLM_RATE_LIMIT` (requests per minute) becomes a spacing of 60/limit seconds between calls,
+kept as a "theoretical arrival time" in one Redis key (the generic cell rate algorithm with
+no burst). A caller reserves the next free slot atomically and waits for it; the clock is
+Redis's own, so machines with skewed clocks still share one schedule. The rate is never
+exceeded: slots are at least the spacing apart, whoever takes them.
+
+A caller only reserves a slot it can wait for briefly (`max_wait`); when the schedule is
+further booked than that, it is told to come back later and reserves nothing, so a queued
+turn never holds a worker for long.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+
+import redis
+
+from core.store import translate_redis_errors
+
+KEY = "llm:rate:next_slot"
+
+# KEYS: the schedule   ARGV: spacing (s), max_wait (s)
+# Returns {"wait", seconds} with the slot reserved, or {"later", seconds} with nothing reserved.
+_RESERVE = """
+local now_parts = redis.call("TIME")
+local now = tonumber(now_parts[1]) + tonumber(now_parts[2]) / 1000000
+local spacing, max_wait = tonumber(ARGV[1]), tonumber(ARGV[2])
+local next_slot = tonumber(redis.call("GET", KEYS[1]) or "0")
+local slot = math.max(next_slot, now)
+local wait = slot - now
+if wait > max_wait then return {"later", tostring(wait - max_wait)} end
+local expire_ms = math.ceil((wait + spacing) * 1000) + 1000
+redis.call("SET", KEYS[1], tostring(slot + spacing), "PX", expire_ms)
+return {"wait", tostring(wait)}
+"""
+
+_RATE = re.compile(r"^\s*(\d+)\s*(?:/|per)\s*(second|minute|hour)s?\s*$", re.IGNORECASE)
+_SECONDS = {"second": 1, "minute": 60, "hour": 3600}
+
+
+def parse_rate(text: str) -> Decimal | None:
+    """Seconds between calls for "600" (per minute), "600/minute", "10/second"; None if unset.
+
+    Raises ValueError for anything else.
+    """
+    text = text.strip()
+    if not text:
+        return None
+    if text.isdigit():
+        count, unit = int(text), "minute"
+    else:
+        match = _RATE.match(text)
+        if not match:
+            raise ValueError(f"not a rate like '600/minute': {text!r}")
+        count, unit = int(match.group(1)), match.group(2).lower()
+    if count <= 0:
+        raise ValueError("the rate must be positive")
+    return Decimal(_SECONDS[unit]) / count
+
+
+class SlotNotAvailable(Exception):  # noqa: N818 - a signal, not an error
+    """No LLM slot soon enough: run the turn again after `retry_after` seconds."""
+
+    def __init__(self, retry_after: float):
+        super().__init__(f"LLM rate limit: retry in {retry_after:.1f} s")
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True)
+class Reservation:
+    """Either wait `seconds` then call (slot reserved), or come back after `seconds`."""
+
+    reserved: bool
+    seconds: float
+
+
+class LlmRateLimiter:
+    def __init__(self, client: redis.Redis, spacing_seconds: Decimal):
+        self.spacing = spacing_seconds
+        self._reserve = client.register_script(_RESERVE)
+
+    def reserve(self, max_wait: float) -> Reservation:
+        """Reserve the next slot if it is at most `max_wait` seconds away. Raises Unavailable."""
+        with translate_redis_errors():
+            verdict, seconds = self._reserve(keys=[KEY], args=[str(self.spacing), max_wait])
+        # float: seconds to sleep, a duration, never money
+        return Reservation(reserved=verdict == "wait", seconds=float(seconds))

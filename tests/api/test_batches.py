@@ -1,0 +1,169 @@
+"""POST/GET/DELETE /api/batches and results.csv against the real private Redis (no worker)."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+
+from tests.api.conftest import (
+    assert_error,
+    broker_messages,
+    closed_url,
+    job_ids,
+    run_job,
+    session_ids,
+)
+from tests.support.providers import draft, script
+
+BATCHES = "/api/batches"
+
+
+def submit(client, messages, **extra):
+    return client.post(BATCHES, json={"items": [{"message": m, **extra} for m in messages]})
+
+
+def csv_upload(client, text: str, headers=None):
+    return client.post(
+        BATCHES,
+        data={"file": (io.BytesIO(text.encode()), "requests.csv")},
+        content_type="multipart/form-data",
+        headers=headers or {},
+    )
+
+
+def test_json_batch_is_accepted_and_enqueued_on_the_batch_queue(client, redis_client):
+    response = submit(
+        client, ["Invoice A for 1 h at $5", "Invoice B for 2 h at $5"], reference="march"
+    )
+
+    assert response.status_code == 202
+    body = response.get_json()
+    assert body["status"] == "queued" and body["total"] == 2
+    assert body["counts"] == {
+        "queued": 2,
+        "running": 0,
+        "succeeded": 0,
+        "failed": 0,
+        "cancelled": 0,
+    }
+    assert body["status_url"] == f"/api/batches/{body['batch_id']}"
+    assert body["results_url"] == f"/api/batches/{body['batch_id']}/results.csv"
+    assert [i["reference"] for i in body["items"]] == ["march", "march"]
+    queued = broker_messages(redis_client, "batch")
+    assert [m["body"][0] for m in queued] == [[i["job_id"]] for i in body["items"]]
+    assert broker_messages(redis_client, "interactive") == []
+    assert session_ids(redis_client) == {i["session_id"] for i in body["items"]}
+
+
+def test_csv_upload_with_bom(client):
+    response = csv_upload(client, "\ufeffmessage,reference\nInvoice A for 1 h at $5,a-1\n")
+    assert response.status_code == 202
+    assert response.get_json()["items"][0]["reference"] == "a-1"
+
+
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ({"items": [{"message": ""}]}, "rows"),
+        ({"items": []}, "items"),
+        ({"items": [{"message": 5}]}, "items"),
+        ({"items": "all of them"}, "items"),
+        ({"items": [{"message": "ok", "colour": "red"}]}, "items"),
+        ({}, "items"),
+    ],
+)
+def test_invalid_json_batches_are_refused_whole(client, redis_client, body, field):
+    error = assert_error(client.post(BATCHES, json=body), 422, "validation_error")
+    assert field in error["details"]
+    assert not job_ids(redis_client) and not list(redis_client.scan_iter("batch:*"))
+
+
+def test_bad_csv_rows_are_named(client, redis_client):
+    upload = "message,reference\nok,\n\n,\nfine,\n,orphan reference\n"
+    error = assert_error(csv_upload(client, upload), 422, "validation_error")
+    assert error["details"] == {"rows": {"6": ["The message is empty."]}}
+    assert not job_ids(redis_client)
+
+
+def test_csv_without_message_column_or_file(client):
+    assert (
+        "file"
+        in assert_error(csv_upload(client, "text\nhello\n"), 422, "validation_error")["details"]
+    )
+    no_file = client.post(BATCHES, data={"other": "x"}, content_type="multipart/form-data")
+    assert "file" in assert_error(no_file, 422, "validation_error")["details"]
+
+
+def test_too_many_items(make_app):
+    client = make_app(batch_max_items=3).test_client()
+    error = assert_error(submit(client, ["a", "b", "c", "d"]), 422, "validation_error")
+    assert error["details"] == {"items": ["At most 3 items."]}
+
+
+def test_progress_pages_and_results(app, client):
+    body = submit(client, [script(invoice=draft()), "no invoice here", "third"]).get_json()
+    batch_id = body["batch_id"]
+    run_job(app, body["items"][0]["job_id"])
+    run_job(app, body["items"][1]["job_id"])
+
+    page = client.get(f"{BATCHES}/{batch_id}?page=2&per_page=2").get_json()
+    assert (page["page"], page["per_page"], page["pages"]) == (2, 2, 2)
+    assert [i["job_id"] for i in page["items"]] == [body["items"][2]["job_id"]]
+    assert page["status"] == "running" and page["counts"]["succeeded"] == 2
+
+    results = client.get(body["results_url"])
+    assert results.status_code == 200 and results.mimetype == "text/csv"
+    assert f'filename="batch-{batch_id}.csv"' in results.headers["Content-Disposition"]
+    rows = list(csv.DictReader(io.StringIO(results.get_data(as_text=True))))
+    assert [r["status"] for r in rows] == ["succeeded", "succeeded", "queued"]
+    assert (rows[0]["invoice_number"], rows[0]["buyer"], rows[0]["total"]) == (
+        "INV-0001",
+        "Acme Corp",
+        "6480.00",
+    )
+
+
+def test_page_arguments_are_validated(client):
+    batch_id = submit(client, ["a"]).get_json()["batch_id"]
+    assert_error(client.get(f"{BATCHES}/{batch_id}?per_page=0"), 422, "validation_error")
+    assert_error(client.get(f"{BATCHES}/{batch_id}?page=x"), 422, "validation_error")
+
+
+def test_delete_cancels_what_has_not_started(app, client):
+    body = submit(client, [script(invoice=draft()), "b", "c"]).get_json()
+    run_job(app, body["items"][0]["job_id"])
+
+    cancelled = client.delete(f"{BATCHES}/{body['batch_id']}")
+
+    assert cancelled.status_code == 200
+    summary = cancelled.get_json()
+    assert summary["status"] == "cancelled"
+    assert summary["counts"]["cancelled"] == 2 and summary["counts"]["succeeded"] == 1
+    assert run_job(app, body["items"][1]["job_id"]) == "skipped"
+
+
+def test_batches_follow_ownership(make_app):
+    client = make_app(api_keys=("k1", "k2")).test_client()
+    mine = client.post(BATCHES, json={"items": [{"message": "a"}]}, headers={"X-API-Key": "k1"})
+    batch_id = mine.get_json()["batch_id"]
+    other = {"X-API-Key": "k2"}
+    for response in (
+        client.get(f"{BATCHES}/{batch_id}", headers=other),
+        client.delete(f"{BATCHES}/{batch_id}", headers=other),
+        client.get(f"{BATCHES}/{batch_id}/results.csv", headers=other),
+    ):
+        assert_error(response, 404, "batch_not_found")
+    assert_error(client.post(BATCHES, json={"items": [{"message": "a"}]}), 401, "unauthorized")
+
+
+def test_unknown_batch(client):
+    assert_error(client.get(f"{BATCHES}/{'0' * 32}"), 404, "batch_not_found")
+
+
+def test_broker_down_leaves_nothing_behind(make_app, redis_server, redis_client):
+    client = make_app(celery_broker_url=closed_url()).test_client()
+    assert_error(submit(client, ["a", "b"]), 503, "unavailable")
+    assert not job_ids(redis_client) and not session_ids(redis_client)
+    assert not list(redis_client.scan_iter("batch:*"))
