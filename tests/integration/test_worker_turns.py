@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import time
 
 import pytest
@@ -11,7 +9,7 @@ import requests
 
 from api import create_app
 from core.store import messages_key, session_key
-from tests.conftest import ROOT, free_port, make_settings, wait_until, worker_env
+from tests.conftest import make_settings, wait_until
 from tests.integration.helpers import finished_job, post_turn, run_turn
 from tests.support.providers import draft, script
 
@@ -130,45 +128,14 @@ def test_many_turns_in_flight_in_one_worker_process(client, worker):
     assert max(j["started_at"] for j in jobs) < min(j["finished_at"] for j in jobs)
 
 
-def test_the_procfile_commands_serve_a_turn_over_http(tmp_path, redis_server, worker):
+def test_the_procfile_commands_serve_a_turn_over_http(live_api, worker):
     """gunicorn with api/gunicorn.conf.py, as `make run` starts it, over a real socket."""
-    port = free_port()
-    env = worker_env(
-        redis_server.url,
-        PORT=str(port),
-        WEB_CONCURRENCY="1",
-        PROMETHEUS_MULTIPROC_DIR=str(tmp_path / "metrics"),
-    )
-    (tmp_path / "metrics").mkdir()
-    with open(tmp_path / "gunicorn.log", "wb") as log:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", "api/gunicorn.conf.py", "api:create_app()"],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            base = f"http://127.0.0.1:{port}"
-            wait_until(lambda: _answers(f"{base}/api/health"), timeout=30, message="gunicorn")
-            accepted = requests.post(
-                f"{base}/api/generate-invoice",
-                timeout=10,
-                json={"message": script(invoice=draft())},
-            )
-            assert accepted.status_code == 202
-            job = requests.get(f"{base}{accepted.json()['status_url']}?wait=20", timeout=30).json()
-            assert job["status"] == "succeeded" and job["result"]["invoice"]["total"] == "6480.00"
-            assert accepted.headers["X-Request-ID"]
-            metrics = requests.get(f"{base}/metrics", timeout=10).text
-            assert 'invoice_agent_http_requests_total{endpoint="/api/generate-invoice"' in metrics
-        finally:
-            server.terminate()
-            server.wait(30)
-
-
-def _answers(url: str) -> bool:
-    try:
-        return requests.get(url, timeout=2).status_code == 200
-    except requests.ConnectionError:
-        return False
+    api = live_api()
+    accepted = requests.post(api.url("/api/generate-invoice"), timeout=10,
+                             json={"message": script(invoice=draft())})
+    assert accepted.status_code == 202
+    job = requests.get(api.url(accepted.json()["status_url"]) + "?wait=20", timeout=30).json()
+    assert job["status"] == "succeeded" and job["result"]["invoice"]["total"] == "6480.00"
+    assert accepted.headers["X-Request-ID"]
+    metrics = requests.get(api.url("/metrics"), timeout=10).text
+    assert 'invoice_agent_http_requests_total{endpoint="/api/generate-invoice"' in metrics

@@ -1,0 +1,163 @@
+"""Batches through HTTP and real worker processes: completion, cancel, the LLM rate, priority."""
+
+from __future__ import annotations
+
+import csv
+import io
+import subprocess
+import sys
+from datetime import datetime
+from decimal import Decimal
+
+import pytest
+
+from api import create_app
+from tests.conftest import ROOT, make_settings, wait_until
+from tests.integration.helpers import finished_job, post_turn
+from tests.support.providers import draft, script
+
+pytestmark = pytest.mark.integration
+
+
+def submit(client, messages):
+    response = client.post("/api/batches", json={"items": [
+        {"message": m, "reference": f"row-{n}"} for n, m in enumerate(messages)]})
+    assert response.status_code == 202, response.get_json()
+    return response.get_json()
+
+
+def batch(client, batch_id, per_page=1000):
+    return client.get(f"/api/batches/{batch_id}?per_page={per_page}").get_json()
+
+
+def wait_for_batch(client, batch_id, timeout=60):
+    return wait_until(
+        lambda: (b := batch(client, batch_id))["status"] in ("completed", "cancelled")
+        and b["counts"]["queued"] == 0 and b["counts"]["running"] == 0 and b,
+        timeout=timeout, interval=0.2, message=f"batch {batch_id}")
+
+
+def moment(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def test_a_batch_of_50_completes_with_correct_totals(client, start_worker):
+    start_worker("offline", LLM_PROVIDER="offline")
+    names = [f"{first} {last}" for first in ("Acme", "Globex", "Initech", "Hooli", "Vandelay",
+                                              "Wayne", "Wonka", "Tyrell", "Stark", "Umbrella")
+             for last in ("Corp", "Labs", "GmbH", "Ltd", "Inc")]
+    messages = [f"Invoice {name} for {n} hours of consulting at $100/h"
+                for n, name in enumerate(names, start=1)]
+    submitted = submit(client, messages)
+
+    done = wait_for_batch(client, submitted["batch_id"])
+
+    assert done["status"] == "completed"
+    assert done["counts"] == {"queued": 0, "running": 0, "succeeded": 50, "failed": 0,
+                              "cancelled": 0}
+    items = done["items"]
+    assert [i["reference"] for i in items] == [f"row-{n}" for n in range(50)]
+    assert [i["total"] for i in items] == [f"{n * 100}.00" for n in range(1, 51)]
+    assert [i["buyer"] for i in items] == names
+    assert len({i["invoice_number"] for i in items}) == 50  # never reused
+    assert sum(Decimal(i["total"]) for i in items) == Decimal("127500.00")
+
+
+def test_cancel_stops_the_rest_and_running_items_finish(client, start_worker):
+    start_worker("slow", WORKER_CONCURRENCY="2")
+    submitted = submit(client, [script(sleep=1, invoice=draft())] * 10)
+    wait_until(lambda: batch(client, submitted["batch_id"])["counts"]["running"] == 2)
+
+    cancelled = client.delete(f"/api/batches/{submitted['batch_id']}").get_json()
+
+    assert cancelled["status"] == "cancelled" and cancelled["counts"]["cancelled"] >= 6
+    done = wait_for_batch(client, submitted["batch_id"])
+    counts = done["counts"]
+    assert counts["succeeded"] + counts["cancelled"] == 10 and counts["succeeded"] >= 2
+    assert counts["failed"] == 0
+    assert {i["status"] for i in done["items"]} == {"succeeded", "cancelled"}
+
+
+def test_the_llm_rate_holds_across_two_worker_processes(client, start_worker):
+    rate = {"LLM_RATE_LIMIT": "120/minute"}  # one call every 0.5 s, shared through Redis
+    start_worker("r1", **rate)
+    start_worker("r2", **rate)
+    submitted = submit(client, [script(invoice=draft())] * 12)
+
+    done = wait_for_batch(client, submitted["batch_id"])
+
+    assert done["counts"]["succeeded"] == 12
+    jobs = [client.get(f"/api/jobs/{i['job_id']}").get_json() for i in done["items"]]
+    starts = sorted(moment(j["started_at"]) for j in jobs)
+    gaps = [(b - a).total_seconds() for a, b in zip(starts, starts[1:], strict=False)]
+    # each call waited for its own slot: never two within the spacing (a little clock jitter)
+    assert min(gaps) >= 0.4, gaps
+    span = (starts[-1] - starts[0]).total_seconds()
+    assert 11 * 0.5 * 0.9 <= span <= 11 * 0.5 + 5, span  # the rate held, and not much slower
+
+
+def test_a_chat_turn_goes_ahead_of_a_running_batch(client, start_worker):
+    start_worker("busy", WORKER_CONCURRENCY="2")
+    submitted = submit(client, [script(sleep=1, invoice=draft())] * 12)
+    wait_until(lambda: batch(client, submitted["batch_id"])["counts"]["running"] == 2)
+
+    chat = finished_job(client, post_turn(client, script(reply="me first")).get_json()["job_id"])
+
+    done = wait_for_batch(client, submitted["batch_id"])
+    finished_after_chat = [
+        i for i in done["items"]
+        if moment(client.get(f"/api/jobs/{i['job_id']}").get_json()["finished_at"])
+        > moment(chat["finished_at"])
+    ]
+    assert chat["status"] == "succeeded"
+    # only the items already running (and the next pair) finished before the chat turn
+    assert len(finished_after_chat) >= 8
+
+
+def test_the_cli_runs_a_batch_against_a_running_stack(tmp_path, live_api, start_worker):
+    start_worker("cli", LLM_PROVIDER="offline")
+    api = live_api()
+    requests_csv = tmp_path / "requests.csv"
+    requests_csv.write_text(
+        "message,reference\n"
+        "Invoice Acme Corp for 40 hours of consulting at $150/h,acme\n"
+        "Invoice Globex for 3 x security audit @ $1200 each,globex\n"
+        "hello there,nonsense\n", encoding="utf-8")
+    out = tmp_path / "results.csv"
+
+    finished = subprocess.run(
+        [sys.executable, "-m", "api.cli", "batch", str(requests_csv), "--api", api.base_url,
+         "--out", str(out)], cwd=ROOT, capture_output=True, text=True, timeout=120)
+
+    assert finished.returncode == 1, finished.stderr  # one item failed
+    assert "2 succeeded, 1 failed" in finished.stderr
+    rows = {r["reference"]: r for r in csv.DictReader(io.StringIO(out.read_text()))}
+    assert rows["acme"]["total"] == "6000.00" and rows["globex"]["total"] == "3600.00"
+    assert rows["nonsense"]["status"] == "failed"
+    assert rows["nonsense"]["error_code"] == "no_invoice_produced"
+
+
+def test_the_cli_reports_a_refused_batch(tmp_path, live_api):
+    api = live_api()
+    bad = tmp_path / "bad.csv"
+    bad.write_text("text\nhello\n", encoding="utf-8")
+    finished = subprocess.run(
+        [sys.executable, "-m", "api.cli", "batch", str(bad), "--api", api.base_url],
+        cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert finished.returncode == 2
+    assert "validation_error" in finished.stderr and "message" in finished.stderr
+
+
+def test_batch_turns_and_chat_share_one_app(redis_server, start_worker):
+    """A batch item's session is a real session: a person can open it and keep editing."""
+    client = create_app(make_settings(redis_server.url)).test_client()
+    start_worker("mixed")
+    submitted = submit(client, [script(invoice=draft())])
+    done = wait_for_batch(client, submitted["batch_id"])
+    session_id = done["items"][0]["session_id"]
+
+    edited = finished_job(client, post_turn(
+        client, script(invoice=draft(buyer="Acme Europe")), session_id).get_json()["job_id"])
+
+    assert edited["result"]["invoice"]["buyer"]["name"] == "Acme Europe"
+    assert edited["result"]["invoice"]["number"] == done["items"][0]["invoice_number"]
