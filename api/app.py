@@ -89,7 +89,7 @@ def create_app(
     for blueprint in (turns.blp, jobs.blp, sessions.blp, batches.blp, health.blp):
         api.register_blueprint(blueprint)
     register_error_handlers(app)  # after Api(): replaces flask-smorest's own error shape
-    register_metrics(app)
+    register_metrics(app, store)
     _register_swagger_assets(app)
     _register_ui(app, Path(settings.frontend_dist))
     return app

@@ -1,7 +1,10 @@
-"""Prometheus metrics of the API process(es), served at /metrics.
+"""Prometheus metrics, served at /metrics.
 
-Under gunicorn with several processes, set PROMETHEUS_MULTIPROC_DIR (the Makefile does) so
-one scrape sums all of them (prometheus_client's multiprocess mode).
+API-side figures (requests, latency) are ordinary prometheus_client metrics; under gunicorn
+with several processes PROMETHEUS_MULTIPROC_DIR (set by api/gunicorn.conf.py) makes one
+scrape sum all of them. Worker-side figures (jobs by outcome, LLM tokens) are counted in
+Redis by the same Lua scripts that finish jobs, so they are exact across any number of
+workers and read at scrape time by `WorkerFigures` — no worker needs an HTTP port.
 """
 
 from __future__ import annotations
@@ -12,12 +15,16 @@ import time
 from flask import Flask, Response, g, request
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
+    REGISTRY,
     CollectorRegistry,
     Counter,
     Histogram,
     generate_latest,
     multiprocess,
 )
+from prometheus_client.core import CounterMetricFamily
+
+from core.errors import InvoiceAgentError
 
 HTTP_REQUESTS = Counter(
     "invoice_agent_http_requests_total", "HTTP requests", ["method", "endpoint", "status"]
@@ -27,7 +34,7 @@ HTTP_LATENCY = Histogram(
 )
 
 
-def _registry() -> CollectorRegistry | None:
+def _multiprocess_registry() -> CollectorRegistry | None:
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):  # read by prometheus_client itself too
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)
@@ -35,7 +42,37 @@ def _registry() -> CollectorRegistry | None:
     return None
 
 
-def register_metrics(app: Flask) -> None:
+class WorkerFigures:
+    """A collector reading the job scripts' counters from Redis at scrape time."""
+
+    def __init__(self, store):
+        self.store = store
+
+    def collect(self):
+        try:
+            counters = self.store.counters()
+        except InvoiceAgentError:  # Redis away: health says so; the scrape still answers
+            return
+        jobs = CounterMetricFamily(
+            "invoice_agent_jobs", "Finished turn jobs by outcome", labels=["outcome", "code"]
+        )
+        tokens = CounterMetricFamily(
+            "invoice_agent_llm_tokens", "Tokens the LLM provider reported", labels=["kind"]
+        )
+        for field, value in sorted(counters.items()):
+            if field == "jobs_succeeded":
+                jobs.add_metric(["succeeded", ""], value)
+            elif field == "jobs_cancelled":
+                jobs.add_metric(["cancelled", ""], value)
+            elif field.startswith("jobs_failed:"):
+                jobs.add_metric(["failed", field.partition(":")[2]], value)
+            elif field.startswith("tokens_"):
+                tokens.add_metric([field.removeprefix("tokens_")], value)
+        yield jobs
+        yield tokens
+
+
+def register_metrics(app: Flask, store) -> None:
     @app.before_request
     def _start_timer():
         g.request_started = time.perf_counter()
@@ -49,9 +86,12 @@ def register_metrics(app: Flask) -> None:
             HTTP_LATENCY.labels(request.method, endpoint).observe(time.perf_counter() - started)
         return response
 
+    worker_registry = CollectorRegistry(auto_describe=False)
+    worker_registry.register(WorkerFigures(store))
+
     @app.route("/metrics")
     def metrics():
-        from prometheus_client import REGISTRY
-
-        payload = generate_latest(_registry() or REGISTRY)
-        return Response(payload, mimetype=CONTENT_TYPE_LATEST)
+        api_figures = generate_latest(_multiprocess_registry() or REGISTRY)
+        return Response(
+            api_figures + generate_latest(worker_registry), mimetype=CONTENT_TYPE_LATEST
+        )

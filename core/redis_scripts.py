@@ -6,8 +6,13 @@ batch (field `batch_id`) moves its batch's status counters in the same step as i
 status, so the counts of `batch:{id}` are always exact.
 """
 
-# Shared by the scripts that change a job's status.
+# Shared by the scripts that change a job's status. Worker-side figures for /metrics are
+# counted here too (hash metrics:counters), so every API process can report them.
 _MOVE_BATCH_COUNT = """
+local function count(field, amount)
+  redis.call("HINCRBY", "metrics:counters", field, amount or 1)
+end
+
 local function move_batch_count(job, from, to)
   local batch = redis.call("HGET", job, "batch_id")
   if batch and batch ~= "" then
@@ -110,6 +115,7 @@ if redis.call("HGET", session, "pending_job_id") ~= job_id then
   -- deleted or expired while the turn ran: never bring the session back
   redis.call("HSET", job, "status", "failed", "error", ARGV[13], "finished_at", now)
   move_batch_count(job, status, "failed")
+  count("jobs_failed:session_not_found")
   outcome = "session_gone"
 else
   redis.call("RPUSH", messages, ARGV[3], ARGV[4])
@@ -128,6 +134,11 @@ else
   redis.call("PEXPIRE", messages, redis.call("PTTL", session))
   redis.call("HSET", job, "status", "succeeded", "result", ARGV[12], "finished_at", now)
   move_batch_count(job, status, "succeeded")
+  count("jobs_succeeded")
+  count("tokens_input", ARGV[8])
+  count("tokens_output", ARGV[9])
+  count("tokens_cache_read", ARGV[10])
+  count("tokens_cache_write", ARGV[11])
 end
 redis.call("RPUSH", done, "1")
 redis.call("EXPIRE", done, job_ttl)
@@ -135,7 +146,7 @@ return outcome
 """
 )
 
-# KEYS: session, job, done   ARGV: job_id, error_json, now, job_ttl
+# KEYS: session, job, done   ARGV: job_id, error_json, now, job_ttl, error_code
 FAIL_JOB = (
     _MOVE_BATCH_COUNT
     + f"""
@@ -145,6 +156,7 @@ if not status then return "missing" end
 if {FINAL} then return "already" end
 redis.call("HSET", job, "status", "failed", "error", ARGV[2], "finished_at", ARGV[3])
 move_batch_count(job, status, "failed")
+count("jobs_failed:" .. ARGV[5])
 if redis.call("HGET", session, "pending_job_id") == ARGV[1] then
   redis.call("HDEL", session, "pending_job_id")
 end
@@ -185,6 +197,7 @@ for i = 2, #KEYS do
   if redis.call("HGET", job, "status") == "queued" then
     redis.call("HSET", job, "status", "cancelled", "finished_at", now)
     move_batch_count(job, "queued", "cancelled")
+    count("jobs_cancelled")
     local session = "session:" .. redis.call("HGET", job, "session_id")
     redis.call("DEL", session, session .. ":messages")  -- created for this item, never used
     redis.call("RPUSH", job .. ":done", "1")

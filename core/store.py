@@ -12,6 +12,7 @@ Keys (all namespaced; a session's keys always share one TTL, refreshed together)
     job:{id}:done            list  a latch: one element once the job is final; long-polls
                                    block on it
     invoice:sequence         counter behind INV-0001, INV-0002, … (never reused)
+    metrics:counters         hash  jobs by outcome and LLM tokens, counted by the job scripts
     workers:heartbeat        sorted set  worker name -> last heartbeat (unix time)
 
 A turn's user message waits in its job record; it joins the session together with the
@@ -49,6 +50,7 @@ Clock = Callable[[], datetime]
 FINAL_STATUSES = frozenset({"succeeded", "failed", "cancelled"})
 HEARTBEAT_KEY = "workers:heartbeat"
 SEQUENCE_KEY = "invoice:sequence"
+METRICS_KEY = "metrics:counters"
 
 
 def utc_now() -> datetime:
@@ -405,7 +407,10 @@ class SessionStore:
         with translate_redis_errors():
             return self._fail_job(
                 keys=[session_key(session_id), job_key(job_id), done_key(job_id)],
-                args=[job_id, json.dumps(error.to_dict()), isoformat(self.clock()), self.job_ttl],
+                args=[
+                    job_id, json.dumps(error.to_dict()), isoformat(self.clock()), self.job_ttl,
+                    error.code,
+                ],
             )
 
     # -- reads ---------------------------------------------------------------------------
@@ -461,6 +466,11 @@ class SessionStore:
         with translate_redis_errors():
             # Rotating the latch onto itself leaves it in place for every other waiter.
             self.blocking_redis.blmove(key, key, timeout, "RIGHT", "LEFT")
+
+    def counters(self) -> dict[str, int]:
+        """Worker-side totals (jobs by outcome, LLM tokens) kept by the job scripts."""
+        with translate_redis_errors():
+            return {k: int(v) for k, v in self.redis.hgetall(METRICS_KEY).items()}
 
     # -- health ----------------------------------------------------------------------------
 

@@ -260,3 +260,20 @@ def test_the_built_ui_is_served_at_the_root(make_app, tmp_path):
 def test_without_a_build_the_root_is_a_json_404(client):
     response = client.get("/")
     assert response.status_code == 404 and response.get_json()["error"]["code"] == "not_found"
+
+
+def test_metrics_report_worker_side_jobs_and_llm_tokens(app, client):
+    from tests.api.conftest import run_job, start_turn
+    from tests.support.providers import draft, script
+
+    ok = start_turn(client, script(invoice=draft(), usage={"input_tokens": 40,
+                                                          "output_tokens": 7}))
+    run_job(app, ok["job_id"])
+    bad = start_turn(client, script(**{"raise": "permanent"}))
+    run_job(app, bad["job_id"])
+
+    text = client.get("/metrics").get_data(as_text=True)
+    assert 'invoice_agent_jobs_total{code="",outcome="succeeded"} 1.0' in text
+    assert 'invoice_agent_jobs_total{code="provider_error",outcome="failed"} 1.0' in text
+    assert 'invoice_agent_llm_tokens_total{kind="input"} 40.0' in text
+    assert 'invoice_agent_llm_tokens_total{kind="output"} 7.0' in text
