@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import re
+import time
 import uuid
 from functools import partial
 from pathlib import Path
@@ -19,14 +21,19 @@ from api.auth import owner_for_request
 from api.errors import register_error_handlers
 from api.metrics import register_metrics
 from api.queue import TurnQueue
-from api.routes import batches, health, jobs, sessions, turns
+from api.routes import batches, exports, health, jobs, sessions, turns
 from api.schemas import ErrorSchema
 from api.services import Services
 from core.batches import BatchStore
 from core.errors import Unauthorized
+from core.logs import start_context
 from core.providers import provider_name
+from core.queue import BATCH_QUEUE, INTERACTIVE_QUEUE
 from core.settings import Settings
 from core.store import SessionStore
+from core.tokens import count_tokens
+
+access_log = logging.getLogger("api.access")
 
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 PUBLIC_PATHS = ("/api/health", "/metrics", "/openapi.json", "/docs")
@@ -86,10 +93,12 @@ def create_app(
     CORS(app, origins=list(settings.cors_origins), expose_headers=["X-Request-ID", "Retry-After"])
 
     api = InvoiceApi(app)
-    for blueprint in (turns.blp, jobs.blp, sessions.blp, batches.blp, health.blp):
+    for blueprint in (turns.blp, jobs.blp, sessions.blp, exports.blp, batches.blp, health.blp):
         api.register_blueprint(blueprint)
     register_error_handlers(app)  # after Api(): replaces flask-smorest's own error shape
-    register_metrics(app, store)
+    same_redis = settings.broker_url == settings.redis_url
+    register_metrics(app, store, (INTERACTIVE_QUEUE, BATCH_QUEUE) if same_redis else ())
+    count_tokens("warm")  # load the encoding now, not on a client's first request
     _register_swagger_assets(app)
     _register_ui(app, Path(settings.frontend_dist))
     return app
@@ -105,6 +114,8 @@ def _register_request_id(app: Flask) -> None:
     def _identify_request():
         sent = request.headers.get("X-Request-ID", "")
         g.request_id = sent if REQUEST_ID.match(sent) else uuid.uuid4().hex
+        g.request_started = time.perf_counter()
+        start_context(request_id=g.request_id)
 
     # registered before the limiter, so it runs after the limiter has added its headers
     @app.after_request
@@ -112,6 +123,16 @@ def _register_request_id(app: Flask) -> None:
         response.headers["X-Request-ID"] = g.get("request_id") or uuid.uuid4().hex
         if response.status_code != 429:  # Flask-Limiter puts Retry-After on every response
             response.headers.pop("Retry-After", None)
+        started = g.get("request_started", time.perf_counter())
+        access_log.info(
+            "request",
+            extra={
+                "method": request.method,
+                "route": request.url_rule.rule if request.url_rule else None,
+                "status": response.status_code,
+                "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+            },
+        )
         return response
 
 

@@ -18,7 +18,21 @@ workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 threads = int(os.environ.get("WEB_THREADS", "32"))
 timeout = 60  # above the longest long-poll (30 s)
 graceful_timeout = 35
-accesslog = "-"
+accesslog = None  # the app logs each request as JSON, with its request id (core/logs.py)
+logconfig_dict = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"json": {"()": "core.logs.JsonFormatter"}},
+    "handlers": {
+        "stderr": {
+            "class": "logging.StreamHandler",
+            "formatter": "json",
+            "stream": "ext://sys.stderr",
+        }
+    },
+    "root": {"level": "INFO", "handlers": ["stderr"]},
+    "loggers": {"gunicorn.error": {"level": "INFO", "handlers": ["stderr"], "propagate": False}},
+}
 limit_request_line = 8190
 
 # One /metrics scrape must sum every API process: prometheus_client's multiprocess mode.

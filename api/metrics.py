@@ -22,7 +22,11 @@ from prometheus_client import (
     generate_latest,
     multiprocess,
 )
-from prometheus_client.core import CounterMetricFamily
+from prometheus_client.core import (
+    CounterMetricFamily,
+    GaugeMetricFamily,
+    HistogramMetricFamily,
+)
 
 from core.errors import InvoiceAgentError
 
@@ -43,16 +47,34 @@ def _multiprocess_registry() -> CollectorRegistry | None:
 
 
 class WorkerFigures:
-    """A collector reading the job scripts' counters from Redis at scrape time."""
+    """A collector reading the workers' figures from Redis at scrape time."""
 
-    def __init__(self, store):
+    def __init__(self, store, queues: tuple[str, ...]):
         self.store = store
+        self.queues = queues  # empty when the broker is not this Redis
 
     def collect(self):
         try:
             counters = self.store.counters()
+            histograms = {name: self.store.histogram(name) for name in HISTOGRAMS}
+            active = self.store.active_sessions()
+            depths = self.store.queue_depths(self.queues) if self.queues else {}
         except InvoiceAgentError:  # Redis away: health says so; the scrape still answers
             return
+        for name, (buckets, total) in histograms.items():
+            family = HistogramMetricFamily(f"invoice_agent_job_{name}", HISTOGRAMS[name])
+            family.add_metric([], buckets, total)
+            yield family
+        yield GaugeMetricFamily(
+            "invoice_agent_active_sessions", "Sessions used within their TTL", value=active
+        )
+        if depths:
+            depth = GaugeMetricFamily(
+                "invoice_agent_queue_depth", "Jobs waiting to start", labels=["queue"]
+            )
+            for queue, count in depths.items():
+                depth.add_metric([queue], count)
+            yield depth
         jobs = CounterMetricFamily(
             "invoice_agent_jobs", "Finished turn jobs by outcome", labels=["outcome", "code"]
         )
@@ -72,11 +94,13 @@ class WorkerFigures:
         yield tokens
 
 
-def register_metrics(app: Flask, store) -> None:
-    @app.before_request
-    def _start_timer():
-        g.request_started = time.perf_counter()
+HISTOGRAMS = {
+    "queue_wait_seconds": "Seconds from acceptance to the start of a turn",
+    "run_seconds": "Seconds a turn ran (provider call, pricing, writing)",
+}
 
+
+def register_metrics(app: Flask, store, queues: tuple[str, ...] = ()) -> None:
     @app.after_request
     def _observe(response):
         endpoint = request.url_rule.rule if request.url_rule else "unmatched"
@@ -87,7 +111,7 @@ def register_metrics(app: Flask, store) -> None:
         return response
 
     worker_registry = CollectorRegistry(auto_describe=False)
-    worker_registry.register(WorkerFigures(store))
+    worker_registry.register(WorkerFigures(store, queues))
 
     @app.route("/metrics")
     def metrics():

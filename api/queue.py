@@ -33,7 +33,9 @@ class TurnQueue:
         """Publish many turns on the batch queue at once. Raises Unavailable."""
         signatures = [
             self.celery.signature(
-                RUN_TURN_TASK, args=[job_id], queue=BATCH_QUEUE,
+                RUN_TURN_TASK,
+                args=[job_id],
+                queue=BATCH_QUEUE,
                 headers={"request_id": request_id},
             )
             for job_id in job_ids

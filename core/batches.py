@@ -22,6 +22,7 @@ from typing import Any
 from core import redis_scripts
 from core.errors import BatchNotFound, TokenLimitExceeded, ValidationFailed
 from core.store import (
+    ACTIVE_SESSIONS_KEY,
     AcceptedTurn,
     SessionStore,
     isoformat,
@@ -216,6 +217,7 @@ class BatchStore:
                     session_key(turn.session_id),
                     messages_key(turn.session_id),
                 )
+            pipe.zrem(ACTIVE_SESSIONS_KEY, *(turn.session_id for turn in created.turns))
             pipe.execute()
 
     def summary(self, batch_id: str, owner: str) -> dict[str, Any]:

@@ -58,6 +58,7 @@ if create == "1" then
              "usage_cache_read", 0, "usage_cache_write", 0)
 end
 redis.call("HSET", session, "pending_job_id", job_id, "last_activity", now)
+redis.call("ZADD", "sessions:active", redis.call("TIME")[1], session_id)
 redis.call("HSET", job, "job_id", job_id, "session_id", session_id, "owner", owner,
            "kind", ARGV[5], "message", ARGV[6], "message_tokens", tokens, "status", "queued",
            "created_at", now, "request_id", ARGV[12], "attempts", 0, "batch_id", ARGV[13])
@@ -74,6 +75,7 @@ local session, messages, job = KEYS[1], KEYS[2], KEYS[3]
 redis.call("DEL", job)
 if ARGV[2] == "1" then
   redis.call("DEL", session, messages)
+  redis.call("ZREM", "sessions:active", string.sub(session, 9))  -- "session:" is 8 characters
 elseif redis.call("HGET", session, "pending_job_id") == ARGV[1] then
   redis.call("HDEL", session, "pending_job_id")
 end
@@ -174,6 +176,8 @@ if redis.call("EXISTS", session) == 0 or redis.call("HGET", session, "owner") ~=
   return false
 end
 redis.call("HSET", session, "last_activity", ARGV[2])
+local session_id = redis.call("HGET", session, "session_id")
+redis.call("ZADD", "sessions:active", redis.call("TIME")[1], session_id)
 redis.call("EXPIRE", session, tonumber(ARGV[3]))
 redis.call("EXPIRE", messages, tonumber(ARGV[3]))
 return {redis.call("HGETALL", session), redis.call("LRANGE", messages, 0, -1)}
@@ -182,6 +186,7 @@ return {redis.call("HGETALL", session), redis.call("LRANGE", messages, 0, -1)}
 # KEYS: session, messages   ARGV: owner
 DELETE_SESSION = """
 if redis.call("HGET", KEYS[1], "owner") ~= ARGV[1] then return 0 end
+redis.call("ZREM", "sessions:active", redis.call("HGET", KEYS[1], "session_id"))
 return redis.call("DEL", KEYS[1], KEYS[2])
 """
 
@@ -198,8 +203,10 @@ for i = 2, #KEYS do
     redis.call("HSET", job, "status", "cancelled", "finished_at", now)
     move_batch_count(job, "queued", "cancelled")
     count("jobs_cancelled")
-    local session = "session:" .. redis.call("HGET", job, "session_id")
+    local session_id = redis.call("HGET", job, "session_id")
+    local session = "session:" .. session_id
     redis.call("DEL", session, session .. ":messages")  -- created for this item, never used
+    redis.call("ZREM", "sessions:active", session_id)
     redis.call("RPUSH", job .. ":done", "1")
     redis.call("EXPIRE", job .. ":done", job_ttl)
     cancelled = cancelled + 1

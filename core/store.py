@@ -12,6 +12,7 @@ Keys (all namespaced; a session's keys always share one TTL, refreshed together)
     job:{id}:done            list  a latch: one element once the job is final; long-polls
                                    block on it
     invoice:sequence         counter behind INV-0001, INV-0002, … (never reused)
+    sessions:active          sorted set  session id -> last activity, for /metrics
     metrics:counters         hash  jobs by outcome and LLM tokens, counted by the job scripts
     workers:heartbeat        sorted set  worker name -> last heartbeat (unix time)
 
@@ -51,6 +52,8 @@ FINAL_STATUSES = frozenset({"succeeded", "failed", "cancelled"})
 HEARTBEAT_KEY = "workers:heartbeat"
 SEQUENCE_KEY = "invoice:sequence"
 METRICS_KEY = "metrics:counters"
+ACTIVE_SESSIONS_KEY = "sessions:active"
+DURATION_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600)
 
 
 def utc_now() -> datetime:
@@ -408,7 +411,10 @@ class SessionStore:
             return self._fail_job(
                 keys=[session_key(session_id), job_key(job_id), done_key(job_id)],
                 args=[
-                    job_id, json.dumps(error.to_dict()), isoformat(self.clock()), self.job_ttl,
+                    job_id,
+                    json.dumps(error.to_dict()),
+                    isoformat(self.clock()),
+                    self.job_ttl,
                     error.code,
                 ],
             )
@@ -466,6 +472,40 @@ class SessionStore:
         with translate_redis_errors():
             # Rotating the latch onto itself leaves it in place for every other waiter.
             self.blocking_redis.blmove(key, key, timeout, "RIGHT", "LEFT")
+
+    def observe(self, name: str, seconds: float) -> None:
+        """Count a duration into the histogram `name` (buckets of DURATION_BUCKETS seconds)."""
+        key = f"metrics:histogram:{name}"
+        bucket = next((b for b in DURATION_BUCKETS if seconds <= b), "+Inf")
+        with translate_redis_errors(), self.redis.pipeline(transaction=True) as pipe:
+            pipe.hincrby(key, f"le:{bucket}", 1)
+            pipe.hincrbyfloat(key, "sum", seconds)
+            pipe.execute()
+
+    def histogram(self, name: str) -> tuple[list[tuple[str, int]], float]:
+        """Cumulative (upper bound, count) pairs ending with +Inf, and the sum of durations."""
+        with translate_redis_errors():
+            fields = self.redis.hgetall(f"metrics:histogram:{name}")
+        running, buckets = 0, []
+        for bound in (*DURATION_BUCKETS, "+Inf"):
+            running += int(fields.get(f"le:{bound}", 0))
+            buckets.append((str(bound), running))
+        return buckets, float(fields.get("sum", 0))  # float: seconds, never money
+
+    def active_sessions(self) -> int:
+        """Sessions used within their TTL (expired ones are pruned in the same round trip)."""
+        cutoff = time.time() - self.session_ttl
+        with translate_redis_errors(), self.redis.pipeline(transaction=True) as pipe:
+            pipe.zremrangebyscore(ACTIVE_SESSIONS_KEY, "-inf", f"({cutoff}")
+            pipe.zcard(ACTIVE_SESSIONS_KEY)
+            return int(pipe.execute()[1])
+
+    def queue_depths(self, queues: tuple[str, ...]) -> dict[str, int]:
+        """Jobs waiting in each queue, when the broker is this Redis (kombu keeps lists)."""
+        with translate_redis_errors(), self.redis.pipeline(transaction=False) as pipe:
+            for queue in queues:
+                pipe.llen(queue)
+            return dict(zip(queues, map(int, pipe.execute()), strict=True))
 
     def counters(self) -> dict[str, int]:
         """Worker-side totals (jobs by outcome, LLM tokens) kept by the job scripts."""

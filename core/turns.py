@@ -22,6 +22,7 @@ from marshmallow import ValidationError
 from core.errors import InvalidDraft, InvoiceAgentError, NoInvoiceProduced, ProviderTransient
 from core.invoice import InvoiceRuleError, price_invoice
 from core.llm_rate import LlmRateLimiter, SlotNotAvailable
+from core.logs import bind, log_context
 from core.prompts import SYSTEM_PROMPT
 from core.providers.base import Provider, ProviderRequest
 from core.schemas import dump_invoice, load_draft
@@ -62,6 +63,10 @@ def accept_turn(
     )
 
 
+def _parse_time(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
 def utc_today() -> date:
     return datetime.now(UTC).date()
 
@@ -88,14 +93,22 @@ class TurnRunner:
         the queue can retry it later; on the final attempt it fails the job like any error.
         Raises SlotNotAvailable when the shared LLM rate has no slot soon: run it again later.
         """
-        if self.llm_limiter is not None:
-            peeked = self.store.get_job(job_id)
-            if peeked is None or peeked.is_final:
+        with log_context(job_id=job_id):
+            if self.llm_limiter is not None:
+                peeked = self.store.get_job(job_id)
+                if peeked is None or peeked.is_final:
+                    return "skipped"
+                self._wait_for_llm_slot()
+            job = self.store.start_job(job_id)
+            if job is None:
                 return "skipped"
-            self._wait_for_llm_slot()
-        job = self.store.start_job(job_id)
-        if job is None:
-            return "skipped"
+            bind(session_id=job.session_id, request_id=job.request_id, batch_id=job.batch_id)
+            started = time.monotonic()
+            result = self._run_started(job, final_attempt)
+            self._record_timings(job, time.monotonic() - started, result)
+            return result
+
+    def _run_started(self, job: JobRecord, final_attempt: bool) -> str:
         try:
             outcome = self._compute(job)
         except ProviderTransient:
@@ -105,9 +118,29 @@ class TurnRunner:
         except InvoiceAgentError as error:
             return self._fail(job, error)
         except Exception:
-            log.exception("turn crashed", extra={"job_id": job.job_id})
+            log.exception("turn crashed")
             return self._fail(job, InvoiceAgentError())
         return self.store.apply_turn(job, outcome)
+
+    def _record_timings(self, job: JobRecord, run_seconds: float, result: str) -> None:
+        """Queue wait and run time into /metrics histograms, and one log line per turn."""
+        queued_seconds = (datetime.now(UTC) - _parse_time(job.created_at)).total_seconds()
+        queued_seconds = max(0.0, queued_seconds - run_seconds)
+        log.info(
+            "turn finished",
+            extra={
+                "outcome": result,
+                "attempt": job.attempts,
+                "run_ms": round(run_seconds * 1000),
+                "queued_ms": round(queued_seconds * 1000),
+            },
+        )
+        try:
+            if job.attempts == 1:  # a redelivery's wait would count the dead worker's time
+                self.store.observe("queue_wait_seconds", queued_seconds)
+            self.store.observe("run_seconds", run_seconds)
+        except InvoiceAgentError:
+            log.warning("could not record turn timings")
 
     def _wait_for_llm_slot(self) -> None:
         reservation = self.llm_limiter.reserve(self.max_slot_wait)

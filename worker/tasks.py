@@ -13,8 +13,9 @@ from celery.exceptions import SoftTimeLimitExceeded
 from gevent import Timeout as GreenletTimeout  # the worker runs the gevent pool (Procfile)
 
 from core.errors import ProviderTransient, TurnTimedOut
-from core.providers import make_provider
 from core.llm_rate import LlmRateLimiter, SlotNotAvailable, parse_rate
+from core.logs import configure_logging
+from core.providers import make_provider
 from core.queue import INTERACTIVE_QUEUE, RUN_TURN_TASK
 from core.settings import Settings
 from core.store import SessionStore
@@ -90,6 +91,12 @@ def _heartbeat_loop(name: str, stop: threading.Event) -> None:
 
 
 _stop_heartbeat = threading.Event()
+
+
+@signals.setup_logging.connect
+def _json_logs(**_):
+    """Celery leaves logging to us when this signal has a receiver: JSON lines, like the API."""
+    configure_logging()
 
 
 @signals.worker_init.connect

@@ -8,6 +8,7 @@ from api.blueprint import Blueprint
 from api.schemas import ErrorSchema, JobAcceptedSchema, TurnRequestSchema
 from api.services import services
 from core.errors import Unavailable
+from core.logs import bind
 from core.tokens import token_zone
 from core.turns import TurnKind, accept_turn
 
@@ -26,6 +27,7 @@ def _start_turn(args: dict, kind: TurnKind) -> dict:
         kind=kind,
         request_id=g.request_id,
     )
+    bind(session_id=turn.session_id, job_id=turn.job_id)
     try:
         svc.queue.enqueue_turn(turn.job_id, request_id=g.request_id)
     except Unavailable:

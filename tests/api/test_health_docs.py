@@ -277,3 +277,23 @@ def test_metrics_report_worker_side_jobs_and_llm_tokens(app, client):
     assert 'invoice_agent_jobs_total{code="provider_error",outcome="failed"} 1.0' in text
     assert 'invoice_agent_llm_tokens_total{kind="input"} 40.0' in text
     assert 'invoice_agent_llm_tokens_total{kind="output"} 7.0' in text
+
+
+def test_metrics_report_queue_depth_active_sessions_and_turn_durations(app, client):
+    from tests.api.conftest import run_job, start_turn
+
+    first = start_turn(client, "one")
+    start_turn(client, "two")
+    before = client.get("/metrics").get_data(as_text=True)
+    assert 'invoice_agent_queue_depth{queue="interactive"} 2.0' in before
+    assert "invoice_agent_active_sessions 2.0" in before
+    assert "invoice_agent_job_run_seconds_count 0.0" in before
+
+    run_job(app, first["job_id"])
+    client.delete(f"/api/session/{first['session_id']}")
+
+    after = client.get("/metrics").get_data(as_text=True)
+    assert "invoice_agent_job_run_seconds_count 1.0" in after
+    assert "invoice_agent_job_queue_wait_seconds_count 1.0" in after
+    assert 'invoice_agent_job_run_seconds_bucket{le="+Inf"} 1.0' in after
+    assert "invoice_agent_active_sessions 1.0" in after

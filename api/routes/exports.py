@@ -1,0 +1,180 @@
+"""The session's invoice as documents: PDF, print HTML, and EN 16931 e-invoices.
+
+    GET /api/session/{id}/invoice.pdf           application/pdf (PDF/A-3b)
+    GET /api/session/{id}/invoice.html          text/html, the same document for a browser
+    GET /api/session/{id}/invoice.ubl.xml       application/xml, UBL 2.1 under EN 16931
+    GET /api/session/{id}/invoice.cii.xml       application/xml, UN/CEFACT CII under EN 16931
+    GET /api/session/{id}/invoice.facturx.pdf   application/pdf, Factur-X (PDF/A-3 + CII)
+
+Each answers 404 session_not_found / no_invoice like the JSON invoice; the e-invoices answer
+422 einvoice_incomplete listing what the standard still needs.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, g
+from marshmallow import Schema, fields, validate
+
+from api.blueprint import Blueprint
+from api.schemas import ErrorSchema
+from api.services import services
+from core.errors import NoInvoice, ValidationFailed
+from core.exports import document, einvoice, formatting, pdf
+
+blp = Blueprint(
+    "exports",
+    __name__,
+    url_prefix="/api",
+    description="The invoice as PDF, HTML and EN 16931 e-invoices",
+)
+
+SESSION_INVOICE = "/session/<session_id>/invoice"
+# The HTML view carries its styles inline and needs nothing else: no script, no fetch.
+HTML_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'"
+
+
+class LayoutArgs(Schema):
+    """How a printable document is laid out."""
+
+    locale = fields.String(
+        load_default=None,
+        validate=[validate.Length(max=35), formatting.is_known_locale],
+        metadata={
+            "description": "locale for dates and amounts, e.g. en_US, de_DE, fr-FR "
+            "(default: by the invoice's currency)",
+        },
+    )
+    paper = fields.String(
+        load_default=None,
+        validate=validate.OneOf(["A4", "Letter", "a4", "letter"]),
+        metadata={"description": "A4 or Letter (default: by the locale)"},
+    )
+
+
+class PdfArgs(LayoutArgs):
+    inline = fields.Boolean(
+        load_default=False,
+        metadata={"description": "show in the browser instead of downloading"},
+    )
+
+
+def _invoice(session_id: str) -> dict[str, Any]:
+    session = services().store.read_session(session_id, g.owner)
+    if session.invoice is None:
+        raise NoInvoice()
+    return session.invoice
+
+
+def _layout(invoice: dict[str, Any], args: dict[str, Any]) -> pdf.Layout:
+    try:
+        return pdf.layout_for(invoice, args.get("locale"), args.get("paper"))
+    except (formatting.UnknownLocale, ValueError) as exc:  # the schema checked; belt and braces
+        raise ValidationFailed(details={"locale": [str(exc)]}) from None
+
+
+def _document(body: bytes | str, mimetype: str, name: str, *, inline: bool) -> Response:
+    response = Response(body, mimetype=mimetype)
+    response.headers.set("Content-Disposition", "inline" if inline else "attachment", filename=name)
+    response.headers["Cache-Control"] = "private, no-store"  # it changes with every turn
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+_FILE = {"type": "string", "format": "binary"}
+_TEXT = {"type": "string"}
+_DISPOSITION = {
+    "Content-Disposition": {
+        "description": "attachment (or inline) with the file name, e.g. INV-0001.pdf",
+        "schema": {"type": "string"},
+    }
+}
+
+
+@blp.route(f"{SESSION_INVOICE}.pdf")
+@blp.arguments(PdfArgs, location="query")
+@blp.response(
+    200, _FILE, content_type="application/pdf", description="PDF/A-3b", headers=_DISPOSITION
+)
+@blp.alt_response(404, schema=ErrorSchema, description="session_not_found or no_invoice")
+@blp.alt_response(422, schema=ErrorSchema, description="validation_error (locale, paper)")
+def invoice_pdf(args, session_id):
+    """The invoice as a PDF (PDF/A-3b), A4 or US Letter."""
+    invoice = _invoice(session_id)
+    layout = _layout(invoice, args)
+    body = pdf.render_pdf(invoice, locale=layout.locale, page_size=layout.page_size)
+    return _document(
+        body, "application/pdf", document.filename(invoice, ".pdf"), inline=args["inline"]
+    )
+
+
+@blp.route(f"{SESSION_INVOICE}.html")
+@blp.arguments(LayoutArgs, location="query")
+@blp.response(200, _TEXT, content_type="text/html", description="the printable invoice")
+@blp.alt_response(404, schema=ErrorSchema, description="session_not_found or no_invoice")
+@blp.alt_response(422, schema=ErrorSchema, description="validation_error (locale, paper)")
+def invoice_html(args, session_id):
+    """The invoice as a self-contained HTML page, for viewing and printing in a browser."""
+    invoice = _invoice(session_id)
+    layout = _layout(invoice, args)
+    body = pdf.render_html(invoice, locale=layout.locale, page_size=layout.page_size)
+    response = _document(body, "text/html", document.filename(invoice, ".html"), inline=True)
+    response.headers["Content-Security-Policy"] = HTML_POLICY
+    return response
+
+
+@blp.route(f"{SESSION_INVOICE}.ubl.xml")
+@blp.response(
+    200, _TEXT, content_type="application/xml", description="UBL 2.1", headers=_DISPOSITION
+)
+@blp.alt_response(404, schema=ErrorSchema, description="session_not_found or no_invoice")
+@blp.alt_response(422, schema=ErrorSchema, description="einvoice_incomplete (details.missing)")
+def invoice_ubl(session_id):
+    """The invoice as a UBL 2.1 e-invoice under EN 16931, checked by XSD and Schematron."""
+    invoice = _invoice(session_id)
+    return _document(
+        einvoice.ubl_xml(invoice),
+        "application/xml",
+        document.filename(invoice, ".ubl.xml"),
+        inline=False,
+    )
+
+
+@blp.route(f"{SESSION_INVOICE}.cii.xml")
+@blp.response(
+    200, _TEXT, content_type="application/xml", description="CII D16B", headers=_DISPOSITION
+)
+@blp.alt_response(404, schema=ErrorSchema, description="session_not_found or no_invoice")
+@blp.alt_response(422, schema=ErrorSchema, description="einvoice_incomplete (details.missing)")
+def invoice_cii(session_id):
+    """The invoice as a UN/CEFACT CII e-invoice under EN 16931, checked by XSD and Schematron."""
+    invoice = _invoice(session_id)
+    return _document(
+        einvoice.cii_xml(invoice),
+        "application/xml",
+        document.filename(invoice, ".cii.xml"),
+        inline=False,
+    )
+
+
+@blp.route(f"{SESSION_INVOICE}.facturx.pdf")
+@blp.arguments(PdfArgs, location="query")
+@blp.response(
+    200, _FILE, content_type="application/pdf", description="Factur-X", headers=_DISPOSITION
+)
+@blp.alt_response(404, schema=ErrorSchema, description="session_not_found or no_invoice")
+@blp.alt_response(
+    422, schema=ErrorSchema, description="einvoice_incomplete (details.missing), validation_error"
+)
+def invoice_facturx(args, session_id):
+    """The invoice as a Factur-X PDF: the PDF/A-3 document with its validated CII inside."""
+    invoice = _invoice(session_id)
+    layout = _layout(invoice, args)
+    body = einvoice.facturx_pdf(invoice, locale=layout.locale, page_size=layout.page_size)
+    return _document(
+        body,
+        "application/pdf",
+        document.filename(invoice, ".facturx.pdf"),
+        inline=args["inline"],
+    )
