@@ -11,6 +11,9 @@ apt_install() {
 }
 
 command -v redis-server >/dev/null || apt_install redis-server
+# the compose file is checked with `docker compose config` (no engine runs here); v1 will do
+docker compose version >/dev/null 2>&1 || command -v docker-compose >/dev/null \
+  || apt_install docker-compose
 
 amqp_answers() { (exec 3<>/dev/tcp/127.0.0.1/5672) 2>/dev/null; }
 if ! amqp_answers; then

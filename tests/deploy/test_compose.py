@@ -1,0 +1,99 @@
+"""docker-compose.yml and the Dockerfile, checked without a Docker engine (none runs here)."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+
+import pytest
+import yaml
+
+from tests.conftest import ROOT
+
+
+def compose_command() -> list[str]:
+    docker = shutil.which("docker")
+    if docker and subprocess.run([docker, "compose", "version"], capture_output=True).returncode == 0:
+        return [docker, "compose"]
+    if shutil.which("docker-compose"):
+        return ["docker-compose"]
+    pytest.fail("neither `docker compose` nor `docker-compose` is installed: run `make test`")
+
+
+def compose_config(**env: str) -> subprocess.CompletedProcess:
+    environ = {k: v for k, v in os.environ.items() if k != "FLOWER_BASIC_AUTH"} | env
+    return subprocess.run([*compose_command(), "config"], cwd=ROOT, env=environ,
+                          capture_output=True, text=True, timeout=60)
+
+
+@pytest.fixture(scope="module")
+def config() -> dict:
+    done = compose_config(FLOWER_BASIC_AUTH="ops:secret")
+    assert done.returncode == 0, done.stderr
+    return yaml.safe_load(done.stdout)
+
+
+def test_the_stack_has_its_five_services(config):
+    assert set(config["services"]) == {"redis", "api", "worker", "flower", "frontend"}
+
+
+def test_redis_keeps_data_and_refuses_to_evict(config):
+    redis = config["services"]["redis"]
+    command = " ".join(redis["command"])
+    assert "--appendonly yes" in command and "--maxmemory-policy noeviction" in command
+    assert redis["image"].startswith("redis:7")
+    assert any("/data" in str(volume) for volume in redis["volumes"])
+    assert "redis-cli" in " ".join(redis["healthcheck"]["test"])
+
+
+def published(service: dict) -> set[int]:
+    return {int(p["published"] if isinstance(p, dict) else str(p).split(":")[0])
+            for p in service.get("ports", [])}
+
+
+def test_ports_and_health(config):
+    services = config["services"]
+    assert published(services["api"]) == {8000}
+    assert published(services["flower"]) == {5555}
+    assert published(services["frontend"]) == {3000}
+    assert "/api/health" in " ".join(services["api"]["healthcheck"]["test"])
+
+
+def test_api_worker_and_flower_share_one_image_and_redis(config):
+    services = config["services"]
+    assert len({services[name]["image"] for name in ("api", "worker", "flower")}) == 1
+    for name in ("api", "worker", "flower"):
+        assert services[name]["environment"]["REDIS_URL"] == "redis://redis:6379/0"
+        assert "redis" in services[name]["depends_on"]
+    assert "gevent" in services["worker"]["command"]
+    assert "worker" in services["worker"]["command"] and "ports" not in services["worker"]
+
+
+def test_flower_requires_basic_auth(config):
+    assert config["services"]["flower"]["environment"]["FLOWER_BASIC_AUTH"] == "ops:secret"
+    refused = compose_config()
+    assert refused.returncode != 0 and "FLOWER_BASIC_AUTH" in refused.stderr
+
+
+SECRETS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "API_KEYS")
+
+
+def test_no_secret_is_baked_in():
+    environ = {k: v for k, v in os.environ.items() if k not in SECRETS}
+    done = subprocess.run([*compose_command(), "config"], cwd=ROOT, capture_output=True,
+                          text=True, timeout=60, env=environ | {"FLOWER_BASIC_AUTH": "a:b"})
+    config = yaml.safe_load(done.stdout)
+    for service in config["services"].values():
+        for name in SECRETS:
+            assert not (service.get("environment") or {}).get(name), f"{name} is baked in"
+
+
+def test_dockerfile_is_multi_stage_and_runs_as_a_user():
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    stages = re.findall(r"^FROM \S+ AS (\w+)", dockerfile, flags=re.M)
+    assert {"ui", "wheels", "app", "frontend"} <= set(stages)
+    app_stage = dockerfile.split("AS app", 1)[1].split("AS frontend", 1)[0]
+    assert re.search(r"^USER (?!root)\w+", app_stage, flags=re.M)
+    assert "playwright" not in dockerfile.lower()
