@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 # honcho hands each process a PORT of its own, counting from -p: the API (first) gets this one
 PORT ?= $(or $(shell sed -n 's/^PORT=//p' .env 2>/dev/null | tail -n 1),8000)
 
-.PHONY: run test test-fast lint format bench install ui redis clean check-bedrock
+.PHONY: run test test-fast lint format bench install ui redis clean check-bedrock check
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -50,6 +50,10 @@ format: install
 bench: install
 	@scripts/ensure-test-services.sh
 	$(BIN)/python -m bench.run
+
+## the status of each part of a running stack (Redis, broker, workers, LLM, API, Flower)
+check: install
+	@$(BIN)/python scripts/check.py
 
 ## one tiny real Bedrock call: are the credentials, region and model usable?
 check-bedrock: install
