@@ -15,7 +15,10 @@ from tests.conftest import ROOT
 
 def compose_command() -> list[str]:
     docker = shutil.which("docker")
-    if docker and subprocess.run([docker, "compose", "version"], capture_output=True).returncode == 0:
+    if (
+        docker
+        and subprocess.run([docker, "compose", "version"], capture_output=True).returncode == 0
+    ):
         return [docker, "compose"]
     if shutil.which("docker-compose"):
         return ["docker-compose"]
@@ -24,8 +27,14 @@ def compose_command() -> list[str]:
 
 def compose_config(**env: str) -> subprocess.CompletedProcess:
     environ = {k: v for k, v in os.environ.items() if k != "FLOWER_BASIC_AUTH"} | env
-    return subprocess.run([*compose_command(), "config"], cwd=ROOT, env=environ,
-                          capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [*compose_command(), "config"],
+        cwd=ROOT,
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -49,8 +58,10 @@ def test_redis_keeps_data_and_refuses_to_evict(config):
 
 
 def published(service: dict) -> set[int]:
-    return {int(p["published"] if isinstance(p, dict) else str(p).split(":")[0])
-            for p in service.get("ports", [])}
+    return {
+        int(p["published"] if isinstance(p, dict) else str(p).split(":")[0])
+        for p in service.get("ports", [])
+    }
 
 
 def test_ports_and_health(config):
@@ -82,8 +93,14 @@ SECRETS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "A
 
 def test_no_secret_is_baked_in():
     environ = {k: v for k, v in os.environ.items() if k not in SECRETS}
-    done = subprocess.run([*compose_command(), "config"], cwd=ROOT, capture_output=True,
-                          text=True, timeout=60, env=environ | {"FLOWER_BASIC_AUTH": "a:b"})
+    done = subprocess.run(
+        [*compose_command(), "config"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=environ | {"FLOWER_BASIC_AUTH": "a:b"},
+    )
     config = yaml.safe_load(done.stdout)
     for service in config["services"].values():
         for name in SECRETS:

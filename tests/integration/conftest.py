@@ -36,12 +36,21 @@ def live_api(tmp_path, redis_server):
         port = free_port()
         metrics = tmp_path / f"metrics-{port}"
         metrics.mkdir()
-        env = worker_env(redis_server.url, PORT=str(port), WEB_CONCURRENCY="1",
-                         PROMETHEUS_MULTIPROC_DIR=str(metrics), **variables)
+        env = worker_env(
+            redis_server.url,
+            PORT=str(port),
+            WEB_CONCURRENCY="1",
+            PROMETHEUS_MULTIPROC_DIR=str(metrics),
+            **variables,
+        )
         log = open(tmp_path / f"gunicorn-{port}.log", "wb")  # noqa: SIM115 - closed with the process
         process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "-c", "api/gunicorn.conf.py", "api:create_app()"],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
         started.append(process)
         base = f"http://127.0.0.1:{port}"
         wait_until(lambda: _answers(f"{base}/api/health"), timeout=30, message="gunicorn")

@@ -20,8 +20,10 @@ pytestmark = pytest.mark.integration
 
 
 def submit(client, messages):
-    response = client.post("/api/batches", json={"items": [
-        {"message": m, "reference": f"row-{n}"} for n, m in enumerate(messages)]})
+    response = client.post(
+        "/api/batches",
+        json={"items": [{"message": m, "reference": f"row-{n}"} for n, m in enumerate(messages)]},
+    )
     assert response.status_code == 202, response.get_json()
     return response.get_json()
 
@@ -32,9 +34,16 @@ def batch(client, batch_id, per_page=1000):
 
 def wait_for_batch(client, batch_id, timeout=60):
     return wait_until(
-        lambda: (b := batch(client, batch_id))["status"] in ("completed", "cancelled")
-        and b["counts"]["queued"] == 0 and b["counts"]["running"] == 0 and b,
-        timeout=timeout, interval=0.2, message=f"batch {batch_id}")
+        lambda: (
+            (b := batch(client, batch_id))["status"] in ("completed", "cancelled")
+            and b["counts"]["queued"] == 0
+            and b["counts"]["running"] == 0
+            and b
+        ),
+        timeout=timeout,
+        interval=0.2,
+        message=f"batch {batch_id}",
+    )
 
 
 def moment(text: str) -> datetime:
@@ -43,18 +52,38 @@ def moment(text: str) -> datetime:
 
 def test_a_batch_of_50_completes_with_correct_totals(client, start_worker):
     start_worker("offline", LLM_PROVIDER="offline")
-    names = [f"{first} {last}" for first in ("Acme", "Globex", "Initech", "Hooli", "Vandelay",
-                                              "Wayne", "Wonka", "Tyrell", "Stark", "Umbrella")
-             for last in ("Corp", "Labs", "GmbH", "Ltd", "Inc")]
-    messages = [f"Invoice {name} for {n} hours of consulting at $100/h"
-                for n, name in enumerate(names, start=1)]
+    names = [
+        f"{first} {last}"
+        for first in (
+            "Acme",
+            "Globex",
+            "Initech",
+            "Hooli",
+            "Vandelay",
+            "Wayne",
+            "Wonka",
+            "Tyrell",
+            "Stark",
+            "Umbrella",
+        )
+        for last in ("Corp", "Labs", "GmbH", "Ltd", "Inc")
+    ]
+    messages = [
+        f"Invoice {name} for {n} hours of consulting at $100/h"
+        for n, name in enumerate(names, start=1)
+    ]
     submitted = submit(client, messages)
 
     done = wait_for_batch(client, submitted["batch_id"])
 
     assert done["status"] == "completed"
-    assert done["counts"] == {"queued": 0, "running": 0, "succeeded": 50, "failed": 0,
-                              "cancelled": 0}
+    assert done["counts"] == {
+        "queued": 0,
+        "running": 0,
+        "succeeded": 50,
+        "failed": 0,
+        "cancelled": 0,
+    }
     items = done["items"]
     assert [i["reference"] for i in items] == [f"row-{n}" for n in range(50)]
     assert [i["total"] for i in items] == [f"{n * 100}.00" for n in range(1, 51)]
@@ -105,7 +134,8 @@ def test_a_chat_turn_goes_ahead_of_a_running_batch(client, start_worker):
 
     done = wait_for_batch(client, submitted["batch_id"])
     finished_after_chat = [
-        i for i in done["items"]
+        i
+        for i in done["items"]
         if moment(client.get(f"/api/jobs/{i['job_id']}").get_json()["finished_at"])
         > moment(chat["finished_at"])
     ]
@@ -122,12 +152,28 @@ def test_the_cli_runs_a_batch_against_a_running_stack(tmp_path, live_api, start_
         "message,reference\n"
         "Invoice Acme Corp for 40 hours of consulting at $150/h,acme\n"
         "Invoice Globex for 3 x security audit @ $1200 each,globex\n"
-        "hello there,nonsense\n", encoding="utf-8")
+        "hello there,nonsense\n",
+        encoding="utf-8",
+    )
     out = tmp_path / "results.csv"
 
     finished = subprocess.run(
-        [sys.executable, "-m", "api.cli", "batch", str(requests_csv), "--api", api.base_url,
-         "--out", str(out)], cwd=ROOT, capture_output=True, text=True, timeout=120)
+        [
+            sys.executable,
+            "-m",
+            "api.cli",
+            "batch",
+            str(requests_csv),
+            "--api",
+            api.base_url,
+            "--out",
+            str(out),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
     assert finished.returncode == 1, finished.stderr  # one item failed
     assert "2 succeeded, 1 failed" in finished.stderr
@@ -143,7 +189,11 @@ def test_the_cli_reports_a_refused_batch(tmp_path, live_api):
     bad.write_text("text\nhello\n", encoding="utf-8")
     finished = subprocess.run(
         [sys.executable, "-m", "api.cli", "batch", str(bad), "--api", api.base_url],
-        cwd=ROOT, capture_output=True, text=True, timeout=60)
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert finished.returncode == 2
     assert "validation_error" in finished.stderr and "message" in finished.stderr
 
@@ -156,8 +206,12 @@ def test_batch_turns_and_chat_share_one_app(redis_server, start_worker):
     done = wait_for_batch(client, submitted["batch_id"])
     session_id = done["items"][0]["session_id"]
 
-    edited = finished_job(client, post_turn(
-        client, script(invoice=draft(buyer="Acme Europe")), session_id).get_json()["job_id"])
+    edited = finished_job(
+        client,
+        post_turn(client, script(invoice=draft(buyer="Acme Europe")), session_id).get_json()[
+            "job_id"
+        ],
+    )
 
     assert edited["result"]["invoice"]["buyer"]["name"] == "Acme Europe"
     assert edited["result"]["invoice"]["number"] == done["items"][0]["invoice_number"]

@@ -30,9 +30,11 @@ def test_turns_through_bedrock_use_the_servers_arithmetic(client, start_worker, 
     stated_wrong = {**draft(), "total": "1.00", "subtotal": "1.00"}
     bedrock.add(
         fake_bedrock.throttling(),  # botocore retries it
-        fake_bedrock.tool_use("Here is the invoice.", stated_wrong,
-                              usage={"inputTokens": 900, "outputTokens": 80,
-                                     "cacheReadInputTokens": 700}),
+        fake_bedrock.tool_use(
+            "Here is the invoice.",
+            stated_wrong,
+            usage={"inputTokens": 900, "outputTokens": 80, "cacheReadInputTokens": 700},
+        ),
         fake_bedrock.access_denied(),
     )
 

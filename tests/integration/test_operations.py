@@ -30,29 +30,49 @@ def json_lines(path) -> list[dict]:
     return lines
 
 
-def test_flower_shows_the_worker_and_finished_turns(tmp_path, client, redis_server,
-                                                    start_worker):
+def test_flower_shows_the_worker_and_finished_turns(tmp_path, client, redis_server, start_worker):
     start_worker("watched")
     port = free_port()
     env = worker_env(redis_server.url, FLOWER_BASIC_AUTH="ops:s3cret")
     with open(tmp_path / "flower.log", "wb") as log:
         flower = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "worker.app", "flower", f"--port={port}",
-             "--address=127.0.0.1"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "worker.app",
+                "flower",
+                f"--port={port}",
+                "--address=127.0.0.1",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
     try:
         base, auth = f"http://127.0.0.1:{port}", ("ops", "s3cret")
         wait_until(lambda: _answers(f"{base}/healthcheck"), timeout=30, message="flower")
         # Flower listens to task events from when it connects: wait until it hears some
-        wait_until(lambda: run_turn(client, "warm-up") and _finished_tasks(base, auth),
-                   timeout=30, message="flower to receive task events")
+        wait_until(
+            lambda: run_turn(client, "warm-up") and _finished_tasks(base, auth),
+            timeout=30,
+            message="flower to receive task events",
+        )
         created, job = run_turn(client, script(invoice=draft()))
         assert job["status"] == "succeeded"
 
         assert requests.get(f"{base}/api/workers", timeout=10).status_code == 401
         ours = wait_until(
-            lambda: [t for t in _finished_tasks(base, auth)
-                     if t["name"] == "invoice_agent.run_turn" and created["job_id"] in t["args"]],
-            timeout=30, message="the turn in flower")
+            lambda: [
+                t
+                for t in _finished_tasks(base, auth)
+                if t["name"] == "invoice_agent.run_turn" and created["job_id"] in t["args"]
+            ],
+            timeout=30,
+            message="the turn in flower",
+        )
         assert ours[0]["args"] == repr([created["job_id"]])  # ids only, no message text
         workers = requests.get(f"{base}/api/workers?refresh=1", auth=auth, timeout=20).json()
         assert any(name.startswith("watched@") for name in workers)
@@ -73,12 +93,15 @@ def _finished_tasks(base: str, auth) -> list[dict]:
     return [t for t in tasks if t.get("state") == "SUCCESS"]
 
 
-def test_a_turns_logs_carry_one_request_id_through_api_and_worker(tmp_path, live_api,
-                                                                  start_worker):
+def test_a_turns_logs_carry_one_request_id_through_api_and_worker(tmp_path, live_api, start_worker):
     worker = start_worker("traced")
     api = live_api()
-    accepted = requests.post(api.url("/api/chat"), headers={"X-Request-ID": "trace-4711"},
-                             json={"message": script(invoice=draft())}, timeout=10).json()
+    accepted = requests.post(
+        api.url("/api/chat"),
+        headers={"X-Request-ID": "trace-4711"},
+        json={"message": script(invoice=draft())},
+        timeout=10,
+    ).json()
     requests.get(api.url(accepted["status_url"]) + "?wait=20", timeout=30)
 
     api_lines = [line for path in tmp_path.glob("gunicorn-*.log") for line in json_lines(path)]
