@@ -62,7 +62,9 @@ def create_app(
         OPENAPI_JSON_PATH="openapi.json",
         OPENAPI_SWAGGER_UI_PATH="/docs",
         OPENAPI_SWAGGER_UI_URL="/docs/static/",  # served below, from swagger-ui-bundle
-        RATELIMIT_HEADERS_ENABLED=True,  # X-RateLimit-*; Retry-After on 429 only (below)
+        # No X-RateLimit-* headers: each costs a Redis round trip on every request. A 429
+        # still says when to come back (Retry-After, api/errors.py).
+        RATELIMIT_HEADERS_ENABLED=False,
         RATELIMIT_SWALLOW_ERRORS=True,  # a Redis outage answers 503 from the views, not 500
     )
     store = store or SessionStore.from_url(
@@ -87,7 +89,8 @@ def create_app(
         application_limits=[settings.rate_limit],  # one budget per key across all endpoints
         application_limits_exempt_when=_is_public,
         storage_uri=settings.redis_url,
-        strategy="moving-window",
+        # one atomic counter update per request; the moving window costs a list scan
+        strategy="sliding-window-counter",
     )
     _register_authentication(app, settings)
     CORS(app, origins=list(settings.cors_origins), expose_headers=["X-Request-ID", "Retry-After"])
@@ -121,8 +124,6 @@ def _register_request_id(app: Flask) -> None:
     @app.after_request
     def _finish_headers(response):
         response.headers["X-Request-ID"] = g.get("request_id") or uuid.uuid4().hex
-        if response.status_code != 429:  # Flask-Limiter puts Retry-After on every response
-            response.headers.pop("Retry-After", None)
         started = g.get("request_started", time.perf_counter())
         access_log.info(
             "request",

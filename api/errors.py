@@ -9,9 +9,11 @@ the request id and answered with a generic 500.
 from __future__ import annotations
 
 import logging
+import math
+import time
 from typing import Any
 
-from flask import Flask, g, jsonify
+from flask import Flask, current_app, g, jsonify
 from werkzeug.exceptions import HTTPException
 
 from core.errors import (
@@ -66,6 +68,20 @@ def _validation_details(exc: HTTPException) -> dict[str, Any]:
     return details
 
 
+def _retry_after(exc: HTTPException) -> int:
+    """Seconds until the rate-limit window that was hit lets this caller in again."""
+    limit = getattr(exc, "limit", None)
+    window = limit.limit.get_expiry() if limit is not None else 60
+    for limiter in current_app.extensions.get("limiter", ()):
+        try:
+            wait = math.ceil(limiter.current_limit.reset_at - time.time())
+        except Exception:  # the limiter's storage is away: fall back to the window
+            log.warning("could not read the rate-limit window", exc_info=True)
+            break
+        return min(max(1, wait), window)
+    return window
+
+
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(InvoiceAgentError)
     def handle_domain_error(error: InvoiceAgentError):
@@ -73,9 +89,7 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def handle_http_exception(exc: HTTPException):
-        headers = {}
-        if exc.code == 429 and exc.response is not None and "Retry-After" in exc.response.headers:
-            headers["Retry-After"] = exc.response.headers["Retry-After"]
+        headers = {"Retry-After": str(_retry_after(exc))} if exc.code == 429 else {}
         return error_response(_from_http_exception(exc), headers)
 
     @app.errorhandler(Exception)

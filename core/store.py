@@ -160,16 +160,24 @@ class TurnOutcome:
     result: dict[str, Any]  # the job's result as clients see it
 
 
-def connect(url: str, *, socket_timeout: float = 5) -> redis.Redis:
-    """A client that retries a dropped connection once, quickly, then gives up."""
-    return redis.Redis.from_url(
+def connect(url: str, *, socket_timeout: float = 5, max_connections: int = 64) -> redis.Redis:
+    """A client for `url` sized for `max_connections` concurrent callers.
+
+    When every connection is busy a caller waits (up to 5 s) for one instead of failing:
+    a worker with hundreds of turns in flight must not see spurious errors. A dropped
+    connection is retried once, quickly.
+    """
+    pool = redis.BlockingConnectionPool.from_url(
         url,
+        max_connections=max_connections,
+        timeout=5,
         decode_responses=True,
         socket_timeout=socket_timeout,
         socket_connect_timeout=2,
         health_check_interval=30,
         retry=Retry(ExponentialBackoff(cap=0.2, base=0.05), retries=1),
     )
+    return redis.Redis(connection_pool=pool)
 
 
 @contextmanager
@@ -177,7 +185,7 @@ def translate_redis_errors() -> Iterator[None]:
     """Translate redis connection failures into Unavailable at this boundary."""
     try:
         yield
-    except (redis.ConnectionError, redis.TimeoutError) as exc:
+    except (redis.ConnectionError, redis.TimeoutError) as exc:  # incl. no free connection
         raise Unavailable() from exc
 
 
@@ -210,12 +218,13 @@ class SessionStore:
         self._delete_session = client.register_script(redis_scripts.DELETE_SESSION)
 
     @classmethod
-    def from_url(cls, url: str, **kwargs: Any) -> SessionStore:
-        """A store on `url`, failing fast (well under a second) when Redis is unreachable."""
+    def from_url(cls, url: str, *, max_connections: int = 64, **kwargs: Any) -> SessionStore:
+        """A store on `url` for up to `max_connections` concurrent callers; fails fast
+        (well under a second) when Redis is unreachable."""
         return cls(
-            connect(url, socket_timeout=5),
+            connect(url, socket_timeout=5, max_connections=max_connections),
             # long-polls block up to 30 s on the server: their reads need a longer timeout
-            blocking_client=connect(url, socket_timeout=45),
+            blocking_client=connect(url, socket_timeout=45, max_connections=max_connections),
             **kwargs,
         )
 

@@ -12,7 +12,7 @@ from celery import Task, shared_task, signals
 from celery.exceptions import SoftTimeLimitExceeded
 from gevent import Timeout as GreenletTimeout  # the worker runs the gevent pool (Procfile)
 
-from core.errors import ProviderTransient, TurnTimedOut
+from core.errors import ProviderTransient, TurnTimedOut, Unavailable
 from core.llm_rate import LlmRateLimiter, SlotNotAvailable, parse_rate
 from core.logs import configure_logging
 from core.providers import make_provider
@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 
 MAX_PROVIDER_RETRIES = 5
 HEARTBEAT_SECONDS = 10
+REDIS_OUTAGE_RETRIES = 120  # 10 minutes of retries every 5 s
 
 
 @cache
@@ -39,6 +40,8 @@ def _store() -> SessionStore:
     settings = _settings()
     return SessionStore.from_url(
         settings.redis_url,
+        # every turn in flight may hold a connection, plus the heartbeat and the sweeps
+        max_connections=settings.worker_concurrency + 16,
         session_ttl=settings.session_ttl_seconds,
         job_ttl=settings.job_ttl_seconds,
         token_limit=settings.token_limit,
@@ -69,6 +72,11 @@ def run_turn(self: Task, job_id: str) -> str:
     except ProviderTransient as exc:
         backoff = min(2**self.request.retries, 30) + random.uniform(0, 1)  # noqa: S311
         raise self.retry(exc=exc, countdown=backoff) from None
+    except Unavailable as exc:
+        # Redis is away: nothing could be recorded, so the job is still queued/running.
+        # Retry later; if even that cannot be published, the unacknowledged message comes
+        # back after the visibility timeout. Either way the job is not lost.
+        raise self.retry(exc=exc, countdown=5, max_retries=REDIS_OUTAGE_RETRIES) from None
     except SlotNotAvailable as wait:
         # Back to the queue it came from, without using up a retry: the LLM is busy, not failing.
         queue = (self.request.delivery_info or {}).get("routing_key") or INTERACTIVE_QUEUE

@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Response, g
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate
 
 from api.blueprint import Blueprint
 from api.schemas import ErrorSchema
@@ -35,12 +35,17 @@ SESSION_INVOICE = "/session/<session_id>/invoice"
 HTML_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'"
 
 
+def _known_locale(value: str) -> None:
+    if not formatting.is_known_locale(value):
+        raise ValidationError("Not a known locale; use one like en_US, en_GB, de_DE or fr_FR.")
+
+
 class LayoutArgs(Schema):
     """How a printable document is laid out."""
 
     locale = fields.String(
         load_default=None,
-        validate=[validate.Length(max=35), formatting.is_known_locale],
+        validate=[validate.Length(max=35), _known_locale],
         metadata={
             "description": "locale for dates and amounts, e.g. en_US, de_DE, fr-FR "
             "(default: by the invoice's currency)",

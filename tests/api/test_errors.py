@@ -250,7 +250,6 @@ def test_retry_after_is_only_on_429(make_app):
     client = make_app(rate_limit="3/minute").test_client()
     accepted = client.post(GENERATE, json={"message": "an invoice"})
     assert accepted.status_code == 202 and "Retry-After" not in accepted.headers
-    assert accepted.headers["X-RateLimit-Limit"] == "3"
 
 
 def test_one_rate_limit_budget_spans_every_endpoint(make_app):
