@@ -10,6 +10,7 @@ PORT ?= $(or $(shell sed -n 's/^PORT=//p' .env 2>/dev/null | tail -n 1),8000)
 .PHONY: run test test-fast lint format bench install ui redis clean check-bedrock check
 
 $(STAMP): pyproject.toml
+	@scripts/ensure-system-packages.sh
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e '.[dev]'

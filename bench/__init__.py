@@ -1,0 +1,1 @@
+"""Performance benchmarks: `python -m bench.run` (figures are printed, never asserted)."""

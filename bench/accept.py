@@ -1,0 +1,86 @@
+"""Accepting a chat turn: POST /api/chat -> 202 at 32 concurrent clients, vs a bare endpoint.
+
+Both servers run under gunicorn with api/gunicorn.conf.py (gthread, same workers and
+threads) at the same time, on the same private Redis, and are loaded by the same client in
+ABBA order (api, bare, bare, api) so that drift on a noisy machine hits both arms alike.
+Every request starts a new session (no session_id), so none can be refused with 409.
+No worker runs: accepted jobs simply wait in the broker's queue.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+
+import requests
+
+from bench.load import load_client
+from bench.support import Context, Figure, Outcome, histogram_percentile
+
+NAME = "accept"
+TITLE = "POST /api/chat -> 202, 32 concurrent clients, vs bare Flask + 1 Redis pipeline"
+CONNECTIONS = 32
+WARMUP_SECONDS = 3
+ROUND_SECONDS = 6
+ORDER = ("api", "bare", "bare", "api")
+TARGET_P50_RATIO = 1.5
+BODY = json.dumps(
+    {"message": "Invoice Acme Corp for 40 hours of consulting at $150/h, 8% tax, due in 30 days"}
+)
+
+
+def run(ctx: Context) -> Outcome:
+    outcome = Outcome(NAME)
+    client = load_client(ctx.workdir, ctx.log)
+    _, api_port = ctx.gunicorn("api", "api:create_app()")
+    _, bare_port = ctx.gunicorn("bare", "bench.bare_app:create_app()")
+    urls = {
+        "api": f"http://127.0.0.1:{api_port}/api/chat",
+        "bare": f"http://127.0.0.1:{bare_port}/api/chat",
+    }
+    for arm, url in urls.items():  # fail early and clearly if an arm does not answer 202
+        answer = requests.post(
+            url, data=BODY, headers={"Content-Type": "application/json"}, timeout=10
+        )
+        if answer.status_code != 202:
+            raise RuntimeError(f"{arm}: POST answered {answer.status_code}: {answer.text[:300]}")
+
+    for arm in ("api", "bare"):
+        ctx.log(f"warm-up {arm} ({WARMUP_SECONDS}s)")
+        client.run(
+            urls[arm], BODY, connections=CONNECTIONS, seconds=WARMUP_SECONDS, expected_status=202
+        )
+
+    histograms = {arm: Counter() for arm in urls}
+    totals = {arm: Counter() for arm in urls}
+    for arm in ORDER:
+        ctx.log(f"measure {arm} ({ROUND_SECONDS}s)")
+        result = client.run(
+            urls[arm], BODY, connections=CONNECTIONS, seconds=ROUND_SECONDS, expected_status=202
+        )
+        histograms[arm].update(result.histogram)
+        totals[arm].update(
+            requests=result.requests, unexpected=result.unexpected, errors=result.errors
+        )
+        totals[arm]["ms"] += int(result.seconds * 1000)
+
+    p = {
+        arm: {q: histogram_percentile(histograms[arm], q) / 1000 for q in (50, 90, 99)}
+        for arm in urls
+    }
+    outcome.figures = [
+        Figure("p50 latency", p["api"][50], "ms", "bare", p["bare"][50], TARGET_P50_RATIO),
+        Figure("p99 latency", p["api"][99], "ms", "bare", p["bare"][99]),
+    ]
+    for arm in urls:
+        t = totals[arm]
+        rate = t["requests"] / (t["ms"] / 1000) if t["ms"] else 0
+        outcome.notes.append(
+            f"{arm}: {t['requests']} requests in {len(ORDER) // 2} rounds, {rate:.0f} req/s, "
+            f"p50 {p[arm][50]:.2f} ms, p90 {p[arm][90]:.2f} ms, p99 {p[arm][99]:.2f} ms, "
+            f"non-202 {t['unexpected']}, socket errors {t['errors']}"
+        )
+    outcome.notes.append(f"client: {client.name}, {CONNECTIONS} keep-alive connections")
+    if any(totals[arm]["unexpected"] or totals[arm]["errors"] for arm in urls):
+        outcome.notes.append("WARNING: some responses were not 202; see the logs in the work dir")
+    return outcome

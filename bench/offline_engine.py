@@ -1,0 +1,103 @@
+"""Time the offline engine over its whole test corpus: `python -m bench.offline_engine`.
+
+Every message of tests/core/test_offline.py and tests/core/test_offline_turns.py (creations,
+edits, currencies, dates, declines, and each turn of the conversations, with the invoice,
+previous invoice and history the turn really had) is answered once to warm up, then
+`--rounds` more times; each `OfflineProvider.respond` call is timed. It prints the mean and
+p99 milliseconds per message, by wall clock and by the CPU time of the thread (which leaves
+out time the process spent waiting for a core on a busy machine). The target is under 5 ms
+per message. Figures are printed, never asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from collections.abc import Callable
+from typing import Any
+
+from core.providers.base import ProviderReply, ProviderRequest
+from core.providers.offline import OfflineProvider
+from tests.core import test_offline as corpus
+from tests.core import test_offline_turns as turns
+
+TARGET_MS = 5.0
+
+
+class TimedProvider:
+    """OfflineProvider, recording how long each `respond` took (wall and CPU seconds)."""
+
+    name = "offline"
+
+    def __init__(self) -> None:
+        self.engine = OfflineProvider()
+        self.samples: list[tuple[float, float]] = []
+
+    def respond(self, request: ProviderRequest) -> ProviderReply:
+        wall, cpu = time.perf_counter(), time.thread_time()
+        reply = self.engine.respond(request)
+        self.samples.append((time.perf_counter() - wall, time.thread_time() - cpu))
+        return reply
+
+
+def conversations() -> list[tuple[Any, list[str]]]:
+    """Every case of the corpus as (starting invoice or None, messages in order)."""
+    cases: list[tuple[Any, list[str]]] = []
+    for param in corpus.CREATION + corpus.CURRENCIES:
+        cases.append((None, [param.values[0]]))
+    for param in corpus.EDITS:
+        start, message = param.values[:2]
+        cases.append((corpus.stored(start), [message]))
+    for start, message, _ in corpus.EDIT_REPLIES:
+        cases.append((corpus.stored(start), [message]))
+    for phrase, _, _ in corpus.DATES:
+        cases.append((None, [f"Invoice Acme for consulting $500, {phrase}"]))
+    for start, message, _ in turns.DECLINES:
+        invoice = start if start is None or isinstance(start, dict) else corpus.stored(start)
+        cases.append((invoice, [message]))
+    for param in turns.CONVERSATIONS:
+        cases.append((None, list(param.values[0])))
+    return cases
+
+
+def run(cases: list[tuple[Any, list[str]]], provider: TimedProvider) -> None:
+    for invoice, messages in cases:
+        conversation = corpus.Conversation(invoice=invoice, provider=provider)
+        for message in messages:
+            conversation.say(message)
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+def main(argv: list[str] | None = None, out: Callable[[str], Any] = print) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=20, help="timed passes over the corpus")
+    args = parser.parse_args(argv)
+
+    cases = conversations()
+    provider = TimedProvider()
+    run(cases, provider)  # warm-up: compiled patterns, caches
+    messages = len(provider.samples)
+    provider.samples.clear()
+    for _ in range(args.rounds):
+        run(cases, provider)
+
+    wall = [w * 1000 for w, _ in provider.samples]
+    cpu = [c * 1000 for _, c in provider.samples]
+    out(f"offline engine: {len(cases)} cases, {messages} messages, {args.rounds} rounds")
+    for label, values in (("wall clock", wall), ("thread CPU", cpu)):
+        mean, p99 = statistics.fmean(values), percentile(values, 0.99)
+        verdict = "ok" if p99 < TARGET_MS else f"over the {TARGET_MS:g} ms target"
+        out(
+            f"  {label:<10}  mean {mean:.3f} ms  p99 {p99:.3f} ms  "
+            f"max {max(values):.3f} ms  ({verdict})"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,33 @@
+"""What every export takes: an `Invoice`, or the JSON `InvoiceSchema` made of one.
+
+Exports read the invoice as that JSON — the same text Redis stores and the API returns — so
+an exported amount is, character for character, the amount the core computed. Nothing here
+prices an invoice again.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from core.invoice import Invoice
+from core.schemas import dump_invoice
+
+InvoiceInput = Invoice | Mapping[str, Any]
+
+_UNSAFE_FILENAME = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def as_json(invoice: InvoiceInput) -> dict[str, Any]:
+    """The invoice as `InvoiceSchema` JSON: an `Invoice` is dumped, a mapping is used as is."""
+    if isinstance(invoice, Invoice):
+        return dump_invoice(invoice)
+    return dict(invoice)
+
+
+def filename(invoice: InvoiceInput, extension: str) -> str:
+    """'INV-0001' + '.pdf' -> 'INV-0001.pdf'; anything odd in the number becomes '-'."""
+    number = as_json(invoice).get("number") or "invoice"
+    stem = _UNSAFE_FILENAME.sub("-", str(number)).strip("-.") or "invoice"
+    return f"{stem}{extension}"

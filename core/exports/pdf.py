@@ -1,0 +1,240 @@
+"""The invoice as a printable document: HTML for the browser, PDF/A-3b for sending.
+
+One Jinja template (templates/invoice.html.j2, with invoice.css inlined) serves both; the
+browser gets its screen styles, WeasyPrint its print styles. User and LLM text is only ever
+text: autoescaping is on, and WeasyPrint gets a URL fetcher that refuses every URL (http, file,
+data …), so nothing in an invoice can make the server fetch or read anything. The template
+references no external resource; fonts come from fontconfig (Debian's fonts-dejavu-core).
+
+    render_pdf(invoice) -> bytes      what a batch ZIP or the API sends (`invoice` is an
+                                      Invoice or its InvoiceSchema JSON)
+    render_html(invoice) -> str       the same document for a browser
+
+Dates and amounts are formatted with Babel for the locale (default: by currency, see
+formatting.py); the paper is US Letter or A4 by the locale's territory unless the caller
+says which.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from babel import Locale
+
+from core.exports.document import InvoiceInput, as_json
+from core.exports.einvoice import vat_identifier
+from core.exports.formatting import (
+    PAGE_SIZES,
+    PageSize,
+    default_locale,
+    get_locale,
+    long_date,
+    money,
+    page_size_for,
+    percent,
+    quantity,
+)
+
+TEMPLATES = Path(__file__).parent / "templates"
+PDF_VARIANT = "pdf/a-3b"
+
+log = logging.getLogger(__name__)
+
+# One rendering at a time per process: fontconfig and Pango are not safe to drive from several
+# threads (the API runs gthread workers), and rendering holds the GIL almost throughout anyway.
+_render_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class Layout:
+    """How a document is laid out: the locale for dates and numbers, and the paper."""
+
+    locale: Locale
+    page_size: PageSize
+
+    @property
+    def lang(self) -> str:
+        """The BCP 47 tag of the locale: 'en-US'."""
+        return str(self.locale).replace("_", "-")
+
+
+def layout_for(
+    invoice: InvoiceInput, locale: str | Locale | None = None, page_size: str | None = None
+) -> Layout:
+    """The layout for an invoice: the given locale and paper, or defaults by currency.
+
+    Raises formatting.UnknownLocale for an unknown locale and ValueError for a paper size
+    other than A4 or Letter.
+    """
+    if isinstance(locale, Locale):
+        chosen = locale
+    elif locale:
+        chosen = get_locale(locale)
+    else:
+        chosen = default_locale(as_json(invoice)["currency"])
+    if page_size is None:
+        return Layout(chosen, page_size_for(chosen))
+    for size in PAGE_SIZES:
+        if page_size.casefold() == size.casefold():
+            return Layout(chosen, size)
+    raise ValueError(f"paper must be one of {', '.join(PAGE_SIZES)}")
+
+
+@cache
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=True,  # every value is escaped, whatever the file name
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def render_html(
+    invoice: InvoiceInput, *, locale: str | Locale | None = None, page_size: str | None = None
+) -> str:
+    """The invoice as a self-contained HTML page (styles inline, no external resource)."""
+    data = as_json(invoice)
+    return _document_html(data, layout_for(data, locale, page_size), inline_styles=True)
+
+
+def render_pdf(
+    invoice: InvoiceInput, *, locale: str | Locale | None = None, page_size: str | None = None
+) -> bytes:
+    """The invoice as a PDF/A-3b document, ready to send or to put in a ZIP."""
+    data = as_json(invoice)
+    layout = layout_for(data, locale, page_size)
+    html = _document_html(data, layout, inline_styles=False)
+    return html_to_pdf(html, stylesheets=(_print_stylesheet(layout.page_size),))
+
+
+def _document_html(data: dict[str, Any], layout: Layout, *, inline_styles: bool) -> str:
+    context = {**_context(data, layout), "inline_styles": inline_styles}
+    return _environment().get_template("invoice.html.j2").render(context)
+
+
+def html_to_pdf(html: str, stylesheets: tuple[Any, ...] = ()) -> bytes:
+    """Typeset HTML with WeasyPrint, fetching nothing: every URL in it is refused."""
+    import weasyprint
+
+    with _render_lock:
+        document = weasyprint.HTML(string=html, url_fetcher=_refusing_fetcher(), base_url=None)
+        return document.write_pdf(
+            stylesheets=list(stylesheets), pdf_variant=PDF_VARIANT, font_config=_font_config()
+        )
+
+
+@cache
+def _print_stylesheet(page_size: PageSize):
+    """page.css + invoice.css for `page_size`, parsed once: the PDF's only stylesheet."""
+    import weasyprint
+
+    environment = _environment()
+    text = "\n".join(
+        environment.get_template(name).render(page_size=page_size)
+        for name in ("page.css", "invoice.css")
+    )
+    return weasyprint.CSS(string=text, url_fetcher=_refusing_fetcher(), font_config=_font_config())
+
+
+@cache
+def _font_config():
+    from weasyprint.text.fonts import FontConfiguration
+
+    return FontConfiguration()
+
+
+def _refusing_fetcher():
+    from weasyprint.urls import URLFetcher
+
+    class RefusingFetcher(URLFetcher):
+        """Refuses every URL: an invoice never loads anything from outside."""
+
+        def __init__(self) -> None:
+            super().__init__(allowed_protocols=(), allow_redirects=False)
+
+        def fetch(self, url: str, headers: Any = None):
+            log.warning("refused to fetch %.100s while rendering an invoice", url)
+            raise ValueError("invoices load no external resources")
+
+    return RefusingFetcher()
+
+
+def _context(data: dict[str, Any], layout: Layout) -> dict[str, Any]:
+    locale = layout.locale
+    currency = data["currency"]
+
+    def amount(value: str | Decimal) -> str:
+        return money(value, currency, locale)
+
+    items = [
+        {
+            "position": i,
+            "description": item["description"],
+            "quantity": quantity(item["quantity"], locale),
+            "unit": item.get("unit") or "",
+            "unit_price": amount(item["unit_price"]),
+            "discount": percent(item["discount_percent"], locale)
+            if Decimal(item.get("discount_percent") or 0)
+            else "",
+            "tax_rate": percent(item["tax_rate"], locale),
+            "net_amount": amount(item["net_amount"]),
+        }
+        for i, item in enumerate(data.get("items") or [], start=1)
+    ]
+    discount = data.get("discount") or None
+    discount_label = "Discount"
+    if discount and discount.get("kind") == "percent":
+        discount_label = f"Discount ({percent(discount['value'], locale)})"
+    return {
+        "lang": layout.lang,
+        "page_size": layout.page_size,
+        "number": data.get("number") or "",
+        "currency": currency,
+        "issue_date": long_date(data.get("issue_date"), locale),
+        "due_date": long_date(data.get("due_date"), locale),
+        "seller": _party(data.get("seller")),
+        "buyer": _party(data.get("buyer")),
+        "items": items,
+        "show_discounts": any(item["discount"] for item in items),
+        "subtotal": amount(data["subtotal"]),
+        "discount_total": amount(data["discount_total"]) if Decimal(data["discount_total"]) else "",
+        "discount_label": discount_label,
+        "taxes": [
+            {
+                "rate": percent(row["rate"], locale),
+                "base": amount(row["base"]),
+                "tax": amount(row["tax"]),
+            }
+            for row in data.get("tax_breakdown") or []
+        ],
+        "tax_total": amount(data["tax_total"]),
+        "total": amount(data["total"]),
+        "notes": data.get("notes") or "",
+        "payment_terms": data.get("payment_terms") or "",
+    }
+
+
+def _party(party: dict[str, Any] | None) -> dict[str, Any] | None:
+    if not party:
+        return None
+    company = party.get("company") or ""
+    name = party.get("name") or ""
+    tax_id = party.get("tax_id") or ""
+    return {
+        "display_name": company or name,
+        "contact": name if company and name != company else "",
+        "address": party.get("address") or "",
+        "email": party.get("email") or "",
+        "phone": party.get("phone") or "",
+        "tax_id": tax_id,
+        "tax_label": "VAT no." if tax_id and vat_identifier(tax_id) else "Tax ID",
+    }

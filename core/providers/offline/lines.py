@@ -1,0 +1,414 @@
+"""Reading the clauses about lines: adding one ("40 hours of consulting at $150/h", "add a
+$200 travel line"), changing one ("make it 45 hours", "travel is $250", "rename line 2 to
+Flights"), and removing lines ("remove lines 1 and 3", "remove 5 hours from consulting").
+
+Like every reader, each returns a Change (or a list), an Ask, or None when the clause is not
+for it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+
+from core.money import plain
+from core.providers.offline.amounts import (
+    NUMBER,
+    PRICE_LEAD_RE,
+    QUANTITY,
+    Money,
+    PriceMatch,
+    find_price,
+    money_value,
+    number_value,
+    quantity_value,
+)
+from core.providers.offline.changes import (
+    AddLine,
+    AddToQuantity,
+    Ask,
+    Change,
+    ChangeLine,
+    LineRef,
+    RemoveLine,
+)
+from core.providers.offline.formatting import capitalise
+from core.providers.offline.vocabulary import (
+    CODE_ALT,
+    NUMBER_WORD_ALT,
+    NUMBER_WORD_NOT_A_ALT,
+    RATE_ADVERBS,
+    SYMBOL_ALT,
+    UNIT_ALT,
+    UNIT_BY_WORD,
+)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A price the person gave in answer to "How much should I charge for …?"."""
+
+    money: Money
+    unit: str | None = None
+
+
+Answers = dict[str, Answer]  # by answer_key(description)
+
+
+def answer_key(description: str) -> str:
+    return " ".join(re.findall(r"\w+", description.lower()))
+
+
+# --- removing lines, changing quantities -----------------------------------------------------
+
+_REMOVE_VERB = (
+    r"(?:remove|delete|drop|take\s+(?:out|off)|get\s+rid\s+of|cancel|scrap|strike|erase"
+    r"|cut|lose|kill)"
+)
+_REMOVE_RE = re.compile(
+    rf"^{_REMOVE_VERB}\s+(?P<ref>.+?)(?:\s+(?:line|item|entry|row)s?)?"
+    r"(?:\s+from\s+(?:the\s+)?(?:invoice|bill|list))?$",
+    re.I,
+)
+_RANGE_RE = re.compile(
+    r"^(?:the\s+)?(?:lines?|items?|rows?)\s*(?P<a>\d+)\s*(?:-|–|to|through|thru)\s*(?P<b>\d+)$",
+    re.I,
+)
+_FIRST_LAST_RE = re.compile(
+    rf"^(?:the\s+)?(?P<which>first|last)\s+(?P<n>\d+|{NUMBER_WORD_NOT_A_ALT})"
+    r"(?:\s+(?:lines|items|rows))?$",
+    re.I,
+)
+_LIST_RE = re.compile(
+    r"^(?:the\s+)?(?:lines?|items?|rows?)\s*(?P<list>\d+(?:\s*[,&]\s*\d+)+)$", re.I
+)
+_LESS_RE = re.compile(
+    rf"^(?:{_REMOVE_VERB}|subtract|deduct|minus)\s+{QUANTITY}\s*(?P<unit>{UNIT_ALT})\b"
+    r"(?:\s+(?:from|off|of)\s+(?P<ref>.+))?$",
+    re.I,
+)
+_MORE_RE = re.compile(
+    rf"^(?P<verb>(?:add|plus|bill|charge|put)\s+(?:(?:for|in)\s+)?)?(?:another\s+)?{QUANTITY}\s*"
+    rf"(?P<more>more|extra|additional)?\s*(?P<unit>{UNIT_ALT})\b(?P<more_after>\s+(?:more|extra))?"
+    r"(?:\s+(?P<link>to|on|for|of)\s+(?P<ref>.+))?$",
+    re.I,
+)
+
+
+def read_removal(clause: str) -> Change | list[Change] | None:
+    match = _LESS_RE.match(clause)
+    if match:
+        unit = UNIT_BY_WORD[match["unit"].lower()]
+        ref = LineRef(match["ref"] or "", unit)
+        return AddToQuantity(ref, -number_value(match["qty"]), unit)
+    match = _REMOVE_RE.match(clause)
+    if not match:
+        return None
+    ref = match["ref"].strip()
+    numbers: list[int] = []
+    spans = _RANGE_RE.match(ref)
+    listed = _LIST_RE.match(ref)
+    first_last = _FIRST_LAST_RE.match(ref)
+    if spans and int(spans["a"]) <= int(spans["b"]):
+        numbers = list(range(int(spans["a"]), int(spans["b"]) + 1))
+    elif listed:
+        numbers = [int(n) for n in re.findall(r"\d+", listed["list"])]
+    elif first_last:
+        count = int(number_value(first_last["n"]))
+        sign = 1 if first_last["which"].lower() == "first" else -1
+        return [RemoveLine(LineRef(f"line {sign * n}")) for n in range(1, count + 1)]
+    if numbers:
+        return [RemoveLine(LineRef(f"line {n}")) for n in numbers]
+    return RemoveLine(LineRef(ref))
+
+
+def read_more(clause: str) -> Change | None:
+    """ "add 5 more hours", "3 extra days on the workshop", "add 2 hours to consulting"."""
+    match = _MORE_RE.match(clause)
+    if not match or find_price(clause):
+        return None
+    more = match["more"] or match["more_after"] or re.match(r"^another\b", clause, re.I)
+    onto = match["verb"] and (match["link"] or "").lower() in {"to", "on"}
+    if not (more or onto):
+        return None
+    unit = UNIT_BY_WORD[match["unit"].lower()]
+    return AddToQuantity(LineRef(match["ref"] or "", unit), number_value(match["qty"]), unit)
+
+
+# --- changing a line -------------------------------------------------------------------------
+
+_CHANGE_VERB = (
+    r"(?:change|set|update|make|adjust|correct|raise|increase|lower|reduce|bump|put|edit|fix"
+    r"|switch)"
+)
+_PRICE_ATTR_RE = re.compile(
+    r"\b(?:(?:(?P<per>hourly|daily|weekly|monthly)|unit|day)\s+)?(?:rate|price|cost|fee|amount"
+    r"|charge)\b",
+    re.I,
+)
+_QUANTITY_ATTR_RE = re.compile(
+    rf"\b(?:quantity|qty|count|number\s+of\s+\w+|(?P<unit>{UNIT_ALT}))\b", re.I
+)
+_DESCRIPTION_ATTR_RE = re.compile(r"\b(?:description|name|title|label|wording)\b", re.I)
+_VALUE_START = rf"(?:{SYMBOL_ALT}|(?:{CODE_ALT})\s|\d|\.\d|(?:{NUMBER_WORD_NOT_A_ALT})\s)"
+_CHANGE_RES = (
+    re.compile(rf"^(?:make|set|change)\s+(?P<target>.+?)\s+(?P<value>{_VALUE_START}.*)$", re.I),
+    re.compile(rf"^{_CHANGE_VERB}\s+(?P<target>.+?)\s+(?:to|=|at|into)\s+(?P<value>.+)$", re.I),
+    re.compile(
+        r"^(?:actually\s+|no\s*,?\s+)?(?P<target>.+?)\s+(?:should\s+be|should\s+read|is|are|was"
+        r"|were|=|needs\s+to\s+be|costs?)\s+(?P<value>.+)$",
+        re.I,
+    ),
+    re.compile(
+        r"^(?:actually\s+|no\s*,?\s+|make\s+it\s+)?(?P<value>.+?)\s+instead(?:\s+of\s+.+)?$", re.I
+    ),
+    re.compile(  # "I worked 42 hours, not 40"
+        r"^(?:actually\s+|no\s*,?\s+)?(?:(?:i|we)\s+(?:worked|did|spent|used|billed)\s+)?"
+        r"(?P<value>.+?),?\s+not\s+.+$",
+        re.I,
+    ),
+)
+_QTY_AT_PRICE_RE = re.compile(
+    rf"^{QUANTITY}\s*(?P<unit>{UNIT_ALT})?\s*(?:at|@|×|x|for)\s*(?P<price>.+)$", re.I
+)
+_RENAME_RES = (
+    re.compile(
+        r"^(?:rename|relabel|retitle)\s+(?P<ref>.+?)\s+(?:to|as)\s+[\"'“]?(?P<value>[^\"“”]+?)[\"'”]?$",
+        re.I,
+    ),
+    re.compile(r"^call\s+(?P<ref>.+?)\s+[\"'“](?P<value>[^\"“”]+)[\"'”]$", re.I),
+)
+_INSTEAD_RE = re.compile(r"\s+instead(?:\s+of\s+.+)?$", re.I)
+_PRONOUNS = frozenset({"it", "that", "this", "them", ""})
+
+
+def _split_target(target: str) -> tuple[str | None, str, str | None]:
+    """("price" | "quantity" | "description" | None, the line reference, a unit hint)."""
+    for attribute, regex in (
+        ("price", _PRICE_ATTR_RE),
+        ("quantity", _QUANTITY_ATTR_RE),
+        ("description", _DESCRIPTION_ATTR_RE),
+    ):
+        match = regex.search(target)
+        if match:
+            unit = match.groupdict().get("unit") or match.groupdict().get("per")
+            rest = (target[: match.start()] + " " + target[match.end() :]).strip()
+            rest = re.sub(r"^(?:the\s+)?(?:of|for|on|in)\s+|\s+(?:of|for|on|in)$", "", rest)
+            rest = re.sub(r"'s$", "", rest)
+            unit = unit and (UNIT_BY_WORD.get(unit.lower()) or RATE_ADVERBS[unit.lower()])
+            return attribute, rest, unit or None
+    return None, target.strip(), None
+
+
+def read_line_change(clause: str) -> Change | Ask | None:
+    match = _RENAME_RES[0].match(clause) or _RENAME_RES[1].match(clause)
+    if match:
+        description = clean_description(match["value"])
+        return ChangeLine(LineRef(match["ref"]), description=description) if description else None
+    for position, regex in enumerate(_CHANGE_RES):
+        match = regex.match(clause)
+        if match:
+            target = match.groupdict().get("target") or "it"
+            change = _line_change(target, _INSTEAD_RE.sub("", match["value"]), strict=position >= 2)
+            if change is not None:
+                return change
+    return None
+
+
+def ambiguous_amount(price: PriceMatch) -> Ask | None:
+    if not price.ambiguous:
+        return None
+    whole, decimals = price.written.split(".")
+    return Ask(
+        f"Did you mean {whole},{decimals} or {whole}.{decimals[:2]}? Please write the amount "
+        f"as {whole}{decimals} or {whole}.{decimals[:2]}."
+    )
+
+
+def _line_change(target: str, value: str, *, strict: bool) -> Change | Ask | None:
+    attribute, ref_text, unit_hint = _split_target(target)
+    pronoun = ref_text.lower() in _PRONOUNS
+    price = money_value(value)
+    quantity = quantity_value(value)
+    stated = (price and (price.marked or price.per)) or (quantity and quantity[1])
+    if strict and attribute is None and not pronoun and not stated:
+        return None  # "X is Y" only when X names a rate, a quantity or "it", or Y an amount
+    if price and (price.marked or price.per or attribute == "price"):
+        ref = LineRef(ref_text, unit_hint or price.unit)
+        return ambiguous_amount(price) or ChangeLine(ref, price=price.money, unit=price.unit)
+    both = _QTY_AT_PRICE_RE.match(value.strip())
+    both_price = money_value(both["price"]) if both else None
+    if both and both_price:  # "42 hours at $160"
+        unit = UNIT_BY_WORD[both["unit"].lower()] if both["unit"] else both_price.unit
+        ref = LineRef(ref_text, unit or unit_hint)
+        amount = number_value(both["qty"])
+        return ambiguous_amount(both_price) or ChangeLine(
+            ref, quantity=amount, unit=unit, price=both_price.money
+        )
+    if quantity:
+        amount, unit = quantity
+        if unit or attribute == "quantity":
+            return ChangeLine(LineRef(ref_text, unit or unit_hint), quantity=amount, unit=unit)
+        return Ask(
+            f"Should {value.strip()} be the quantity or the price? Say e.g. “make it "
+            f"{value.strip()} hours” or “change the rate to {value.strip()}”."
+        )
+    if re.search(r"\d", value):
+        return None
+    positional = re.fullmatch(
+        r"(?:the\s+)?(?:line\s*\d+|\w+\s+(?:line|item)|last\s+line|(?:first|second|third)\s+\w+)",
+        ref_text,
+        re.I,
+    )
+    if attribute == "description" or (attribute is None and not strict and not pronoun):
+        description = clean_description(value)
+        if description and (attribute or positional or not strict):
+            return ChangeLine(LineRef(ref_text), description=description)
+    return None
+
+
+# --- adding a line ---------------------------------------------------------------------------
+
+_ADD_PREFIX_RE = re.compile(
+    r"^(?:add|plus|include|put|insert|append|bill\s+(?:them\s+)?for|charge\s+(?:them\s+)?for"
+    r"|also)\s+(?:(?:another|a\s+new|new|one\s+more|an?(?=\s+(?:line|item|entry|row)\b))\s+)?"
+    r"(?:(?:line(?:\s+item)?|item|entry|row)\s*(?:for\b|:)?\s*)?",
+    re.I,
+)
+_ITEMS_LABEL_RE = re.compile(
+    r"^(?:items?|lines?|line\s+items|services|products|work|charges)\s*:\s*", re.I
+)
+_QTY_FIRST_RE = re.compile(
+    rf"^{QUANTITY}(?:\s*[x×*](?=\s|$)|\s*(?P<unit>{UNIT_ALT})(?!\w)|(?=\s))\s*(?:of\s+)?"
+    r"(?P<desc>.*)$",
+    re.I | re.S,
+)
+_LABELLED_RE = re.compile(rf"^(?P<label>[^:\d]+):\s*{QUANTITY}\s+(?P<desc>\D+)$", re.I)
+_QTY_AFTER_COMMA_RE = re.compile(rf"^(?P<desc>.+?)\s*[,:]\s*{QUANTITY}$", re.I)  # "license, 2"
+_UNIT_OF_RE = re.compile(rf"^(?P<unit>{UNIT_ALT})\s+of\s+(?P<desc>.+)$", re.I)  # "day of training"
+_QTY_TIMES_LAST_RE = re.compile(
+    rf"^(?P<desc>.+?)[\s,]+(?P<times>[x×]\s*)?{QUANTITY}(?(times)|\s*[x×])$", re.I
+)
+_QTY_UNIT_LAST_RE = re.compile(
+    rf"^(?P<desc>.+?)[\s,:]+(?:for\s+|of\s+)?{QUANTITY}\s*(?P<unit>{UNIT_ALT})\.?$", re.I
+)
+# Words that show a clause is a request about something else, never a line description.
+_NOT_A_DESCRIPTION = frozenset({
+    "should", "is", "are", "be", "was", "total", "subtotal", "set", "change", "make", "instead",
+    "off", "discount", "tax", "vat", "due", "currency", "client", "customer", "remove", "delete",
+    "undo", "my", "our", "email", "rate", "price", "me", "it", "them", "us", "you", "this", "that",
+})  # fmt: skip
+_COUNT_INSIDE_RE = re.compile(rf"\b{NUMBER}\s*(?:{UNIT_ALT})\b", re.I)
+STARTS_WITH_QUANTITY_RE = re.compile(
+    rf"^(?:{_ADD_PREFIX_RE.pattern[1:]})?(?:{NUMBER}|{NUMBER_WORD_ALT})(?=[\s×x*]|$|[a-z])",
+    re.I,
+)
+
+
+def clean_description(text: str) -> str:
+    previous = None
+    text = " ".join(text.replace("(", " ").replace(")", " ").split())
+    while text != previous:
+        previous = text
+        text = text.strip(" \t-–—:,.;\"'“”")
+        text = re.sub(r"^(?:of|for|a|an|the|some|on|with)\s+", "", text, flags=re.I)
+        text = re.sub(
+            r"\s+(?:line(?:\s+item)?|item|entry|row|each|apiece|at|@|for|of|priced|costing"
+            r"|with|and|plus|x|×|total|in\s+total)$",
+            "",
+            text,
+            flags=re.I,
+        )
+    return capitalise(text) if text else ""
+
+
+@dataclass(frozen=True)
+class _QuantityAndDescription:
+    quantity: Decimal
+    unit: str | None
+    description: str
+    explicit: bool  # the quantity was written as a number ("40"), not implied ("a")
+
+
+def _quantity_and_description(text: str) -> _QuantityAndDescription:
+    text = " ".join(text.replace("(", " ").replace(")", " ").split()).strip(" -–—:,;")
+    text = re.sub(r"^(?:for|of)\s+", "", text, flags=re.I)
+    labelled = _LABELLED_RE.match(text)  # "printing: 500 flyers"
+    if labelled and not UNIT_BY_WORD.get(labelled["desc"].strip().lower()):
+        text = f"{labelled['qty']} {labelled['label']} {labelled['desc']}"
+    match = _QTY_FIRST_RE.match(text)
+    if match is None or not match["desc"].strip():
+        match = (
+            _QTY_UNIT_LAST_RE.match(text)
+            or _QTY_TIMES_LAST_RE.match(text)
+            or _QTY_AFTER_COMMA_RE.match(text)
+            or match
+        )
+    if match is None:
+        unit_of = _UNIT_OF_RE.match(text)
+        unit = UNIT_BY_WORD[unit_of["unit"].lower()] if unit_of else None
+        description = clean_description(unit_of["desc"] if unit_of else text)
+        return _QuantityAndDescription(Decimal(1), unit, description, False)
+    unit = match.groupdict().get("unit")
+    unit = UNIT_BY_WORD[unit.lower()] if unit else None
+    description = match["desc"].strip()
+    if unit and re.match(r"(?:at|in)\s", description, re.I):  # "3 nights at the Hilton"
+        description = f"{unit}s {description}"
+    return _QuantityAndDescription(
+        quantity=number_value(match["qty"]),
+        unit=unit,
+        description=clean_description(description),
+        explicit=match["qty"].lower() not in {"a", "an"},
+    )
+
+
+def _price_question(found: _QuantityAndDescription) -> Ask:
+    description = found.description[0].lower() + found.description[1:]
+    if found.explicit and found.unit:
+        what = f"{plain(found.quantity)} {found.unit}{'s' if found.quantity != 1 else ''}"
+        example = f"“$150/{found.unit}”"
+        description = f"{what} of {description}"
+    else:
+        example = f"“{description.lower()} $500”"
+    return Ask(
+        f"How much should I charge for {description}? Reply with the price, e.g. {example}.",
+        missing_price=answer_key(found.description),
+        subject=description,
+    )
+
+
+def read_line_item(clause: str, *, item_expected: bool, answers: Answers) -> Change | Ask | None:
+    """A new line: "40 hours of consulting at $150/h", "add a $200 travel line", …"""
+    add = _ADD_PREFIX_RE.match(clause)
+    body = clause[add.end() :] if add else clause
+    body = _ITEMS_LABEL_RE.sub("", body)
+    price = find_price(body)
+    if price is None:
+        found = _quantity_and_description(body)
+        words = set(found.description.lower().split())
+        if not found.description or words & _NOT_A_DESCRIPTION:
+            return None
+        answer = answers.get(answer_key(found.description))
+        if answer is not None:
+            unit = found.unit or answer.unit
+            return AddLine(found.description, found.quantity, unit, answer.money)
+        if found.explicit or add or item_expected:
+            return _price_question(found)
+        return None
+    ambiguous = ambiguous_amount(price)
+    if ambiguous:
+        return ambiguous
+    before = PRICE_LEAD_RE.sub("", body[: price.start])
+    found = _quantity_and_description(f"{before} {body[price.end :]}")
+    words = set(found.description.lower().split())
+    if words & _NOT_A_DESCRIPTION or find_price(found.description):
+        return None  # a request about something else, or two prices run together
+    if not found.explicit and _COUNT_INSIDE_RE.search(found.description):
+        return None  # "Acme Corp 40 hours consulting": the 40 hours belong somewhere else
+    if not found.description or not re.search(r"[^\W\d_]", found.description):
+        shown = body[price.start : price.end].strip()
+        return Ask(
+            f"What is the {shown} for? Say e.g. “{shown} for travel”.", needs_description=True
+        )
+    return AddLine(found.description, found.quantity, found.unit or price.unit, price.money)

@@ -1,0 +1,575 @@
+"""Reading a whole message: dates and tails first, then the opening, then clause by clause.
+
+1. Dates are rewritten as ISO dates (`dates.rewrite_dates`), so "Dec 31, 2026" keeps its comma.
+2. The parts that run to the end of a sentence and may hold commas are taken out: notes,
+   payment terms, addresses; then email addresses.
+3. An opening such as "Invoice Acme Corp for …", "bill acme corp 10 hrs …" or "Charge 3M …"
+   gives the client (and "from Pixel Studio" the seller).
+4. The rest is split into clauses at commas, "and", "plus", full stops, new lines and list
+   bullets; each clause is read by `clauses.read_clause`. Pieces the splitter cut apart are
+   joined again when only together they make sense: "consulting and travel $200" is one line,
+   "travel, $200" too, "Procter & Gamble" one name; "remove line 1 and 2" lends its verb.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from core.providers.offline.amounts import currency_of
+from core.providers.offline.changes import (
+    AddLine,
+    Ask,
+    Change,
+    SetCurrency,
+    SetDueIn,
+    SetNotes,
+    SetParty,
+    SetPartyDetail,
+    SetTerms,
+)
+from core.providers.offline.clauses import (
+    IGNORED,
+    changes_of,
+    is_change,
+    is_digit_name,
+    party_name,
+    read_clause,
+    tidy,
+)
+from core.providers.offline.dates import rewrite_dates
+from core.providers.offline.lines import STARTS_WITH_QUANTITY_RE, Answers
+from core.providers.offline.vocabulary import (
+    CODE_ALT,
+    COMPANY_SUFFIXES,
+    CURRENCY_CODES,
+    ITEM_NOUNS,
+    NAME_ALT,
+)
+
+MAX_CLAUSES = 60
+
+# --- normalising -----------------------------------------------------------------------------
+
+_QUOTES = str.maketrans({"’": "'", "‘": "'", "\t": " "})
+_SPACE_IN_NUMBER_RE = re.compile(r"(?<=\d)[\u00a0\u202f](?=\d{3}\b)")
+_OTHER_SPACE_RE = re.compile(r"[\u00a0\u202f\u2009 ]+")
+
+
+def normalise(message: str, today: date) -> str:
+    text = message.translate(_QUOTES)
+    text = _SPACE_IN_NUMBER_RE.sub("\u202f", text)  # "1 200 €" keeps its digit group
+    text = re.sub(r"(?<!\d)\u202f|\u202f(?!\d)", " ", text)
+    text = re.sub(r"[\u00a0\u2009]| {2,}", " ", text).strip()
+    return rewrite_dates(text, today)
+
+
+# --- tails: notes, payment terms, addresses --------------------------------------------------
+
+_NOTES_RE = re.compile(
+    r"(?:^|(?<=[\s,;.]))(?:(?:and|also|please)\s+)*(?:(?:add|put|include|with|set|change)\s+"
+    r"(?:a\s+|the\s+)?)?(?:notes?|memo|message|comment)\s*(?:[:=]|-\s|\bto\b|\bsaying\b"
+    r"|\bthat\s+says\b|\breading\b)\s*(?P<value>.+)$",
+    re.I | re.S,
+)
+_TERMS_RE = re.compile(
+    r"(?:^|(?<=[\s,;.]))(?:(?:and|also|set|change)\s+)*(?:the\s+)?(?:payment\s+terms?|terms)"
+    r"\s*(?:[:=]|\bare\b|\bis\b|\bto\b)\s*(?P<value>.+?)\s*(?=[.;\n](?:\s|$)|$)",
+    re.I,
+)
+_NET_TERMS_RE = re.compile(r"^net\s*(\d+)(?:\s+days)?$", re.I)
+_ADDRESS_RE = re.compile(
+    r"(?:^|(?<=[\s,;.]))(?:(?:and|also|set|change|update)\s+)*(?:the\s+)?"
+    r"(?:(?P<buyer>client|customer|buyer|recipient|their|bill[\s-]to)|(?P<seller>my|our|seller"
+    r"|sender|from))?(?:'s)?\s*\b(?:billing\s+|postal\s+|street\s+)?address\s*(?:[:=]|\bis\b"
+    r"|\bto\b)?\s*(?P<value>[^;\n]+)",
+    re.I,
+)
+
+
+def _address_parts(value: str) -> tuple[str, str]:
+    """The address, and what follows it ("1 Main St, Springfield, due in 30 days"): it ends
+    at a sentence's end or at a comma followed by something else the engine understands."""
+    for dot in re.finditer(r"\.(?=\s|$)", value):
+        if _is_sentence_end(value, dot.start()):
+            value, rest = value[: dot.start()], value[dot.start() :]
+            break
+    else:
+        rest = ""
+    parts = value.split(",")
+    kept = [parts[0]]
+    for index, part in enumerate(parts[1:], start=1):
+        result = read_clause(part)
+        if is_change(result) or result is IGNORED and part.strip():
+            return ",".join(kept), ",".join(parts[index:]) + rest
+        kept.append(part)
+    return ",".join(kept), rest
+
+
+def take_tails(text: str) -> tuple[str, list[Change]]:
+    """Take out notes, payment terms and addresses, which may contain commas."""
+    changes: list[Change] = []
+    match = _NOTES_RE.search(text)
+    if match:
+        note = match["value"].strip().strip("\"'“”")
+        if note:
+            changes.append(SetNotes(note))
+            text = text[: match.start()]
+    match = _TERMS_RE.search(text)
+    if match and match["value"].strip():
+        terms = match["value"].strip().strip("\"'“”")
+        net = _NET_TERMS_RE.match(terms)
+        changes.append(
+            SetDueIn(int(net[1]), "day", terms=f"Net {int(net[1])}") if net else SetTerms(terms)
+        )
+        text = text[: match.start()] + text[match.end() :]
+    match = _ADDRESS_RE.search(text)
+    if match and match["value"].strip():
+        address, after = _address_parts(match["value"])
+        role = "seller" if match["seller"] else "buyer"
+        changes.append(SetPartyDetail(role, "address", address.strip(" .,")))
+        text = text[: match.start()] + ", " + after
+    return text, changes
+
+
+# --- email addresses -------------------------------------------------------------------------
+
+# An address starts where no address character precedes it, so each run is scanned once.
+_EMAIL_RE = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+# The words that introduce it ("client email is", "send it to", "("), ending where it starts.
+_EMAIL_INTRO_RE = re.compile(
+    r"(?:(?:(?:set|change|update|add)\s+)?(?:the\s+)?(?:(?:client|customer|buyer|billing|their"
+    r"|bill[\s-]to|my|our|seller|sender|vendor)(?:'s)?\s+)?e-?mail(?:\s+address)?"
+    r"(?:\s+(?:is|to|as))?\s*[:=]?\s*|(?:send\s+(?:it\s+|this\s+)?to|at|email\s+it\s+to|from)\s*:?\s+)?"
+    r"[(<\[]?$",
+    re.I,
+)
+# Whose address it is: the nearest word before it that names a party decides.
+_PARTY_HINT_RE = re.compile(
+    r"\b(?P<seller>my|our|i'?m|i\s+am|we'?re|we\s+are|from|seller'?s?|sender'?s?|vendor'?s?)\b"
+    r"|\b(?:client'?s?|customer'?s?|buyer'?s?|their|send\s+(?:it\s+|this\s+)?to|bill[\s-]to"
+    r"|attn|invoice|bill|charge)\b",
+    re.I,
+)
+
+
+def take_emails(text: str) -> tuple[str, list[Change]]:
+    """Take out email addresses: the client's, or the seller's after "my email is"/"from"."""
+    changes: list[Change] = []
+    pieces = []
+    position = 0
+    for match in _EMAIL_RE.finditer(text):
+        window = max(position, match.start() - 40)
+        hints = list(_PARTY_HINT_RE.finditer(text, window, match.start()))
+        role = "seller" if hints and hints[-1]["seller"] else "buyer"
+        intro = _EMAIL_INTRO_RE.search(text, window, match.start())
+        changes.append(SetPartyDetail(role, "email", match.group().rstrip(".")))
+        pieces.append(text[position : intro.start() if intro else match.start()])
+        position = match.end() + (
+            1 if text[match.end() : match.end() + 1] in {")", ">", "]"} else 0
+        )
+    pieces.append(text[position:])
+    return " ".join(pieces), changes
+
+
+# --- the opening: "Invoice Acme Corp for …" --------------------------------------------------
+
+_OPENING_RE = re.compile(
+    r"^(?:(?:hi|hey|hello|ok|okay|please|pls|kindly|can\s+you|could\s+you|would\s+you"
+    r"|i\s+need\s+to|i\s+want\s+to|i'?d\s+like\s+to|let'?s|help\s+me)\b[\s,]*)*"
+    r"(?:(?:create|make|draft|prepare|generate|write|start|raise|issue|send|do|set\s+up|new)"
+    r"\s+(?:me\s+|us\s+)?(?:(?:a|an|the)\s+)?(?:new\s+)?invoice"
+    r"|(?:i\s+need|i\s+want|i'?d\s+like)\s+(?:a|an|to\s+send\s+an?)\s+(?:new\s+)?invoice"
+    r"|new\s+invoice|invoice|bill|charge)(?![\w@])"
+    r"(?!\s+(?:them|him|her|it|us|me|date|number|no|total|currency|notes?|terms|#)\b)"
+    r"(?:\s+(?:for|to)(?!\w))?[\s:,]*(?:(?:client|customer)\b\s*(?:is\b|:)?\s*)?",
+    re.I,
+)
+_NAME_STOPS = frozenset({
+    "for", "with", "at", "@", "due", "net", "plus", "including", "incl", "on", "by", "x", "×",
+    "-", "–", "—", "per", "a", "an", "one", "two", "three", "four", "five", "six", "seven",
+    "eight", "nine", "ten", "from", "in", "this", "all", "the", "some",
+})  # fmt: skip
+_NAME_CONNECTORS = frozenset({
+    "and", "&", "of", "the", "de", "du", "la", "von", "van", "der", "y", "und", "+",
+})  # fmt: skip
+_CURRENCY_AFTER_NAME_RE = re.compile(
+    rf"^\s*in\s+(?P<currency>{CODE_ALT}|{NAME_ALT})\b[\s,:]*(?:for\b\s*)?", re.I
+)
+
+
+@dataclass
+class Opening:
+    """What "Invoice Acme Corp for …" said: the client (and seller), and the rest."""
+
+    found: bool
+    rest: str
+    client: str | None = None
+    name_words: list[str] = field(default_factory=list)
+    delimited: bool = True  # the name ended at "for", a comma, …: no line ran into it
+    changes: list[Change] = field(default_factory=list)
+
+
+def _name_words(rest: str) -> tuple[list[tuple[str, int]], bool]:
+    """The words of a name at the start of `rest`, each with where it ends, and whether the
+    name ended at punctuation or a stop word (rather than at a number or the text's end).
+
+    The name runs until a word that starts the invoice's content: "for", "with", a number, an
+    amount or a punctuation mark. When it starts with a capital, it also ends at the first
+    lower-case word that is not a connector ("Bank of America", "Acme Corp logo design $800").
+    """
+    words: list[tuple[str, int]] = []
+    capitalised: bool | None = None
+    for match in re.finditer(r"\S+", rest):
+        word = match.group()
+        bare = word.rstrip(",:;.!?")
+        low = bare.lower()
+        is_code = bare.isupper() and bare in CURRENCY_CODES
+        starts_name = bare[:1].isalpha() or bare[:1] == "&" or (not words and is_digit_name(bare))
+        if not bare or low in _NAME_STOPS or is_code or not starts_name:
+            stopped_by_word = bool(bare) and (low in _NAME_STOPS or bare[:1] in "-–—")
+            return words, stopped_by_word and not is_code
+        if capitalised is None:
+            capitalised = bare[0].isupper() or bare[0].isdigit()
+        elif capitalised and bare[0].islower() and low not in _NAME_CONNECTORS | COMPANY_SUFFIXES:
+            return words, True
+        if word[len(bare) :] == "." and low in COMPANY_SUFFIXES:
+            words.append((word, match.end()))  # "Acme Corp." keeps its full stop
+            return words, True
+        words.append((bare, match.start() + len(bare)))
+        if bare != word:
+            return words, True
+    return words, False
+
+
+_SENTENCE_START_RE = re.compile(r"(?:[.!?]\s+|\n\s*)(?=\S)")
+
+
+def _opening_first(text: str) -> str:
+    """ "Hi, I'm Jane. Invoice Acme for …": the sentence that opens the invoice goes first."""
+    if _OPENING_RE.match(text):
+        return text
+    for start in _SENTENCE_START_RE.finditer(text):
+        if _OPENING_RE.match(text[start.end() :]):
+            return f"{text[start.end() :]}\n{text[: start.start() + 1]}"
+    return text
+
+
+def take_opening(text: str) -> Opening:
+    """Read "Invoice Acme Corp for …", "bill acme corp 10 hrs …", "Invoice 3M from Pixel
+    Studio in EUR for …" (at the start of the message or of one of its sentences)."""
+    text = _opening_first(text)
+    opening = _OPENING_RE.match(text)
+    if not opening:
+        return Opening(False, text)
+    rest = text[opening.end() :]
+    words, delimited = _name_words(rest)
+    while words and words[-1][0].lower() in _NAME_CONNECTORS:
+        words.pop()
+    client = party_name(" ".join(word for word, _ in words)) if words else None
+    if client is None:
+        return Opening(True, rest)
+    result = Opening(True, rest[words[-1][1] :], client, [w for w, _ in words], delimited)
+    # "… from Pixel Studio", "… in EUR": more about the invoice before its lines.
+    while True:
+        after = result.rest
+        seller = re.match(r"^\s*from\s+", after, re.I)
+        currency = _CURRENCY_AFTER_NAME_RE.match(after)
+        if seller:
+            seller_words, _ = _name_words(after[seller.end() :])
+            name = party_name(" ".join(w for w, _ in seller_words)) if seller_words else None
+            if name is None:
+                break
+            result.changes.append(SetParty("seller", name))
+            result.rest = after[seller.end() + seller_words[-1][1] :]
+        elif currency:
+            code = currency_of(currency["currency"])
+            if code:
+                result.changes.append(SetCurrency(code))
+            result.rest = after[currency.end() :]
+        else:
+            break
+    result.rest = re.sub(r"^\s*(?:for\b|with\b|[:,.–—-])?\s*", "", result.rest, flags=re.I)
+    return result
+
+
+def split_name(words: list[str]) -> tuple[str, str] | None:
+    """Where a client's name ends and a line's description starts, for names that ran into
+    the line ("acme corp logo design" -> "acme corp" + "logo design"). None: cannot tell.
+
+    After a company suffix ("corp", "industries"); else one word before the first usual item
+    noun ("logo design", "web design"), keeping at least one word of name; else after the
+    first word.
+    """
+    if len(words) < 2:
+        return None
+    low = [w.lower().strip(".,") for w in words]
+    for index, word in enumerate(low[:-1]):
+        if word in COMPANY_SUFFIXES:
+            return " ".join(words[: index + 1]), " ".join(words[index + 1 :])
+    nouns = [index for index, word in enumerate(low) if word in ITEM_NOUNS and index >= 1]
+    if nouns:
+        start = nouns[0] - 1 if nouns[0] >= 2 else nouns[0]
+        return " ".join(words[:start]), " ".join(words[start:])
+    return words[0], " ".join(words[1:])
+
+
+# --- clauses ---------------------------------------------------------------------------------
+
+_BULLET_RE = re.compile(r"(?m)^[ \t]*(?:[-*•·▪]|\(?\d{1,2}[.)]|\(?[a-h]\))[ \t]+")
+_INLINE_NUMBER_RE = re.compile(r"(?<=\s)\(?\d{1,2}\)\s+")
+_SEPARATOR_RE = re.compile(
+    r"\s*[;\n]+\s*"  # semicolons and new lines
+    r"|(?<!\d),\s*|,(?!\d)\s*"  # commas, but not inside "1,200" or "12,50"
+    r"|\.(?=\s|$)\s*"  # full stops, but not "19.99" (abbreviations are checked below)
+    r"|\s+(?:and|plus|&|with|also|then|\+|as\s+well\s+as|along\s+with)\s+"
+    r"|\s+[-–—]\s+",
+    re.I,
+)
+_ABBREVIATIONS = frozenset({
+    "no", "nr", "approx", "ca", "incl", "excl", "st", "ave", "rd", "dr", "mr", "mrs", "ms", "vs",
+    "ea", "e.g", "i.e", "fig", "ref", "jr", "sr", "prof", "mt", "ft", "dept", "apt", "ste",
+})  # fmt: skip
+
+
+def _is_sentence_end(text: str, dot: int) -> bool:
+    before = re.search(r"([\w.]+)$", text[:dot])
+    after = text[dot + 1 :].lstrip()
+    if before and before[1].lower() in _ABBREVIATIONS:
+        return False
+    return not after[:1].islower()
+
+
+def split_clauses(text: str) -> list[tuple[str, str]]:
+    """The clauses of `text`, each with the separator that came before it."""
+    text = _INLINE_NUMBER_RE.sub("\n", _BULLET_RE.sub("\n", text))
+    clauses: list[tuple[str, str]] = []
+    separator = ""
+    start = 0
+    for match in _SEPARATOR_RE.finditer(text):
+        if match.group().startswith(".") and not _is_sentence_end(text, match.start()):
+            continue
+        piece = text[start : match.start()].strip()
+        if piece:
+            clauses.append((piece, separator))
+            separator = match.group()
+        elif not clauses:
+            separator = ""
+        else:
+            separator = separator if separator.strip() else match.group()
+        start = match.end()
+    piece = text[start:].strip()
+    if piece:
+        clauses.append((piece, separator))
+    return clauses
+
+
+_TRAILING_CLIENT_RE = re.compile(
+    r"^(?P<item>.*\S)\s+(?P<client>(?:for|to)\s+(?:[A-Z]|\d+[A-Z])[^\d$€£¥₹]*)$"
+)
+
+
+def _client_at_end(clause: tuple[str, str]) -> list[tuple[str, str]]:
+    """Split "40 hours of consulting at $150/h for Acme Corp" into the line and the client.
+
+    Only when the part before "for" is a whole line by itself, so "$750 for Menu Design" stays
+    one line.
+    """
+    text, separator = clause
+    match = _TRAILING_CLIENT_RE.match(text)
+    if match and isinstance(read_clause(match["item"]), AddLine):
+        return [(match["item"], separator), (match["client"], " ")]
+    return [clause]
+
+
+# --- the message -----------------------------------------------------------------------------
+
+
+@dataclass
+class Reading:
+    """What a message says: the changes, the questions it raises, the parts not understood."""
+
+    opening: bool
+    changes: list[Change] = field(default_factory=list)
+    questions: list[Ask] = field(default_factory=list)
+    not_understood: list[str] = field(default_factory=list)
+
+
+_VERB_RE = re.compile(r"^(?:remove|delete|drop|add|set|change|make|update|rename)\b", re.I)
+
+
+_STREET_RE = re.compile(
+    r"^\d+[\w-]*\s+(?:[\w.'-]+\s+){0,4}(?:street|st|avenue|ave|road|rd|boulevard|blvd|lane|ln"
+    r"|drive|dr|way|court|ct|place|pl|square|sq|terrace|parkway|pkwy|highway|hwy|strasse|straße"
+    r"|str|rue|via|calle)\b\.?(?:\s+(?:suite|ste|unit|apt|floor|fl)\.?\s*\w+)?$",
+    re.I,
+)
+
+
+class _Clauses:
+    """The clauses of one message, each read once (reading is pure, so results are kept)."""
+
+    def __init__(self, clauses: list[tuple[str, str]], item_expected: bool, answers: Answers):
+        self.clauses = clauses
+        self.item_expected = item_expected
+        self.answers = answers
+        self._read: dict[str, Any] = {}
+
+    def read(self, text: str) -> Any:
+        if text not in self._read:
+            self._read[text] = read_clause(
+                text, item_expected=self.item_expected, answers=self.answers
+            )
+        return self._read[text]
+
+    def bare_description(self, index: int) -> bool:
+        """A clause that is only a description: "consulting", "research" (no number, no price)."""
+        text = self.clauses[index][0]
+        result = self.read(text)
+        missing = isinstance(result, Ask) and result.missing_price is not None
+        return (result is None or missing) and not re.search(r"\d", text)
+
+    def address_after(self, index: int) -> tuple[int, str | None]:
+        """ "client is Acme, 123 Main Street, Springfield": the street address that follows a
+        name, running over the pieces that say nothing else; the last index used."""
+        if index + 1 >= len(self.clauses) or not _STREET_RE.match(self.clauses[index + 1][0]):
+            return index, None
+        last = index + 1
+        while last + 1 < len(self.clauses) and self.clauses[last + 1][1].strip() == ",":
+            text = self.clauses[last + 1][0]
+            result = self.read(text)
+            if len(text.split()) > 5 or not (result is None or isinstance(result, Ask)):
+                break
+            last += 1
+        return last, ", ".join(tidy(text) for text, _ in self.clauses[index + 1 : last + 1])
+
+    def joined(self, first: int, last: int) -> str:
+        text = self.clauses[first][0]
+        for clause, separator in self.clauses[first + 1 : last + 1]:
+            text += f"{separator}{clause}" if separator.strip() else f" {clause}"
+        return text
+
+    def join_at(self, index: int) -> tuple[int, str, Any]:
+        """The clause at `index`, joined with the following ones when the splitter cut one
+        thing in two; returns the last index used, the text and what it says."""
+        text, _ = self.clauses[index]
+        result = self.read(text)
+        count = len(self.clauses)
+        # "consulting and travel $200", "design, development and testing at $100/h": one line.
+        if self.bare_description(index):
+            last = index + 1
+            while (
+                last < count
+                and self.clauses[last][1].strip() == ","
+                and self.bare_description(last)
+            ):
+                last += 1
+            if last < count and self.clauses[last][1].strip().lower() in {"and", "&", "with"}:
+                following = tidy(self.clauses[last][0])
+                if isinstance(self.read(following), AddLine) and not STARTS_WITH_QUANTITY_RE.match(
+                    following
+                ):
+                    joined = self.read(self.joined(index, last))
+                    if isinstance(joined, AddLine):
+                        return last, self.joined(index, last), joined
+        if index + 1 >= count:
+            return index, text, result
+        following_text, separator = self.clauses[index + 1]
+        following = self.read(following_text)
+        if is_change(following) or following is IGNORED:
+            return index, text, result
+        # "travel, $200", "consulting, 40 hours at $150/h": a line and its price cut apart.
+        # "client is Procter & Gamble": a name cut at its "&".
+        is_name = isinstance(result, SetParty)
+        if is_name and not _continues_name(following_text, separator):
+            return index, text, result
+        if is_name:
+            joined_text = self.joined(index, index + 1)
+            joined = self.read(joined_text)
+            return (index + 1, joined_text, joined) if is_change(joined) else (index, text, result)
+        if is_change(result):
+            return index, text, result
+        # "consulting - 40 hours - $150/h": up to three pieces that only together are a line.
+        for last in range(index + 1, min(index + 3, count)):
+            if last > index + 1 and is_change(self.read(self.clauses[last][0])):
+                break
+            joined_text = self.joined(index, last)
+            joined = self.read(joined_text)
+            if is_change(joined):
+                return last, joined_text, joined
+        return index, text, result
+
+
+def _continues_name(text: str, separator: str) -> bool:
+    """ "Procter" & "Gamble", "Acme", "Inc": the rest of a name the splitter cut."""
+    words = text.split()
+    if separator.strip() == ",":
+        return text.lower().strip(".") in COMPANY_SUFFIXES
+    return 0 < len(words) <= 3 and (words[0][:1].isupper() or words[0][:1].isdigit())
+
+
+def read_message(message: str, today: date, answers: Answers | None = None) -> Reading:
+    text = normalise(message, today)
+    text, tail_changes = take_tails(text)
+    text, email_changes = take_emails(text)
+    opening = take_opening(text.strip())
+    reading = Reading(opening.found)
+    if opening.client:
+        reading.changes.append(SetParty("buyer", opening.client))
+    reading.changes += opening.changes
+
+    clause_list = split_clauses(opening.rest)
+    if len(clause_list) > MAX_CLAUSES:
+        reading.questions.append(
+            Ask(
+                "That is a lot for one message — please send the invoice in a few smaller messages."
+            )
+        )
+        return reading
+    clause_list = [piece for clause in clause_list for piece in _client_at_end(clause)]
+    clauses = _Clauses(clause_list, opening.found, answers or {})
+    _split_run_on_name(opening, clauses, reading)
+
+    index = 0
+    verb = None  # the last verb, for "remove the discount and the notes"
+    while index < len(clauses.clauses):
+        index, clause, result = clauses.join_at(index)
+        if result is None and verb:
+            with_verb = clauses.read(f"{verb} {tidy(clause)}")
+            result = with_verb if is_change(with_verb) else None
+        if isinstance(result, SetParty):
+            index, address = clauses.address_after(index)
+            if address:
+                result = [result, SetPartyDetail(result.role, "address", address)]
+        if is_change(result):
+            reading.changes += changes_of(result)
+        elif isinstance(result, Ask):
+            reading.questions.append(result)
+        elif result is None:
+            reading.not_understood.append(tidy(clause))
+        leading_verb = _VERB_RE.match(tidy(clause))
+        verb = leading_verb[0] if leading_verb else verb
+        index += 1
+    reading.changes += email_changes + tail_changes
+    return reading
+
+
+def _split_run_on_name(opening: Opening, clauses: _Clauses, reading: Reading) -> None:
+    """ "invoice acme corp logo design $800": the name took the line's description; give it
+    back when the first clause is a price that says what for."""
+    if not opening.client or opening.delimited or not clauses.clauses:
+        return
+    first, separator = clauses.clauses[0]
+    result = clauses.read(first)
+    if not (isinstance(result, Ask) and result.needs_description):
+        return
+    split = split_name(opening.name_words)
+    name = party_name(split[0]) if split else None
+    if split is None or name is None:
+        return
+    line = f"{split[1]} {first}"
+    if isinstance(clauses.read(line), AddLine):
+        clauses.clauses[0] = (line, separator)
+        reading.changes[0] = SetParty("buyer", name)
