@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 # honcho hands each process a PORT of its own, counting from -p: the API (first) gets this one
 PORT ?= $(or $(shell sed -n 's/^PORT=//p' .env 2>/dev/null | tail -n 1),8000)
 
-.PHONY: run test test-fast lint format bench install ui redis clean check-bedrock check
+.PHONY: run test test-fast lint format bench install ui dev redis clean check-bedrock check
 
 $(STAMP): pyproject.toml
 	@scripts/ensure-system-packages.sh
@@ -26,18 +26,23 @@ ui:
 redis:
 	@scripts/ensure-redis.sh
 
+## the Vite dev server on http://localhost:3000, forwarding /api to the API on :8000 (run `make run` alongside)
+dev:
+	cd frontend && { [ -d node_modules ] || npm ci --no-audit --no-fund; } && npm run dev
+
 ## the whole product: API + UI on :$${PORT:-8000}, worker, Flower on :$${FLOWER_PORT:-5555}
 run: install ui redis
 	$(BIN)/honcho start -f Procfile -p $(PORT)
 
-## every suite, against real Redis, a real worker process and RabbitMQ
+## every suite: UI unit tests, then Python (real Redis, worker processes, RabbitMQ, Chromium)
 test: install
 	@scripts/ensure-test-services.sh
+	cd frontend && { [ -d node_modules ] || npm ci --no-audit --no-fund; } && npm test
 	$(BIN)/python -m pytest
 
 ## unit tests only (no worker processes)
 test-fast: install
-	$(BIN)/python -m pytest -m "not integration"
+	$(BIN)/python -m pytest -m "not integration and not e2e"
 
 lint: install
 	$(BIN)/ruff check core api worker tests bench

@@ -11,6 +11,9 @@ apt_install() {
 }
 
 command -v redis-server >/dev/null || apt_install redis-server
+# browser tests: Playwright drives Debian's /usr/bin/chromium (it never downloads a browser)
+command -v chromium >/dev/null || apt_install chromium fonts-dejavu-core fonts-liberation2
+command -v npm >/dev/null || { echo "the UI needs Node.js >= 20.19 and npm to build" >&2; exit 1; }
 # the compose file is checked with `docker compose config` (no engine runs here); v1 will do
 docker compose version >/dev/null 2>&1 || command -v docker-compose >/dev/null \
   || apt_install docker-compose

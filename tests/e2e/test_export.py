@@ -1,0 +1,79 @@
+"""Export buttons in a real browser: downloads, and an e-invoice that needs more details."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import requests
+from playwright.sync_api import expect
+
+from tests.e2e.helpers import ACME_TOTAL, composer, create_acme_invoice, send, wait_for_turn
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(autouse=True)
+def export_api(base_url):
+    """The PDF and e-invoice exports; until they are served these tests are skipped."""
+    answer = requests.get(f"{base_url}/api/session/{'0' * 32}/invoice.pdf", timeout=10)
+    if answer.json().get("error", {}).get("code") != "session_not_found":
+        pytest.skip("the export endpoints (/api/session/{id}/invoice.pdf, …) are not served yet")
+
+
+def _number(page) -> str:
+    return page.get_by_test_id("invoice-number").inner_text()
+
+
+def test_download_the_pdf_and_the_json(page):
+    create_acme_invoice(page)
+    number = _number(page)
+
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download PDF").click()
+    assert download.value.suggested_filename == f"{number}.pdf"
+    assert download.value.path().read_bytes().startswith(b"%PDF")
+    expect(page.get_by_text(f"Downloaded {number}.pdf")).to_be_visible()
+
+    page.locator("summary", has_text="More").click()
+    with page.expect_download() as download:
+        page.get_by_role("button", name="JSON").click()
+    assert download.value.suggested_filename == f"{number}.json"
+    invoice = json.loads(download.value.path().read_text())
+    assert invoice["number"] == number
+    assert invoice["total"] == ACME_TOTAL.strip("$").replace(",", "")
+
+
+def test_an_incomplete_e_invoice_lists_what_is_missing_and_suggests_the_message(page, shot):
+    create_acme_invoice(page)
+    page.locator("summary", has_text="More").click()
+    page.get_by_role("button", name="UBL 2.1 XML").click()
+
+    notice = page.get_by_role("alert").filter(has_text="needs a few more details")
+    expect(notice).to_be_visible()
+    expect(notice.locator(".missing-list li").first).to_be_visible()
+    shot(page, "30-einvoice-incomplete")
+
+    suggestion = notice.locator("button.suggest").first
+    suggested = suggestion.inner_text().removeprefix("Write").strip().strip("“”").rstrip("…")
+    suggestion.click()
+    expect(composer(page)).to_be_focused()
+    assert composer(page).input_value().startswith(suggested.strip())
+
+    # Said in the chat, the details make a valid e-invoice.
+    for detail in (
+        "seller: Northwind Studio",
+        "our address is Hauptstrasse 1, 10115 Berlin, Germany",
+        "our VAT number is DE123456789",
+        "client address is 10 Rue de la Paix, 75002 Paris, France",
+    ):
+        send(page, detail)
+        wait_for_turn(page)
+    expect(page.get_by_test_id("invoice")).to_contain_text("Northwind Studio")
+    page.locator("summary", has_text="More").click()
+    with page.expect_download() as download:
+        page.get_by_role("button", name="UBL 2.1 XML").click()
+    assert download.value.suggested_filename.endswith(".ubl.xml")
+    assert b"<cbc:PayableAmount" in download.value.path().read_bytes()
+    expect(notice).to_be_hidden()
+    shot(page, "31-einvoice-complete")
