@@ -198,3 +198,4 @@ class BatchSchema(Schema):
     pages = fields.Integer()
     status_url = fields.String()
     results_url = fields.String()
+    invoices_url = fields.String(metadata={"description": "a ZIP of the invoices as PDFs"})

@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -257,6 +258,24 @@ class BatchStore:
         return [
             _item_view(entry, *outcome) for entry, outcome in zip(entries, outcomes, strict=True)
         ]
+
+    def invoices(self, batch_id: str, *, page_size: int = 100) -> Iterator[dict[str, Any]]:
+        """The invoice of every succeeded item, in order, read a page at a time."""
+        total = self.redis.llen(items_key(batch_id))
+        for start in range(0, total, page_size):
+            with translate_redis_errors():
+                entries = [
+                    json.loads(r)
+                    for r in self.redis.lrange(items_key(batch_id), start, start + page_size - 1)
+                ]
+                with self.redis.pipeline(transaction=False) as pipe:
+                    for entry in entries:
+                        pipe.hget(job_key(entry["job_id"]), "result")
+                    results = pipe.execute()
+            for result in results:
+                invoice = (json.loads(result) if result else {}).get("invoice")
+                if invoice:
+                    yield invoice
 
     def cancel(self, batch_id: str, owner: str) -> int:
         """Cancel the items not yet started; running ones finish. Returns how many."""

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import math
 
-from flask import Response, g, request, url_for
+from flask import Response, g, request, stream_with_context, url_for
 
 from api.blueprint import Blueprint
 from api.schemas import BatchPageSchema, BatchRequestSchema, BatchSchema, ErrorSchema
 from api.services import services
 from core.batches import BatchItemRequest, parse_csv, results_csv, validate_items
 from core.errors import Unavailable, ValidationFailed
+from core.exports.archive import iter_pdf_zip
 
 blp = Blueprint("batches", __name__, url_prefix="/api", description="Batches of invoices")
 
@@ -54,6 +55,7 @@ def _batch_body(batch_id: str, page: int = 1, per_page: int = 100) -> dict:
     body = svc.batches.summary(batch_id, g.owner)
     body["status_url"] = url_for("batches.get_batch", batch_id=batch_id)
     body["results_url"] = url_for("batches.batch_results", batch_id=batch_id)
+    body["invoices_url"] = url_for("batches.batch_invoices", batch_id=batch_id)
     start = (page - 1) * per_page
     body["items"] = svc.batches.items(batch_id, start=start, stop=start + per_page - 1)
     body.update(page=page, per_page=per_page, pages=max(1, math.ceil(body["total"] / per_page)))
@@ -109,4 +111,18 @@ def batch_results(batch_id):
         results_csv(batches.items(batch_id)),
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="batch-{batch_id}.csv"'},
+    )
+
+
+@blp.route("/batches/<batch_id>/invoices.zip")
+@blp.alt_response(200, description="one PDF per succeeded item", content_type="application/zip")
+@blp.alt_response(404, schema=ErrorSchema, description="batch_not_found")
+def batch_invoices(batch_id):
+    """The PDFs of every invoice the batch made, as one ZIP (streamed while it is written)."""
+    batches = services().batches
+    batches.summary(batch_id, g.owner)  # ownership, before anything is sent
+    return Response(
+        stream_with_context(iter_pdf_zip(batches.invoices(batch_id))),
+        mimetype="application/zip",
+        headers={"Content-Disposition": f'attachment; filename="batch-{batch_id}.zip"'},
     )

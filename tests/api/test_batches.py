@@ -169,3 +169,31 @@ def test_broker_down_leaves_nothing_behind(make_app, redis_server, redis_client)
     assert_error(submit(client, ["a", "b"]), 503, "unavailable")
     assert not job_ids(redis_client) and not session_ids(redis_client)
     assert not list(redis_client.scan_iter("batch:*"))
+
+
+def test_invoices_zip_holds_one_pdf_per_invoice_made(app, client):
+    import zipfile
+
+    from pypdf import PdfReader
+
+    body = submit(client, [script(invoice=draft(buyer="Acme Corp")), "no invoice",
+                           script(invoice=draft(buyer="Globex"))]).get_json()
+    for item in body["items"]:
+        run_job(app, item["job_id"])
+
+    response = client.get(body["invoices_url"])
+
+    assert response.status_code == 200 and response.mimetype == "application/zip"
+    assert f'filename="batch-{body["batch_id"]}.zip"' in response.headers["Content-Disposition"]
+    archive = zipfile.ZipFile(io.BytesIO(response.data))
+    assert archive.namelist() == ["INV-0001.pdf", "INV-0002.pdf"]
+    texts = [PdfReader(archive.open(name)).pages[0].extract_text() for name in archive.namelist()]
+    assert "Acme Corp" in texts[0] and "Globex" in texts[1] and "6,480.00" in texts[0]
+
+
+def test_invoices_zip_follows_ownership(make_app):
+    client = make_app(api_keys=("k1", "k2")).test_client()
+    batch_id = client.post(BATCHES, json={"items": [{"message": "a"}]},
+                           headers={"X-API-Key": "k1"}).get_json()["batch_id"]
+    response = client.get(f"{BATCHES}/{batch_id}/invoices.zip", headers={"X-API-Key": "k2"})
+    assert_error(response, 404, "batch_not_found")
