@@ -102,14 +102,18 @@ def test_a_turns_logs_carry_one_request_id_through_api_and_worker(tmp_path, live
         json={"message": script(invoice=draft())},
         timeout=10,
     ).json()
-    requests.get(api.url(accepted["status_url"]) + "?wait=20", timeout=30)
+    job = requests.get(api.url(accepted["status_url"]) + "?wait=30", timeout=40).json()
+    assert job["status"] == "succeeded"
 
     api_lines = [line for path in tmp_path.glob("gunicorn-*.log") for line in json_lines(path)]
-    worker_lines = json_lines(worker.log_path)
     accepted_line = next(line for line in api_lines if line.get("route") == "/api/chat")
     assert accepted_line["request_id"] == "trace-4711"
     assert accepted_line["job_id"] == accepted["job_id"] and accepted_line["status"] == 202
-    finished = next(line for line in worker_lines if line.get("event") == "turn finished")
+    finished = wait_until(  # the worker writes its line just after the result
+        lambda: next((line for line in json_lines(worker.log_path)
+                      if line.get("event") == "turn finished"), None),
+        timeout=10, message="the worker's log line")
+    worker_lines = json_lines(worker.log_path)
     assert finished["request_id"] == "trace-4711" and finished["job_id"] == accepted["job_id"]
     assert finished["session_id"] == accepted["session_id"] and finished["outcome"] == "applied"
     everything = api.process and "\n".join(json.dumps(line) for line in api_lines + worker_lines)
