@@ -25,6 +25,7 @@ from core.errors import BatchNotFound, TokenLimitExceeded, ValidationFailed
 from core.store import (
     ACTIVE_SESSIONS_KEY,
     AcceptedTurn,
+    NewTurn,
     SessionStore,
     isoformat,
     job_key,
@@ -149,64 +150,45 @@ class BatchStore:
         Raises TokenLimitExceeded (an item alone is over the budget), Unavailable.
         """
         batch_id = new_id()
-        now = isoformat(self.store.clock())
-        planned = []
-        for item in items:
-            tokens = count_tokens(item.message)
-            planned.append((item, new_id(), new_id(), tokens))
+        turns = [
+            NewTurn(owner=owner, session_id=None, new_session_id=new_id(), job_id=new_id(),
+                    kind="generate", message=item.message,
+                    message_tokens=count_tokens(item.message), request_id=request_id,
+                    batch_id=batch_id)
+            for item in items
+        ]  # fmt: skip
         too_long = {
             str(n): ["The message alone is over the session's token limit."]
-            for n, (_, _, _, tokens) in enumerate(planned)
-            if tokens > self.store.token_limit
+            for n, turn in enumerate(turns)
+            if turn.message_tokens > self.store.token_limit
         }
         if too_long:
             raise TokenLimitExceeded(
                 details={"rows": too_long, "token_limit": self.store.token_limit}
             )
 
+        counts = dict.fromkeys(STATUSES, 0) | {"queued": len(items)}
         with translate_redis_errors(), self.redis.pipeline(transaction=False) as pipe:
-            pipe.hset(
-                batch_key(batch_id),
-                mapping={
-                    "batch_id": batch_id,
-                    "owner": owner,
-                    "created_at": now,
-                    "total": len(items),
-                    "queued": len(items),
-                    "running": 0,
-                    "succeeded": 0,
-                    "failed": 0,
-                    "cancelled": 0,
-                },
-            )
-            pipe.rpush(
-                items_key(batch_id),
-                *(
-                    json.dumps({"reference": item.reference, "job_id": job_id, "session_id": sid})
-                    for item, job_id, sid, _ in planned
-                ),
-            )
+            pipe.hset(batch_key(batch_id), mapping={
+                "batch_id": batch_id, "owner": owner, "total": len(items),
+                "created_at": isoformat(self.store.clock()), **counts,
+            })  # fmt: skip
+            pipe.rpush(items_key(batch_id), *(
+                json.dumps({"reference": item.reference, "job_id": turn.job_id,
+                            "session_id": turn.new_session_id})
+                for item, turn in zip(items, turns, strict=True)
+            ))  # fmt: skip
             pipe.expire(batch_key(batch_id), self.store.job_ttl)
             pipe.expire(items_key(batch_id), self.store.job_ttl)
-            for item, job_id, sid, tokens in planned:
-                keys, args = self.store.begin_turn_call(
-                    owner=owner,
-                    session_id=None,
-                    new_session_id=sid,
-                    job_id=job_id,
-                    kind="generate",
-                    message=item.message,
-                    message_tokens=tokens,
-                    request_id=request_id,
-                    batch_id=batch_id,
-                )
+            for turn in turns:
+                keys, args = self.store.begin_turn_call(turn)
                 self.store.begin_turn_script(keys=keys, args=args, client=pipe)
             answers = pipe.execute()[4:]
-        turns = tuple(
-            self.store.accepted_turn(answer, job_id, sid, True, tokens)
-            for answer, (_, job_id, sid, tokens) in zip(answers, planned, strict=True)
+        accepted = tuple(
+            self.store.accepted_turn(answer, turn)
+            for answer, turn in zip(answers, turns, strict=True)
         )
-        return BatchCreated(batch_id, len(items), turns)
+        return BatchCreated(batch_id, len(items), accepted)
 
     def discard(self, created: BatchCreated) -> None:
         """Remove a batch whose jobs could not be enqueued: nothing half-written stays."""

@@ -127,6 +127,29 @@ class JobRecord:
 
 
 @dataclass(frozen=True)
+class NewTurn:
+    """A turn to store: its message (already counted) for a session, or a new session."""
+
+    owner: str
+    session_id: str | None  # None: create the session `new_session_id`
+    new_session_id: str
+    job_id: str
+    kind: str
+    message: str
+    message_tokens: int
+    request_id: str = ""
+    batch_id: str = ""
+
+    @property
+    def creates_session(self) -> bool:
+        return self.session_id is None
+
+    @property
+    def target_session_id(self) -> str:
+        return self.new_session_id if self.session_id is None else self.session_id
+
+
+@dataclass(frozen=True)
 class AcceptedTurn:
     """A turn stored and waiting to be enqueued."""
 
@@ -230,80 +253,38 @@ class SessionStore:
 
     # -- turns, API side ---------------------------------------------------------------
 
-    def begin_turn(
-        self,
-        *,
-        owner: str,
-        session_id: str | None,
-        new_session_id: str,
-        job_id: str,
-        kind: str,
-        message: str,
-        message_tokens: int,
-        request_id: str,
-        batch_id: str = "",
-    ) -> AcceptedTurn:
+    def begin_turn(self, turn: NewTurn) -> AcceptedTurn:
         """Store a new turn's job and mark the session busy; create the session if asked.
 
         Raises SessionNotFound, TurnInProgress, TokenLimitExceeded, Unavailable.
         """
-        sid = session_id or new_session_id
-        keys, args = self.begin_turn_call(
-            owner=owner,
-            session_id=session_id,
-            new_session_id=new_session_id,
-            job_id=job_id,
-            kind=kind,
-            message=message,
-            message_tokens=message_tokens,
-            request_id=request_id,
-            batch_id=batch_id,
-        )
+        keys, args = self.begin_turn_call(turn)
         with translate_redis_errors():
             answer = self.begin_turn_script(keys=keys, args=args)
-        return self.accepted_turn(answer, job_id, sid, session_id is None, message_tokens)
+        return self.accepted_turn(answer, turn)
 
-    def begin_turn_call(
-        self,
-        *,
-        owner: str,
-        session_id: str | None,
-        new_session_id: str,
-        job_id: str,
-        kind: str,
-        message: str,
-        message_tokens: int,
-        request_id: str,
-        batch_id: str = "",
-    ) -> tuple[list[str], list[Any]]:
+    def begin_turn_call(self, turn: NewTurn) -> tuple[list[str], list[Any]]:
         """The keys and arguments of BEGIN_TURN (batches send many in one pipeline)."""
-        create = session_id is None
-        sid = new_session_id if create else session_id
-        keys = [session_key(sid), messages_key(sid), job_key(job_id)]
+        sid = turn.target_session_id
+        keys = [session_key(sid), messages_key(sid), job_key(turn.job_id)]
         args = [
-            sid,
-            owner,
-            "1" if create else "0",
-            job_id,
-            kind,
-            message,
-            message_tokens,
-            isoformat(self.clock()),
-            self.token_limit,
-            self.session_ttl,
-            self.job_ttl,
-            request_id,
-            batch_id,
-        ]
+            sid, turn.owner, "1" if turn.creates_session else "0", turn.job_id, turn.kind,
+            turn.message, turn.message_tokens, isoformat(self.clock()), self.token_limit,
+            self.session_ttl, self.job_ttl, turn.request_id, turn.batch_id,
+        ]  # fmt: skip
         return keys, args
 
-    def accepted_turn(
-        self, answer: list, job_id: str, session_id: str, created: bool, message_tokens: int
-    ) -> AcceptedTurn:
+    def accepted_turn(self, answer: list, turn: NewTurn) -> AcceptedTurn:
         """Interpret BEGIN_TURN's answer. Raises the refusal it names."""
+        message_tokens = turn.message_tokens
         match answer:
             case ["ok", count]:
-                return AcceptedTurn(job_id, session_id, created, int(count) + message_tokens)
+                return AcceptedTurn(
+                    turn.job_id,
+                    turn.target_session_id,
+                    turn.creates_session,
+                    int(count) + message_tokens,
+                )
             case ["in_progress", pending]:
                 raise TurnInProgress(details={"job_id": pending})
             case ["token_limit", count]:

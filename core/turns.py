@@ -26,7 +26,14 @@ from core.logs import bind, log_context
 from core.prompts import SYSTEM_PROMPT
 from core.providers.base import Provider, ProviderRequest
 from core.schemas import dump_invoice, load_draft
-from core.store import AcceptedTurn, JobRecord, SessionStore, TurnContext, TurnOutcome
+from core.store import (
+    AcceptedTurn,
+    JobRecord,
+    NewTurn,
+    SessionStore,
+    TurnContext,
+    TurnOutcome,
+)
 from core.tokens import count_tokens, token_warning, token_zone
 
 log = logging.getLogger(__name__)
@@ -52,14 +59,16 @@ def accept_turn(
     Raises SessionNotFound, TurnInProgress, TokenLimitExceeded, Unavailable.
     """
     return store.begin_turn(
-        owner=owner,
-        session_id=session_id,
-        new_session_id=new_id(),
-        job_id=new_id(),
-        kind=kind,
-        message=message,
-        message_tokens=count_tokens(message),
-        request_id=request_id,
+        NewTurn(
+            owner=owner,
+            session_id=session_id,
+            new_session_id=new_id(),
+            job_id=new_id(),
+            kind=kind,
+            message=message,
+            message_tokens=count_tokens(message),
+            request_id=request_id,
+        )
     )
 
 

@@ -18,7 +18,7 @@ from core.errors import (
     Unavailable,
 )
 from core.providers.base import Usage
-from core.store import SessionStore, TurnOutcome, job_key, messages_key, session_key
+from core.store import NewTurn, SessionStore, TurnOutcome, job_key, messages_key, session_key
 
 SID, SID2 = "a" * 32, "b" * 32
 JOB, JOB2 = "1" * 32, "2" * 32
@@ -61,14 +61,16 @@ def begin(
     kind="chat",
 ):
     return store.begin_turn(
-        owner=owner,
-        session_id=session_id,
-        new_session_id=new_session_id,
-        job_id=job_id,
-        kind=kind,
-        message=message,
-        message_tokens=tokens,
-        request_id="req-1",
+        NewTurn(
+            owner=owner,
+            session_id=session_id,
+            new_session_id=new_session_id,
+            job_id=job_id,
+            kind=kind,
+            message=message,
+            message_tokens=tokens,
+            request_id="req-1",
+        )
     )
 
 
