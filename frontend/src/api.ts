@@ -204,6 +204,21 @@ export async function downloadBatchResults(batch: Pick<Batch, "batch_id" | "resu
   return { blob, filename };
 }
 
+/** GET the ZIP of the batch's invoice PDFs (fetched, so an API key header can go along). */
+export async function downloadBatchInvoices(batch: Pick<Batch, "batch_id" | "invoices_url">): Promise<Download> {
+  const url = batch.invoices_url || `/api/batches/${encodeURIComponent(batch.batch_id)}/invoices.zip`;
+  const response = await request(url, { headers: headers({ Accept: "application/zip,*/*" }) });
+  const blob = await response.blob();
+  const filename =
+    filenameFrom(response.headers.get("Content-Disposition")) ?? `batch-${batch.batch_id.slice(0, 8)}-invoices.zip`;
+  return { blob, filename };
+}
+
+/** DELETE the batch: items not started are cancelled, running ones finish. */
+export function cancelBatch(batchId: string): Promise<Batch> {
+  return json<Batch>(`/api/batches/${encodeURIComponent(batchId)}`, { method: "DELETE" });
+}
+
 /** Hands a downloaded file to the browser. */
 export function saveFile({ blob, filename }: Download): void {
   const url = URL.createObjectURL(blob);

@@ -133,6 +133,7 @@ export interface Batch {
   counts: Partial<Record<"queued" | "running" | "succeeded" | "failed" | "cancelled", number>>;
   items: BatchItem[];
   results_url?: string;
+  invoices_url?: string;
   status_url?: string;
   created_at?: string;
   page?: number;

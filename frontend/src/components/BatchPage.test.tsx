@@ -129,6 +129,47 @@ describe("BatchPage", () => {
     await waitFor(() => expect(clicks).toEqual([`batch-${BATCH}.csv`]));
   });
 
+  it("downloads the PDFs as a ZIP and cancels what has not started", async () => {
+    window.history.replaceState(null, "", `/batch?id=${BATCH}`);
+    vi.stubGlobal("URL", Object.assign(URL, { createObjectURL: vi.fn(() => "blob:x"), revokeObjectURL: vi.fn() }));
+    const clicks: string[] = [];
+    vi.spyOn(HTMLAnchorElement.prototype, "click").mockImplementation(function (this: HTMLAnchorElement) {
+      clicks.push(this.download);
+    });
+    const deletes: string[] = [];
+    const running = () => batch("running", [item(1, "succeeded", "10.00"), item(2, "queued")]);
+    const cancelled = () => batch("cancelled", [item(1, "succeeded", "10.00"), item(2, "cancelled")]);
+    mockFetch([
+      {
+        method: "GET",
+        path: /\/api\/batches\/b+\?/,
+        respond: () => json(200, deletes.length ? cancelled() : running()),
+      },
+      {
+        method: "GET",
+        path: /invoices\.zip$/,
+        respond: () => new Response("PK", { headers: { "Content-Disposition": `attachment; filename="batch-${BATCH}.zip"` } }),
+      },
+      {
+        method: "DELETE",
+        path: /\/api\/batches\/b+$/,
+        respond: ({ url }) => {
+          deletes.push(url);
+          return json(200, cancelled());
+        },
+      },
+    ]);
+    const user = userEvent.setup();
+    render(<BatchPage locale="en-US" onOpenSession={() => undefined} />);
+    expect(await screen.findByText("1 of 2 finished")).toBeInTheDocument();
+    await user.click(screen.getByRole("button", { name: "Download PDFs (ZIP)" }));
+    await waitFor(() => expect(clicks).toEqual([`batch-${BATCH}.zip`]));
+    await user.click(screen.getByRole("button", { name: "Cancel the rest" }));
+    await waitFor(() => expect(deletes).toHaveLength(1));
+    expect(await screen.findByText("2 of 2 finished")).toBeInTheDocument();
+    expect(screen.queryByRole("button", { name: "Cancel the rest" })).not.toBeInTheDocument();
+  });
+
   it("an unknown batch says so", async () => {
     window.history.replaceState(null, "", `/batch?id=${BATCH}`);
     mockFetch([{ method: "GET", path: /\/api\/batches\//, respond: () => apiError(404, "batch_not_found", "gone") }]);

@@ -1,5 +1,14 @@
 import { useCallback, useEffect, useRef, useState } from "react";
-import { ApiError, createBatch, downloadBatchResults, getBatch, saveFile, type BatchRequestItem } from "../api";
+import {
+  ApiError,
+  cancelBatch,
+  createBatch,
+  downloadBatchInvoices,
+  downloadBatchResults,
+  getBatch,
+  saveFile,
+  type BatchRequestItem,
+} from "../api";
 import { humanize, type HumanError } from "../errors";
 import { addDecimals, formatMoney } from "../money";
 import type { Batch, BatchItem } from "../types";
@@ -148,14 +157,25 @@ export function BatchPage({ locale, onOpenSession }: { locale: string; onOpenSes
     setBatchIdInUrl(null);
   }, []);
 
-  const download = async () => {
+  const download = async (what: "results" | "invoices") => {
     if (!batch) return;
     try {
-      saveFile(await downloadBatchResults(batch));
+      saveFile(await (what === "results" ? downloadBatchResults(batch) : downloadBatchInvoices(batch)));
     } catch (e) {
       setPollError(humanize(e));
     }
   };
+
+  const cancel = async () => {
+    if (!batchId) return;
+    try {
+      const cancelled = await cancelBatch(batchId);
+      setBatch((current) => (current ? { ...current, status: cancelled.status, counts: cancelled.counts } : cancelled));
+    } catch (e) {
+      setPollError(humanize(e));
+    }
+  };
+  const unfinished = batch?.status === "queued" || batch?.status === "running";
 
   const done = batch ? finished(batch) : 0;
   const total = batch?.total ?? 0;
@@ -239,9 +259,22 @@ export function BatchPage({ locale, onOpenSession }: { locale: string; onOpenSes
               Batch <code>{batchId.slice(0, 8)}</code> · {STATUS_LABEL[batch?.status ?? "queued"] ?? batch?.status}
             </h2>
             <div className="batch-actions">
-              <button type="button" className="btn btn-secondary" onClick={() => void download()} disabled={!batch}>
+              <button type="button" className="btn btn-secondary" onClick={() => void download("results")} disabled={!batch}>
                 Download results (CSV)
               </button>
+              <button
+                type="button"
+                className="btn btn-secondary"
+                onClick={() => void download("invoices")}
+                disabled={!batch?.counts.succeeded}
+              >
+                Download PDFs (ZIP)
+              </button>
+              {unfinished && (
+                <button type="button" className="btn btn-ghost" onClick={() => void cancel()}>
+                  Cancel the rest
+                </button>
+              )}
               <button type="button" className="btn btn-ghost" onClick={reset}>
                 New batch
               </button>
