@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from celery import Celery, group
+from celery import Celery
 from kombu.exceptions import KombuError, OperationalError
 
 from core.errors import Unavailable
@@ -30,18 +30,21 @@ class TurnQueue:
             raise Unavailable("The job queue cannot be reached. Please retry in a moment.") from exc
 
     def enqueue_batch(self, job_ids: list[str], *, request_id: str = "") -> None:
-        """Publish many turns on the batch queue at once. Raises Unavailable."""
-        signatures = [
-            self.celery.signature(
-                RUN_TURN_TASK,
-                args=[job_id],
-                queue=BATCH_QUEUE,
-                headers={"request_id": request_id},
-            )
-            for job_id in job_ids
-        ]
+        """Publish many turns on the batch queue. Raises Unavailable.
+
+        kombu's publish batch groups the messages into pipelined writes (on a Redis broker,
+        one round trip per thousand messages); brokers without batches publish one by one.
+        """
         try:
-            group(signatures).apply_async()
+            with self.celery.producer_or_acquire() as producer, producer.batch():
+                for job_id in job_ids:
+                    self.celery.send_task(
+                        RUN_TURN_TASK,
+                        args=[job_id],
+                        queue=BATCH_QUEUE,
+                        producer=producer,
+                        headers={"request_id": request_id},
+                    )
         except (OperationalError, KombuError, OSError) as exc:
             raise Unavailable("The job queue cannot be reached. Please retry in a moment.") from exc
 

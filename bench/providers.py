@@ -1,13 +1,16 @@
 """LLM providers for the benchmarks: `LLM_PROVIDER=bench.providers:InstantProvider`.
 
-Both answer every turn with the same valid draft, so a benchmark measures the service
-around the provider, not an engine. `SleepyProvider` stands in for a slow LLM call: it sleeps
-with `time.sleep`, which gevent's monkey-patching (celery -P gevent) makes cooperative.
+Each answers every turn with the same valid draft, so a benchmark measures the service
+around the provider, not an engine. `SleepyProvider` (3 s) and `TwoSecondProvider` (2 s)
+stand in for a slow LLM call: they sleep with `time.sleep`, which gevent's monkey-patching
+(celery -P gevent) makes cooperative.
 """
 
 from __future__ import annotations
 
 import time
+
+import redis
 
 from core.providers.base import ProviderReply, ProviderRequest, Usage
 
@@ -51,4 +54,26 @@ class SleepyProvider(InstantProvider):
 
     def respond(self, request: ProviderRequest) -> ProviderReply:
         time.sleep(SLEEP_SECONDS)
+        return super().respond(request)
+
+
+class TwoSecondProvider(InstantProvider):
+    """Waits 2 s (a typical LLM call), then answers like InstantProvider: bench/llm_rate.py.
+
+    Each call first appends its moment (`time.time()`) to the Redis list CALLS_KEY on the
+    settings' REDIS_URL, so a benchmark sees when the provider was really called.
+    """
+
+    name = "bench-two-second"
+    seconds = 2.0
+    CALLS_KEY = "bench:llm_calls"
+
+    def __init__(self, settings=None):
+        super().__init__(settings)
+        self.redis = redis.Redis.from_url(settings.redis_url) if settings is not None else None
+
+    def respond(self, request: ProviderRequest) -> ProviderReply:
+        if self.redis is not None:
+            self.redis.rpush(self.CALLS_KEY, repr(time.time()))
+        time.sleep(self.seconds)
         return super().respond(request)

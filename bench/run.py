@@ -31,6 +31,8 @@ BENCHMARKS = {
     "history": "bench.history",
     "concurrency": "bench.concurrency",
     "exports": "bench.exports",
+    "batch_throughput": "bench.batch_throughput",
+    "llm_rate": "bench.llm_rate",
 }
 
 

@@ -16,7 +16,7 @@ from core.errors import ProviderTransient, TurnTimedOut, Unavailable
 from core.llm_rate import LlmRateLimiter, SlotNotAvailable, parse_rate
 from core.logs import configure_logging
 from core.providers import make_provider
-from core.queue import INTERACTIVE_QUEUE, RUN_TURN_TASK
+from core.queue import BATCH_QUEUE, INTERACTIVE_QUEUE, RUN_TURN_TASK
 from core.settings import Settings
 from core.store import SessionStore
 from core.turns import TurnRunner
@@ -64,7 +64,7 @@ def _runner() -> TurnRunner:
 
 
 @shared_task(name=RUN_TURN_TASK, bind=True, max_retries=MAX_PROVIDER_RETRIES)
-def run_turn(self: Task, job_id: str) -> str:
+def run_turn(self: Task, job_id: str, deferrals: int = 0) -> str:
     """Run one chat turn; retried with backoff while the provider is throttled."""
     final_attempt = self.request.retries >= MAX_PROVIDER_RETRIES
     try:
@@ -78,9 +78,19 @@ def run_turn(self: Task, job_id: str) -> str:
         # back after the visibility timeout. Either way the job is not lost.
         raise self.retry(exc=exc, countdown=5, max_retries=REDIS_OUTAGE_RETRIES) from None
     except SlotNotAvailable as wait:
-        # Back to the queue it came from, without using up a retry: the LLM is busy, not failing.
+        # Back to the queue it came from, without using up a retry: the LLM is busy, not
+        # failing. A person waits on a chat turn, so it asks again as soon as a slot may be
+        # free; batch items back off (with jitter) so hundreds of them do not spin.
         queue = (self.request.delivery_info or {}).get("routing_key") or INTERACTIVE_QUEUE
-        self.apply_async(args=[job_id], queue=queue, countdown=min(wait.retry_after, 30))
+        delay = wait.retry_after
+        if queue == BATCH_QUEUE:
+            delay *= 2 ** min(deferrals, 5) * random.uniform(0.5, 1.5)  # noqa: S311
+        self.apply_async(
+            args=[job_id],
+            kwargs={"deferrals": deferrals + 1},
+            queue=queue,
+            countdown=min(delay, 30),
+        )
         return "deferred"
     except (SoftTimeLimitExceeded, GreenletTimeout):
         # The gevent pool enforces JOB_TIME_LIMIT by raising gevent.Timeout (a BaseException)
