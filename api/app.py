@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import time
@@ -10,13 +11,14 @@ from functools import partial
 from pathlib import Path
 
 import swagger_ui_bundle
-from flask import Flask, abort, g, request, send_from_directory
+from flask import Flask, abort, current_app, g, request, send_from_directory
 from flask_cors import CORS
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_smorest import Api
 from werkzeug.routing import PathConverter
 
+from api import openapi
 from api.auth import owner_for_request
 from api.errors import register_error_handlers
 from api.metrics import register_metrics
@@ -41,6 +43,13 @@ PUBLIC_PATHS = ("/api/health", "/metrics", "/openapi.json", "/docs")
 
 class InvoiceApi(Api):
     ERROR_SCHEMA = ErrorSchema  # document our one error shape, not flask-smorest's
+
+    def _openapi_json(self):
+        settings = current_app.config["INVOICE_SETTINGS"]
+        return current_app.response_class(
+            json.dumps(openapi.finish(self.spec.to_dict(), settings), indent=2),
+            mimetype="application/json",
+        )
 
 
 def create_app(
@@ -94,7 +103,8 @@ def create_app(
     _register_authentication(app, settings)
     CORS(app, origins=list(settings.cors_origins), expose_headers=["X-Request-ID", "Retry-After"])
 
-    api = InvoiceApi(app)
+    api = InvoiceApi(app, spec_kwargs={"extra_plugins": [openapi.ErrorResponses()]})
+    openapi.configure(api)
     for blueprint in (turns.blp, jobs.blp, sessions.blp, exports.blp, batches.blp, health.blp):
         api.register_blueprint(blueprint)
     register_error_handlers(app)  # after Api(): replaces flask-smorest's own error shape

@@ -9,7 +9,7 @@ import flask_smorest
 from webargs import core
 from webargs.flaskparser import FlaskParser, is_json_request
 
-from core.errors import InvalidJson
+from core.errors import InvalidJson, PayloadTooLarge
 
 
 class JsonBodyParser(FlaskParser):
@@ -23,9 +23,18 @@ class JsonBodyParser(FlaskParser):
         data = req.get_data(cache=True)
         if not data:
             return core.missing
+        if (
+            req.content_length is None
+            and req.max_content_length is not None
+            and (len(data) >= req.max_content_length)
+        ):  # a chunked body is cut at the limit rather than refused: refuse it here
+            raise PayloadTooLarge()
         if not is_json_request(req):
             raise InvalidJson("Send the body as JSON with 'Content-Type: application/json'.")
-        return core.parse_json(data)
+        try:
+            return core.parse_json(data)
+        except (RecursionError, ValueError):  # absurd nesting, or a number of 4,300+ digits
+            raise InvalidJson() from None
 
     def _handle_invalid_json_error(
         self, error: Exception, req: flask.Request, *args: Any, **kwargs: Any

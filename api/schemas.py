@@ -7,7 +7,7 @@ from typing import Any
 from flask import current_app
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates
 
-from core.schemas import InvoiceSchema
+from core.schemas import InvoiceSchema, Text
 
 SESSION_ID = validate.Regexp(r"^[0-9a-f]{32}$", error="Not a valid session id.")
 
@@ -31,7 +31,7 @@ class TurnRequestSchema(Schema):
     class Meta:
         unknown = RAISE
 
-    message = fields.String(
+    message = Text(
         required=True,
         metadata={
             "example": (
@@ -146,8 +146,8 @@ class BatchItemSchema(Schema):
     class Meta:
         unknown = RAISE
 
-    message = fields.String(required=True)
-    reference = fields.String(load_default=None, allow_none=True)
+    message = Text(required=True)
+    reference = Text(load_default=None, allow_none=True)
 
 
 class BatchRequestSchema(Schema):
@@ -160,7 +160,7 @@ class BatchRequestSchema(Schema):
 
 
 class BatchPageSchema(Schema):
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=1_000_000))
     per_page = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
 
 

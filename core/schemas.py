@@ -45,6 +45,19 @@ class DecimalText(fields.Decimal):
         return plain(self._validated(value))
 
 
+class Text(fields.String):
+    """A string that is valid Unicode: lone surrogates (which JSON can carry as "\\ud800")
+    cannot be stored, rendered or exported, so they are refused at the door."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValidationError("Contains characters that are not valid Unicode.") from None
+        return text
+
+
 class Money(fields.Decimal):
     """A computed amount: already rounded by the core, written with its minor digits kept."""
 
@@ -63,8 +76,8 @@ def _percent(**kwargs: Any) -> DecimalText:
     )
 
 
-def _text(max_length: int, **kwargs: Any) -> fields.String:
-    return fields.String(validate=validate.Length(max=max_length), allow_none=True, **kwargs)
+def _text(max_length: int, **kwargs: Any) -> Text:
+    return Text(validate=validate.Length(max=max_length), allow_none=True, **kwargs)
 
 
 class PartySchema(Schema):
@@ -73,7 +86,7 @@ class PartySchema(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    name = Text(required=True, validate=validate.Length(min=1, max=200))
     company = _text(200)
     email = fields.Email(allow_none=True, validate=validate.Length(max=254))
     phone = _text(50)
@@ -91,7 +104,7 @@ class LineItemSchema(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    description = fields.String(required=True, validate=validate.Length(min=1, max=500))
+    description = Text(required=True, validate=validate.Length(min=1, max=500))
     quantity = DecimalText(
         max_places=6,
         load_default=Decimal(1),

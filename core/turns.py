@@ -76,6 +76,25 @@ def _parse_time(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
+def valid_unicode(text: str) -> str:
+    """`text` with lone surrogates (a model can send "\\ud800") replaced by U+FFFD."""
+    return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+
+
+MAX_REPORTED_LINES = 20
+
+
+def _bounded(messages: dict) -> dict:
+    """Validation messages with at most MAX_REPORTED_LINES lines' worth: a 10,000-line draft's
+    errors would otherwise make a megabyte-sized job record, sent on every poll."""
+    items = messages.get("items") if isinstance(messages, dict) else None
+    if not isinstance(items, dict) or len(items) <= MAX_REPORTED_LINES:
+        return messages
+    kept = dict(list(items.items())[:MAX_REPORTED_LINES])
+    kept["more"] = [f"{len(items) - MAX_REPORTED_LINES} more lines have errors."]
+    return {**messages, "items": kept}
+
+
 def utc_today() -> date:
     return datetime.now(UTC).date()
 
@@ -185,20 +204,21 @@ class TurnRunner:
             )
         )
         invoice_json, number = self._price(answer.invoice, context, starts_new_invoice, today)
+        reply = valid_unicode(answer.reply)
         if invoice_json is None and job.batch_id:
             # a batch item exists to make an invoice: one that made none has failed, and the
             # assistant's reply says why ("which client?", "what price?")
-            raise NoInvoiceProduced(answer.reply)
-        reply_tokens = count_tokens(answer.reply)
+            raise NoInvoiceProduced(reply)
+        reply_tokens = count_tokens(reply)
         token_count = context.token_count + job.message_tokens + reply_tokens
         return TurnOutcome(
-            reply=answer.reply,
+            reply=reply,
             reply_tokens=reply_tokens,
             invoice=invoice_json,
             invoice_number=number,
             usage=answer.usage,
             result={
-                "reply": answer.reply,
+                "reply": reply,
                 "invoice": invoice_json if invoice_json is not None else current,
                 "token_count": token_count,
                 "token_zone": token_zone(token_count, self.token_warn),
@@ -215,7 +235,7 @@ class TurnRunner:
         try:
             draft = load_draft(draft_json)
         except ValidationError as exc:
-            raise InvalidDraft(details={"fields": exc.messages}) from None
+            raise InvalidDraft(details={"fields": _bounded(exc.messages)}) from None
         try:
             invoice = price_invoice(draft, "", today=today)
         except InvoiceRuleError as exc:

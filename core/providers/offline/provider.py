@@ -46,6 +46,16 @@ class OfflineProvider:
 
     def respond(self, request: ProviderRequest) -> ProviderReply:
         try:
+            return self._respond(request)
+        except OverflowError:  # "due in 3000000 days": past the year 9999
+            return ProviderReply(
+                "That date is further away than any calendar I can put on an invoice, so "
+                "nothing was changed. Give a due date within the next few years.",
+                None,
+            )
+
+    def _respond(self, request: ProviderRequest) -> ProviderReply:
+        try:
             current = _load(request.invoice)
         except ValidationError:
             return ProviderReply("I couldn't read the current invoice; it is unchanged.", None)
