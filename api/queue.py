@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+
 from celery import Celery
-from kombu.exceptions import KombuError, OperationalError
 
 from core.errors import Unavailable
 from core.queue import BATCH_QUEUE, INTERACTIVE_QUEUE, RUN_TURN_TASK, celery_config
 from core.settings import Settings
+
+log = logging.getLogger(__name__)
 
 
 class TurnQueue:
@@ -26,8 +29,8 @@ class TurnQueue:
                 queue=INTERACTIVE_QUEUE,
                 headers={"request_id": request_id},
             )
-        except (OperationalError, KombuError, OSError) as exc:
-            raise Unavailable("The job queue cannot be reached. Please retry in a moment.") from exc
+        except Exception as exc:  # any failure to publish: the queue is not usable now
+            raise _unavailable(exc) from exc
 
     def enqueue_batch(self, job_ids: list[str], *, request_id: str = "") -> None:
         """Publish many turns on the batch queue. Raises Unavailable.
@@ -45,8 +48,8 @@ class TurnQueue:
                         producer=producer,
                         headers={"request_id": request_id},
                     )
-        except (OperationalError, KombuError, OSError) as exc:
-            raise Unavailable("The job queue cannot be reached. Please retry in a moment.") from exc
+        except Exception as exc:  # e.g. amqp's NotAllowed (unknown vhost), AccessRefused
+            raise _unavailable(exc) from exc
 
     def ping(self) -> bool:
         """True when the broker accepts a connection within a couple of seconds."""
@@ -56,3 +59,8 @@ class TurnQueue:
             return True
         except Exception:
             return False
+
+
+def _unavailable(exc: Exception) -> Unavailable:
+    log.warning("could not publish to the broker: %s", exc.__class__.__name__, exc_info=True)
+    return Unavailable("The job queue cannot be reached. Please retry in a moment.")

@@ -24,6 +24,7 @@ from core import redis_scripts
 from core.errors import BatchNotFound, TokenLimitExceeded, ValidationFailed
 from core.store import (
     ACTIVE_SESSIONS_KEY,
+    QUEUED_JOBS_KEY,
     AcceptedTurn,
     NewTurn,
     SessionStore,
@@ -201,6 +202,7 @@ class BatchStore:
                     messages_key(turn.session_id),
                 )
             pipe.zrem(ACTIVE_SESSIONS_KEY, *(turn.session_id for turn in created.turns))
+            pipe.zrem(QUEUED_JOBS_KEY, *(turn.job_id for turn in created.turns))
             pipe.execute()
 
     def summary(self, batch_id: str, owner: str) -> dict[str, Any]:

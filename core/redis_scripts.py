@@ -9,6 +9,9 @@ status, so the counts of `batch:{id}` are always exact.
 # Shared by the scripts that change a job's status. Worker-side figures for /metrics are
 # counted here too (hash metrics:counters), so every API process can report them.
 _MOVE_BATCH_COUNT = """
+local function not_queued(job)
+  redis.call("ZREM", "jobs:queued", string.sub(job, 5))  -- "job:" is 4 characters
+end
 local function count(field, amount)
   redis.call("HINCRBY", "metrics:counters", field, amount or 1)
 end
@@ -65,6 +68,7 @@ redis.call("HSET", job, "job_id", job_id, "session_id", session_id, "owner", own
 redis.call("EXPIRE", session, session_ttl)
 redis.call("EXPIRE", messages, session_ttl)
 redis.call("EXPIRE", job, job_ttl)
+redis.call("ZADD", "jobs:queued", redis.call("TIME")[1], job_id)  -- see RECLAIM_QUEUED
 return {"ok", count}
 """
 
@@ -73,6 +77,7 @@ return {"ok", count}
 CANCEL_TURN = """
 local session, messages, job = KEYS[1], KEYS[2], KEYS[3]
 redis.call("DEL", job)
+redis.call("ZREM", "jobs:queued", ARGV[1])
 if ARGV[2] == "1" then
   redis.call("DEL", session, messages)
   redis.call("ZREM", "sessions:active", string.sub(session, 9))  -- "session:" is 8 characters
@@ -92,6 +97,7 @@ local status = redis.call("HGET", job, "status")
 if not status then return {{"missing"}} end
 if {FINAL} then return {{"final"}} end
 if status == "queued" then move_batch_count(job, "queued", "running") end
+not_queued(job)
 redis.call("HSET", job, "status", "running")
 redis.call("HSETNX", job, "started_at", ARGV[1])
 redis.call("HINCRBY", job, "attempts", 1)
@@ -158,6 +164,7 @@ if not status then return "missing" end
 if {FINAL} then return "already" end
 redis.call("HSET", job, "status", "failed", "error", ARGV[2], "finished_at", ARGV[3])
 move_batch_count(job, status, "failed")
+not_queued(job)
 count("jobs_failed:" .. ARGV[5])
 if redis.call("HGET", session, "pending_job_id") == ARGV[1] then
   redis.call("HDEL", session, "pending_job_id")
@@ -202,6 +209,7 @@ for i = 2, #KEYS do
   if redis.call("HGET", job, "status") == "queued" then
     redis.call("HSET", job, "status", "cancelled", "finished_at", now)
     move_batch_count(job, "queued", "cancelled")
+    not_queued(job)
     count("jobs_cancelled")
     local session_id = redis.call("HGET", job, "session_id")
     local session = "session:" .. session_id
@@ -216,3 +224,32 @@ redis.call("HSET", batch, "cancelled_at", now)
 return cancelled
 """
 )
+
+# A job can be queued in Redis with no message anywhere to run it: a worker killed between
+# kombu's BRPOP and its own bookkeeping, or Redis lost between BEGIN_TURN and the publish.
+# Queued jobs are tracked in jobs:queued (id -> when queued, or last deferred). This claims
+# up to ARGV[3] of those still queued after ARGV[1] seconds (a chat turn: its queue drains
+# fast) or ARGV[2] seconds (a batch item: it may wait behind hundreds), marking them as seen
+# now, so that the caller publishes them again (a second delivery is harmless).
+# KEYS: none   ARGV: chat_seconds, batch_seconds, limit   Returns {job_id, batch_id, ...}
+RECLAIM_QUEUED = """
+local now = tonumber(redis.call("TIME")[1])
+local chat_age, batch_age = tonumber(ARGV[1]), tonumber(ARGV[2])
+local old = redis.call("ZRANGEBYSCORE", "jobs:queued", "-inf", now - math.min(chat_age, batch_age),
+                       "LIMIT", 0, tonumber(ARGV[3]))
+local claimed = {}
+for _, job_id in ipairs(old) do
+  local job = "job:" .. job_id
+  local status = redis.call("HGET", job, "status")
+  local batch_id = redis.call("HGET", job, "batch_id") or ""
+  local age = now - tonumber(redis.call("ZSCORE", "jobs:queued", job_id))
+  if status ~= "queued" then
+    redis.call("ZREM", "jobs:queued", job_id)
+  elseif age >= (batch_id == "" and chat_age or batch_age) then
+    redis.call("ZADD", "jobs:queued", now, job_id)
+    table.insert(claimed, job_id)
+    table.insert(claimed, batch_id)
+  end
+end
+return claimed
+"""

@@ -13,6 +13,8 @@ Keys (all namespaced; a session's keys always share one TTL, refreshed together)
                                    block on it
     invoice:sequence         counter behind INV-0001, INV-0002, … (never reused)
     sessions:active          sorted set  session id -> last activity, for /metrics
+    jobs:queued              sorted set  queued job id -> when queued (a janitor re-sends
+                                   jobs lost on the way to a worker)
     metrics:counters         hash  jobs by outcome and LLM tokens, counted by the job scripts
     workers:heartbeat        sorted set  worker name -> last heartbeat (unix time)
 
@@ -53,6 +55,7 @@ HEARTBEAT_KEY = "workers:heartbeat"
 SEQUENCE_KEY = "invoice:sequence"
 METRICS_KEY = "metrics:counters"
 ACTIVE_SESSIONS_KEY = "sessions:active"
+QUEUED_JOBS_KEY = "jobs:queued"
 DURATION_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600)
 
 
@@ -238,6 +241,7 @@ class SessionStore:
         self._apply_turn = client.register_script(redis_scripts.APPLY_TURN)
         self._fail_job = client.register_script(redis_scripts.FAIL_JOB)
         self._read_session = client.register_script(redis_scripts.READ_SESSION)
+        self._reclaim_queued = client.register_script(redis_scripts.RECLAIM_QUEUED)
         self._delete_session = client.register_script(redis_scripts.DELETE_SESSION)
 
     @classmethod
@@ -408,6 +412,20 @@ class SessionStore:
                     error.code,
                 ],
             )
+
+    def reclaim_queued(
+        self, *, chat_after: float, batch_after: float, limit: int = 100
+    ) -> list[tuple[str, str]]:
+        """Jobs still queued after `chat_after` seconds (chat turns) or `batch_after` (batch
+        items): (job_id, batch_id) pairs, claimed for re-publishing (see RECLAIM_QUEUED)."""
+        with translate_redis_errors():
+            flat = self._reclaim_queued(args=[chat_after, batch_after, limit])
+        return list(zip(flat[::2], flat[1::2], strict=True))
+
+    def still_queued(self, job_id: str) -> None:
+        """A deferred job is not abandoned: restart its clock in jobs:queued."""
+        with translate_redis_errors():
+            self.redis.zadd(QUEUED_JOBS_KEY, {job_id: time.time()}, xx=True)
 
     # -- reads ---------------------------------------------------------------------------
 

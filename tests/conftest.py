@@ -146,7 +146,7 @@ class WorkerProcess:
             [
                 sys.executable,
                 "-m",
-                "celery",
+                "worker",  # python -m worker: gevent patches first (worker/__main__.py)
                 "-A",
                 "worker.app",
                 "worker",

@@ -36,7 +36,7 @@ def _settings() -> Settings:
 
 
 @cache
-def _store() -> SessionStore:
+def store() -> SessionStore:
     settings = _settings()
     return SessionStore.from_url(
         settings.redis_url,
@@ -54,12 +54,12 @@ def _runner() -> TurnRunner:
     settings = _settings()
     spacing = parse_rate(settings.llm_rate_limit)
     return TurnRunner(
-        store=_store(),
+        store=store(),
         provider=make_provider(settings),
         history_turns=settings.llm_history_turns,
         token_warn=settings.token_warn,
         token_limit=settings.token_limit,
-        llm_limiter=LlmRateLimiter(_store().redis, spacing) if spacing else None,
+        llm_limiter=LlmRateLimiter(store().redis, spacing) if spacing else None,
     )
 
 
@@ -82,6 +82,7 @@ def run_turn(self: Task, job_id: str, deferrals: int = 0) -> str:
         # failing. A person waits on a chat turn, so it asks again as soon as a slot may be
         # free; batch items back off (with jitter) so hundreds of them do not spin.
         queue = (self.request.delivery_info or {}).get("routing_key") or INTERACTIVE_QUEUE
+        store().still_queued(job_id)  # waiting for the LLM, not lost
         delay = wait.retry_after
         if queue == BATCH_QUEUE:
             delay *= 2 ** min(deferrals, 5) * random.uniform(0.5, 1.5)  # noqa: S311
@@ -102,7 +103,7 @@ def run_turn(self: Task, job_id: str, deferrals: int = 0) -> str:
 def _heartbeat_loop(name: str, stop: threading.Event) -> None:
     while not stop.is_set():
         try:
-            _store().record_heartbeat(name)
+            store().record_heartbeat(name)
         except Exception:  # Redis away: health will say so; keep beating
             log.warning("worker heartbeat failed", exc_info=True)
         stop.wait(HEARTBEAT_SECONDS)

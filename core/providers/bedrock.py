@@ -282,6 +282,11 @@ class BedrockProvider:
             # Not JSON from the endpoint: a proxy or load balancer page, most likely passing.
             log.warning("bedrock answer not parseable", exc_info=True)
             raise ProviderTransient("Bedrock sent an answer that could not be read.") from None
+        except (AttributeError, TypeError, KeyError):
+            # JSON of the wrong shape (a string body, an "output" that is not an object):
+            # botocore's parser trips over it. The answer is unusable, not our bug.
+            log.warning("bedrock answer of the wrong shape", exc_info=True)
+            raise ProviderError("Bedrock sent an answer of the wrong shape.") from None
 
     def _client_error(self, error: Any) -> ProviderError:
         info = error.response.get("Error", {})

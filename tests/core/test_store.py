@@ -295,3 +295,34 @@ def test_stored_message_json_has_no_extra_fields(store, backend):
     store.apply_turn(store.start_job(JOB), outcome())
     raw = [json.loads(m) for m in backend.lrange(messages_key(SID), 0, -1)]
     assert [sorted(m) for m in raw] == [["content", "created_at", "role", "tokens"]] * 2
+
+
+def test_queued_jobs_are_tracked_until_they_start(store, backend):
+    begin(store)
+    assert backend.zrange("jobs:queued", 0, -1) == [JOB]
+    store.start_job(JOB)
+    assert backend.zrange("jobs:queued", 0, -1) == []
+
+
+def test_a_job_still_queued_is_reclaimed_once_per_period(store, backend):
+    begin(store)
+    backend.zadd("jobs:queued", {JOB: 1000})  # queued long ago, never started
+
+    assert store.reclaim_queued(chat_after=60, batch_after=900) == [(JOB, "")]
+    assert store.reclaim_queued(chat_after=60, batch_after=900) == []  # claimed: clock reset
+    store.fail_job(JOB, SID, SessionGone())
+    backend.zadd("jobs:queued", {JOB: 1000})
+    assert store.reclaim_queued(chat_after=60, batch_after=900) == []  # final: forgotten
+    assert backend.zrange("jobs:queued", 0, -1) == []
+
+
+def test_a_cancelled_turn_is_not_tracked(store, backend):
+    store.cancel_turn(begin(store))
+    assert backend.zrange("jobs:queued", 0, -1) == []
+
+
+def test_deferred_jobs_restart_their_clock(store, backend):
+    begin(store)
+    backend.zadd("jobs:queued", {JOB: 1000})
+    store.still_queued(JOB)
+    assert store.reclaim_queued(chat_after=60, batch_after=900) == []
