@@ -49,29 +49,22 @@ class RedisServer:
     def url(self) -> str:
         return f"redis://127.0.0.1:{self.port}/0"
 
+    # Settings a subclass may change (tests/faults keeps data across restarts with the AOF).
+    persistence: tuple[str, ...] = ("--appendonly", "no")
+
     def start(self) -> None:
         binary = shutil.which("redis-server")
         if binary is None:
             pytest.exit("redis-server is not installed: run `make test` (it installs it)", 2)
         self.process = subprocess.Popen(
-            [
-                binary,
-                "--port",
-                str(self.port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--dir",
-                str(self.workdir),
-            ],
+            [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+             *self.persistence, "--dir", str(self.workdir)],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
-        )
+        )  # fmt: skip
         client = redis.Redis(port=self.port, socket_connect_timeout=0.2)
-        wait_until(lambda: _pings(client), message="redis-server to answer")
+        wait_until(lambda: _pings(client), timeout=30, message="redis-server to answer")
+        client.close()
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:

@@ -11,8 +11,6 @@ run under "abuse figures", for docs/reliability.md.
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 import tracemalloc
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -25,8 +23,7 @@ from flask import Flask
 
 from core.providers.base import ProviderReply, ProviderRequest, Usage
 from tests.api.conftest import GENERATE, make_app, run_job  # noqa: F401 - make_app is a fixture
-from tests.conftest import ROOT, free_port, wait_until, worker_env
-from tests.integration.conftest import LiveApi, _answers
+from tests.integration.conftest import live_api  # noqa: F401 - a fixture
 
 SNAKE_CASE = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")
 LEAKS = ("Traceback", 'File "', "redis.exceptions", "kombu", "werkzeug", "marshmallow.")
@@ -132,43 +129,6 @@ def error_of(response) -> dict[str, Any]:
         assert leak not in text, text[:500]
     assert response.headers.get("X-Request-ID"), dict(response.headers)
     return error
-
-
-@pytest.fixture
-def live_api(tmp_path, redis_server):
-    """live_api(**env) -> the API under gunicorn on a free port; any variable may be set.
-
-    tests/integration's fixture of the same name pins WEB_CONCURRENCY=1; this one lets a test
-    run several API processes.
-    """
-    started: list[subprocess.Popen] = []
-
-    def start(**variables: str) -> LiveApi:
-        port = free_port()
-        metrics = tmp_path / f"metrics-{port}"
-        metrics.mkdir()
-        env = worker_env(redis_server.url, PORT=str(port), PROMETHEUS_MULTIPROC_DIR=str(metrics))
-        env.setdefault("WEB_CONCURRENCY", "1")
-        env.update(variables)
-        log = open(tmp_path / f"gunicorn-{port}.log", "wb")  # noqa: SIM115 - closed below
-        process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", "api/gunicorn.conf.py", "api:create_app()"],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        log.close()  # the child has its own descriptor
-        started.append(process)
-        base = f"http://127.0.0.1:{port}"
-        wait_until(lambda: _answers(f"{base}/api/health"), timeout=30, message="gunicorn")
-        return LiveApi(base, process)
-
-    yield start
-    for process in started:
-        process.terminate()
-    for process in started:
-        process.wait(30)
 
 
 # -- memory ------------------------------------------------------------------------------------

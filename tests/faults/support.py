@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
-import subprocess
 import threading
 from collections import Counter
 from collections.abc import Callable
@@ -20,13 +18,11 @@ from dataclasses import dataclass
 from http.server import ThreadingHTTPServer
 from typing import Any
 
-import pytest
-import redis
 import requests
 import tiktoken
 
 from core.providers.bedrock import BedrockProvider
-from tests.conftest import RedisServer, wait_until
+from tests.conftest import RedisServer
 from tests.support import fake_bedrock
 from tests.support.fake_bedrock import FakeBedrock, ScriptedResponse
 
@@ -105,44 +101,12 @@ class DurableRedis(RedisServer):
     """A private redis-server with the append-only file on, which a test may kill and restart
     on the same port and directory (docker-compose.yml runs Redis with AOF on as well)."""
 
-    def start(self) -> None:
-        binary = shutil.which("redis-server")
-        if binary is None:
-            pytest.exit("redis-server is not installed: run `make test` (it installs it)", 2)
-        self.process = subprocess.Popen(
-            [
-                binary,
-                "--port",
-                str(self.port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "yes",
-                "--appendfsync",
-                "everysec",
-                "--dir",
-                str(self.workdir),
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        client = redis.Redis(port=self.port, socket_connect_timeout=0.2)
-        wait_until(lambda: _pings(client), timeout=30, message="redis-server to answer")
-        client.close()
+    persistence = ("--appendonly", "yes", "--appendfsync", "everysec")
 
     def kill(self) -> None:
         """SIGKILL: no shutdown, no final fsync; only what the AOF already holds survives."""
         os.kill(self.process.pid, signal.SIGKILL)
         self.process.wait(10)
-
-
-def _pings(client: redis.Redis) -> bool:
-    try:
-        return bool(client.ping())
-    except redis.ConnectionError:
-        return False
 
 
 # --- a fake Bedrock that answers each turn from the person's message ---------------------------

@@ -36,13 +36,9 @@ def live_api(tmp_path, redis_server):
         port = free_port()
         metrics = tmp_path / f"metrics-{port}"
         metrics.mkdir()
-        env = worker_env(
-            redis_server.url,
-            PORT=str(port),
-            WEB_CONCURRENCY="1",
-            PROMETHEUS_MULTIPROC_DIR=str(metrics),
-            **variables,
-        )
+        env = worker_env(redis_server.url, PORT=str(port), PROMETHEUS_MULTIPROC_DIR=str(metrics))
+        env.setdefault("WEB_CONCURRENCY", "1")
+        env.update(variables)  # any variable may be set, WEB_CONCURRENCY too
         log = open(tmp_path / f"gunicorn-{port}.log", "wb")  # noqa: SIM115 - closed with the process
         process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "-c", "api/gunicorn.conf.py", "api:create_app()"],

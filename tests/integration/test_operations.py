@@ -110,9 +110,13 @@ def test_a_turns_logs_carry_one_request_id_through_api_and_worker(tmp_path, live
     assert accepted_line["request_id"] == "trace-4711"
     assert accepted_line["job_id"] == accepted["job_id"] and accepted_line["status"] == 202
     finished = wait_until(  # the worker writes its line just after the result
-        lambda: next((line for line in json_lines(worker.log_path)
-                      if line.get("event") == "turn finished"), None),
-        timeout=10, message="the worker's log line")
+        lambda: next(
+            (line for line in json_lines(worker.log_path) if line.get("event") == "turn finished"),
+            None,
+        ),
+        timeout=10,
+        message="the worker's log line",
+    )
     worker_lines = json_lines(worker.log_path)
     assert finished["request_id"] == "trace-4711" and finished["job_id"] == accepted["job_id"]
     assert finished["session_id"] == accepted["session_id"] and finished["outcome"] == "applied"

@@ -131,8 +131,9 @@ def test_many_turns_in_flight_in_one_worker_process(client, worker):
 def test_the_procfile_commands_serve_a_turn_over_http(live_api, worker):
     """gunicorn with api/gunicorn.conf.py, as `make run` starts it, over a real socket."""
     api = live_api()
-    accepted = requests.post(api.url("/api/generate-invoice"), timeout=10,
-                             json={"message": script(invoice=draft())})
+    accepted = requests.post(
+        api.url("/api/generate-invoice"), timeout=10, json={"message": script(invoice=draft())}
+    )
     assert accepted.status_code == 202
     job = requests.get(api.url(accepted.json()["status_url"]) + "?wait=20", timeout=30).json()
     assert job["status"] == "succeeded" and job["result"]["invoice"]["total"] == "6480.00"
