@@ -98,5 +98,5 @@ class LlmRateLimiter:
         """Reserve the next slot if it is at most `max_wait` seconds away. Raises Unavailable."""
         with translate_redis_errors():
             verdict, seconds = self._reserve(keys=[KEY], args=[str(self.spacing), max_wait])
-        # float: seconds to sleep, a duration, never money
-        return Reservation(reserved=verdict == "wait", seconds=float(seconds))
+        wait = float(seconds)  # float: seconds to sleep, a duration, never money
+        return Reservation(reserved=verdict == "wait", seconds=wait)

@@ -164,8 +164,7 @@ def parse_temperature(text: str) -> float:
         raise ConfigurationError(f"LLM_TEMPERATURE is not a number: {text!r}") from None
     if not value.is_finite() or value < 0:
         raise ConfigurationError(f"LLM_TEMPERATURE must be zero or more: {text!r}")
-    # float: boto3's inferenceConfig wants a JSON number, not money
-    return float(value)
+    return float(value)  # float: boto3's inferenceConfig wants a JSON number, not money
 
 
 def read_timeout_for(settings: Settings, connect_timeout: float, max_attempts: int) -> float:
