@@ -101,7 +101,11 @@ def create_app(
         strategy="fixed-window",  # one INCR per request; the moving window costs far more
     )
     _register_authentication(app, settings)
-    CORS(app, origins=list(settings.cors_origins), expose_headers=["X-Request-ID", "Retry-After"])
+    CORS(
+        app,
+        origins=list(settings.cors_origins),
+        expose_headers=["X-Request-ID", "Retry-After", "Content-Disposition"],
+    )
 
     api = InvoiceApi(app, spec_kwargs={"extra_plugins": [openapi.ErrorResponses()]})
     openapi.configure(api)
