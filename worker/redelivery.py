@@ -68,8 +68,9 @@ class RestoreAbandonedJobs(bootsteps.StartStopStep):
         from worker.tasks import store
 
         visibility = worker.app.conf.invoice_settings.job_visibility_timeout
-        lost = store().reclaim_queued(chat_after=min(CHAT_RESEND_SECONDS, visibility),
-                                      batch_after=visibility)
+        lost = store().reclaim_queued(
+            chat_after=min(CHAT_RESEND_SECONDS, visibility), batch_after=visibility
+        )
         for job_id, batch_id in lost:
             log.warning("re-sending a job lost on its way to a worker", extra={"job_id": job_id})
             worker.app.send_task(

@@ -53,8 +53,14 @@ def run_job(app: Flask, job_id: str, provider: Any = None) -> str:
     return runner.run(job_id)
 
 
-def start_turn(client, message: str, *, session_id: str | None = None, path: str = GENERATE,
-               headers: dict[str, str] | None = None) -> dict[str, Any]:
+def start_turn(
+    client,
+    message: str,
+    *,
+    session_id: str | None = None,
+    path: str = GENERATE,
+    headers: dict[str, str] | None = None,
+) -> dict[str, Any]:
     """POST a turn and return the 202 body (fails the test on any other status)."""
     body: dict[str, Any] = {"message": message}
     if session_id is not None:

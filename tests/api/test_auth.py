@@ -31,17 +31,20 @@ def keyed(keyed_app):
     return keyed_app.test_client()
 
 
-@pytest.mark.parametrize("headers", [
-    {},
-    {"X-API-Key": ""},
-    {"X-API-Key": "k3"},
-    {"X-API-Key": "k1 k2"},
-    {"X-API-Key": "K1"},
-    {"Authorization": "Bearer k3"},
-    {"Authorization": "Bearer "},
-    {"Authorization": "Basic azE6"},
-    {"Authorization": "k1"},
-])
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},
+        {"X-API-Key": ""},
+        {"X-API-Key": "k3"},
+        {"X-API-Key": "k1 k2"},
+        {"X-API-Key": "K1"},
+        {"Authorization": "Bearer k3"},
+        {"Authorization": "Bearer "},
+        {"Authorization": "Basic azE6"},
+        {"Authorization": "k1"},
+    ],
+)
 def test_missing_or_unknown_key_is_401_and_writes_nothing(keyed, redis_client, headers):
     response = keyed.post(GENERATE, json={"message": "hello"}, headers=headers)
 
@@ -50,25 +53,31 @@ def test_missing_or_unknown_key_is_401_and_writes_nothing(keyed, redis_client, h
     assert session_ids(redis_client) == set() and job_ids(redis_client) == set()
 
 
-@pytest.mark.parametrize(("method", "path"), [
-    ("POST", CHAT),
-    ("GET", "/api/session/0123456789abcdef0123456789abcdef"),
-    ("DELETE", "/api/session/0123456789abcdef0123456789abcdef"),
-    ("GET", "/api/session/0123456789abcdef0123456789abcdef/invoice"),
-    ("GET", "/api/jobs/0123456789abcdef0123456789abcdef"),
-])
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("POST", CHAT),
+        ("GET", "/api/session/0123456789abcdef0123456789abcdef"),
+        ("DELETE", "/api/session/0123456789abcdef0123456789abcdef"),
+        ("GET", "/api/session/0123456789abcdef0123456789abcdef/invoice"),
+        ("GET", "/api/jobs/0123456789abcdef0123456789abcdef"),
+    ],
+)
 def test_every_api_route_needs_a_key(keyed, method, path):
     response = keyed.open(path, method=method, json={"message": "hi"})
 
     assert_error(response, 401, "unauthorized")
 
 
-@pytest.mark.parametrize("headers", [
-    {"X-API-Key": "k1"},
-    {"X-API-Key": "k2"},
-    {"Authorization": "Bearer k1"},
-    {"Authorization": "bearer k2"},
-])
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"X-API-Key": "k1"},
+        {"X-API-Key": "k2"},
+        {"Authorization": "Bearer k1"},
+        {"Authorization": "bearer k2"},
+    ],
+)
 def test_known_key_in_either_header_is_accepted(keyed, headers):
     accepted = start_turn(keyed, "hello", headers=headers)
 
@@ -79,8 +88,9 @@ def test_known_key_in_either_header_is_accepted(keyed, headers):
 def test_the_same_key_in_either_header_is_the_same_owner(keyed):
     accepted = start_turn(keyed, "hello", headers={"X-API-Key": "k1"})
 
-    response = keyed.get(f"/api/session/{accepted['session_id']}",
-                         headers={"Authorization": "Bearer k1"})
+    response = keyed.get(
+        f"/api/session/{accepted['session_id']}", headers={"Authorization": "Bearer k1"}
+    )
 
     assert response.status_code == 200
 
@@ -94,10 +104,16 @@ def test_another_key_gets_404_never_403(keyed_app, keyed, redis_client):
     assert_error(keyed.get(f"/api/session/{sid}/invoice", headers=K2), 404, "session_not_found")
     assert_error(keyed.get(f"/api/jobs/{job_id}", headers=K2), 404, "job_not_found")
     assert_error(keyed.get(f"/api/jobs/{job_id}?wait=1", headers=K2), 404, "job_not_found")
-    assert_error(keyed.post(CHAT, json={"message": "mine now", "session_id": sid}, headers=K2),
-                 404, "session_not_found")
-    assert_error(keyed.post(GENERATE, json={"message": "mine", "session_id": sid}, headers=K2),
-                 404, "session_not_found")
+    assert_error(
+        keyed.post(CHAT, json={"message": "mine now", "session_id": sid}, headers=K2),
+        404,
+        "session_not_found",
+    )
+    assert_error(
+        keyed.post(GENERATE, json={"message": "mine", "session_id": sid}, headers=K2),
+        404,
+        "session_not_found",
+    )
     assert_error(keyed.delete(f"/api/session/{sid}", headers=K2), 404, "session_not_found")
 
     # and nothing k2 did touched k1's session
@@ -139,10 +155,12 @@ def test_rate_limit_is_per_key(make_app):
 def test_guessing_keys_is_rate_limited_by_address(make_app):
     client = make_app(api_keys=("k1",), rate_limit="3/minute").test_client()
     for guess in ("a", "b", "c"):
-        assert_error(client.get(f"/api/jobs/{'0' * 32}", headers={"X-API-Key": guess}), 401,
-                     "unauthorized")
-    assert_error(client.get(f"/api/jobs/{'0' * 32}", headers={"X-API-Key": "d"}), 429,
-                 "rate_limited")
+        assert_error(
+            client.get(f"/api/jobs/{'0' * 32}", headers={"X-API-Key": guess}), 401, "unauthorized"
+        )
+    assert_error(
+        client.get(f"/api/jobs/{'0' * 32}", headers={"X-API-Key": "d"}), 429, "rate_limited"
+    )
     # a valid key has its own budget, not the address's
     assert start_turn(client, "legit", headers={"X-API-Key": "k1"})["status"] == "queued"
 
@@ -177,11 +195,14 @@ def test_configured_origins_replace_the_defaults(make_app):
 
 
 def preflight(client, origin: str, path: str = CHAT):
-    return client.options(path, headers={
-        "Origin": origin,
-        "Access-Control-Request-Method": "POST",
-        "Access-Control-Request-Headers": "Content-Type, X-API-Key",
-    })
+    return client.options(
+        path,
+        headers={
+            "Origin": origin,
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "Content-Type, X-API-Key",
+        },
+    )
 
 
 def test_preflight_works_without_an_api_key(keyed):

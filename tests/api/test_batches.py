@@ -176,8 +176,14 @@ def test_invoices_zip_holds_one_pdf_per_invoice_made(app, client):
 
     from pypdf import PdfReader
 
-    body = submit(client, [script(invoice=draft(buyer="Acme Corp")), "no invoice",
-                           script(invoice=draft(buyer="Globex"))]).get_json()
+    body = submit(
+        client,
+        [
+            script(invoice=draft(buyer="Acme Corp")),
+            "no invoice",
+            script(invoice=draft(buyer="Globex")),
+        ],
+    ).get_json()
     for item in body["items"]:
         run_job(app, item["job_id"])
 
@@ -193,7 +199,8 @@ def test_invoices_zip_holds_one_pdf_per_invoice_made(app, client):
 
 def test_invoices_zip_follows_ownership(make_app):
     client = make_app(api_keys=("k1", "k2")).test_client()
-    batch_id = client.post(BATCHES, json={"items": [{"message": "a"}]},
-                           headers={"X-API-Key": "k1"}).get_json()["batch_id"]
+    batch_id = client.post(
+        BATCHES, json={"items": [{"message": "a"}]}, headers={"X-API-Key": "k1"}
+    ).get_json()["batch_id"]
     response = client.get(f"{BATCHES}/{batch_id}/invoices.zip", headers={"X-API-Key": "k2"})
     assert_error(response, 404, "batch_not_found")

@@ -43,9 +43,14 @@ def test_malformed_json_is_400(client, nothing_written, path, body):
     assert "json" in error["message"].lower()
 
 
-@pytest.mark.parametrize("content_type", [
-    "text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x",
-])
+@pytest.mark.parametrize(
+    "content_type",
+    [
+        "text/plain",
+        "application/x-www-form-urlencoded",
+        "multipart/form-data; boundary=x",
+    ],
+)
 def test_non_json_content_type_is_400_even_when_the_text_is_json(
     client, nothing_written, content_type
 ):
@@ -58,22 +63,25 @@ def test_non_json_content_type_is_400_even_when_the_text_is_json(
 # -- 422 validation_error ---------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("body", "fields"), [
-    ({}, {"message"}),
-    ({"session_id": UNKNOWN}, {"message"}),
-    ({"message": ""}, {"message"}),
-    ({"message": "   \n\t "}, {"message"}),
-    ({"message": 42}, {"message"}),
-    ({"message": ["hi"]}, {"message"}),
-    ({"message": None}, {"message"}),
-    ({"message": "hi", "session_id": 12345}, {"session_id"}),
-    ({"message": "hi", "session_id": "0123456789ABCDEF0123456789ABCDEF"}, {"session_id"}),
-    ({"message": "hi", "session_id": "abc"}, {"session_id"}),
-    ({"message": "hi", "session_id": "../../etc/passwd"}, {"session_id"}),
-    ({"message": "hi", "sessionId": UNKNOWN}, {"sessionId"}),
-    ({"message": "hi", "total": "0.00"}, {"total"}),
-    ({"message": 1, "session_id": "x", "extra": True}, {"message", "session_id", "extra"}),
-])
+@pytest.mark.parametrize(
+    ("body", "fields"),
+    [
+        ({}, {"message"}),
+        ({"session_id": UNKNOWN}, {"message"}),
+        ({"message": ""}, {"message"}),
+        ({"message": "   \n\t "}, {"message"}),
+        ({"message": 42}, {"message"}),
+        ({"message": ["hi"]}, {"message"}),
+        ({"message": None}, {"message"}),
+        ({"message": "hi", "session_id": 12345}, {"session_id"}),
+        ({"message": "hi", "session_id": "0123456789ABCDEF0123456789ABCDEF"}, {"session_id"}),
+        ({"message": "hi", "session_id": "abc"}, {"session_id"}),
+        ({"message": "hi", "session_id": "../../etc/passwd"}, {"session_id"}),
+        ({"message": "hi", "sessionId": UNKNOWN}, {"sessionId"}),
+        ({"message": "hi", "total": "0.00"}, {"total"}),
+        ({"message": 1, "session_id": "x", "extra": True}, {"message", "session_id", "extra"}),
+    ],
+)
 @pytest.mark.parametrize("path", [GENERATE, CHAT])
 def test_wrong_fields_are_422_with_one_entry_per_field(client, nothing_written, path, body, fields):
     response = client.post(path, json=body)
@@ -87,15 +95,20 @@ def test_wrong_fields_are_422_with_one_entry_per_field(client, nothing_written, 
 
 def test_validation_messages_say_what_is_wrong(client, nothing_written):
     details = {}
-    for body in ({}, {"message": " "}, {"message": "hi", "session_id": "abc"},
-                 {"message": "hi", "colour": "red"}):
+    for body in (
+        {},
+        {"message": " "},
+        {"message": "hi", "session_id": "abc"},
+        {"message": "hi", "colour": "red"},
+    ):
         error = assert_error(client.post(GENERATE, json=body), 422, "validation_error")
         details.update({json.dumps(body): error["details"]})
 
-    assert details['{}'] == {"message": ["Missing data for required field."]}
+    assert details["{}"] == {"message": ["Missing data for required field."]}
     assert details['{"message": " "}'] == {"message": ["The message is empty."]}
     assert details['{"message": "hi", "session_id": "abc"}'] == {
-        "session_id": ["Not a valid session id."]}
+        "session_id": ["Not a valid session id."]
+    }
     assert details['{"message": "hi", "colour": "red"}'] == {"colour": ["Unknown field."]}
 
 
@@ -199,15 +212,24 @@ def test_request_id_is_echoed_when_sent(client):
 
 
 def test_request_id_reaches_the_job_record(client, redis_client):
-    accepted = client.post(GENERATE, json={"message": "hi"},
-                           headers={"X-Request-ID": "trace-42"}).get_json()
+    accepted = client.post(
+        GENERATE, json={"message": "hi"}, headers={"X-Request-ID": "trace-42"}
+    ).get_json()
 
     assert redis_client.hget(f"job:{accepted['job_id']}", "request_id") == "trace-42"
 
 
-@pytest.mark.parametrize("garbage", [
-    "has spaces", "<script>alert(1)</script>", "x" * 129, "line\tbreak", "ünïcødé", "a;b",
-])
+@pytest.mark.parametrize(
+    "garbage",
+    [
+        "has spaces",
+        "<script>alert(1)</script>",
+        "x" * 129,
+        "line\tbreak",
+        "ünïcødé",
+        "a;b",
+    ],
+)
 def test_garbage_request_id_is_replaced(client, garbage):
     response = client.get("/api/health", headers={"X-Request-ID": garbage})
 
@@ -219,8 +241,9 @@ def test_error_responses_carry_the_request_id(client):
     for response in (
         client.get(f"/api/session/{UNKNOWN}", headers={"X-Request-ID": "err-1"}),
         client.post(GENERATE, json={}, headers={"X-Request-ID": "err-1"}),
-        client.post(GENERATE, data="{", content_type="application/json",
-                    headers={"X-Request-ID": "err-1"}),
+        client.post(
+            GENERATE, data="{", content_type="application/json", headers={"X-Request-ID": "err-1"}
+        ),
         client.get("/api/no-such-thing", headers={"X-Request-ID": "err-1"}),
     ):
         assert response.status_code >= 400

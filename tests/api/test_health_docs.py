@@ -178,8 +178,9 @@ def test_openapi_documents_the_one_error_shape(client):
                 assert _resolve(document, schema) == error, (path, method, status)
     assert error_schemas == {"#/components/schemas/Error"}
     health_503 = document["paths"]["/api/health"]["get"]["responses"]["503"]
-    assert _resolve(document, health_503["content"]["application/json"]["schema"])[
-        "properties"]["status"]["enum"] == ["healthy", "unhealthy"]
+    assert _resolve(document, health_503["content"]["application/json"]["schema"])["properties"][
+        "status"
+    ]["enum"] == ["healthy", "unhealthy"]
 
 
 def test_openapi_documents_the_turn_errors_and_bodies(client):
@@ -188,16 +189,25 @@ def test_openapi_documents_the_turn_errors_and_bodies(client):
     for path in ("/api/generate-invoice", "/api/chat"):
         operation = document["paths"][path]["post"]
         assert {"202", "401", "404", "409", "413", "422", "429", "503"} <= set(
-            operation["responses"])
+            operation["responses"]
+        )
         request = _resolve(
-            document, operation["requestBody"]["content"]["application/json"]["schema"])
+            document, operation["requestBody"]["content"]["application/json"]["schema"]
+        )
         assert request["required"] == ["message"]
         assert {"message", "session_id"} == set(request["properties"])
         accepted = _resolve(
-            document, operation["responses"]["202"]["content"]["application/json"]["schema"])
+            document, operation["responses"]["202"]["content"]["application/json"]["schema"]
+        )
         assert set(accepted["properties"]) == {
-            "job_id", "session_id", "status", "status_url", "token_count", "token_limit",
-            "token_zone"}
+            "job_id",
+            "session_id",
+            "status",
+            "status_url",
+            "token_count",
+            "token_limit",
+            "token_zone",
+        }
 
 
 # -- Swagger UI ---------------------------------------------------------------------------------
@@ -211,8 +221,9 @@ def test_docs_serves_swagger_ui_from_local_assets(client):
     html = response.get_data(as_text=True)
     assert "swagger" in html.lower()
     assert "/openapi.json" in html
-    assert not re.search(r"https?://|//[a-z0-9.-]+\.[a-z]{2,}/|unpkg|jsdelivr|cdnjs", html,
-                         re.IGNORECASE), html
+    assert not re.search(
+        r"https?://|//[a-z0-9.-]+\.[a-z]{2,}/|unpkg|jsdelivr|cdnjs", html, re.IGNORECASE
+    ), html
     scripts = re.findall(r"<script[^>]+src=[\"']([^\"']+)", html)
     styles = re.findall(r"<link[^>]+href=[\"']([^\"']+\.css)", html)
     assert any("swagger-ui-bundle" in s for s in scripts), scripts
@@ -266,8 +277,7 @@ def test_metrics_report_worker_side_jobs_and_llm_tokens(app, client):
     from tests.api.conftest import run_job, start_turn
     from tests.support.providers import draft, script
 
-    ok = start_turn(client, script(invoice=draft(), usage={"input_tokens": 40,
-                                                          "output_tokens": 7}))
+    ok = start_turn(client, script(invoice=draft(), usage={"input_tokens": 40, "output_tokens": 7}))
     run_job(app, ok["job_id"])
     bad = start_turn(client, script(**{"raise": "permanent"}))
     run_job(app, bad["job_id"])

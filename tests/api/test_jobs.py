@@ -11,8 +11,16 @@ import pytest
 from tests.api.conftest import assert_error, cl100k_tokens, run_job, start_turn
 from tests.support.providers import draft, script
 
-JOB_KEYS = {"job_id", "session_id", "status", "created_at", "started_at", "finished_at", "result",
-            "error"}
+JOB_KEYS = {
+    "job_id",
+    "session_id",
+    "status",
+    "created_at",
+    "started_at",
+    "finished_at",
+    "result",
+    "error",
+}
 
 
 def parse_time(text: str) -> datetime:
@@ -122,8 +130,9 @@ def test_red_zone_result_carries_a_warning(make_app):
 
 
 def test_unknown_job_is_404(client):
-    error = assert_error(client.get("/api/jobs/0123456789abcdef0123456789abcdef"), 404,
-                         "job_not_found")
+    error = assert_error(
+        client.get("/api/jobs/0123456789abcdef0123456789abcdef"), 404, "job_not_found"
+    )
     assert "job" in error["message"].lower()
 
 

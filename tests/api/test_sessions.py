@@ -17,8 +17,20 @@ from tests.api.conftest import (
 )
 from tests.support.providers import ScriptedProvider, draft, script
 
-SESSION_KEYS = {"session_id", "created_at", "last_activity", "expires_at", "messages", "invoice",
-                "token_count", "token_limit", "token_warn", "token_zone", "pending_job_id", "usage"}
+SESSION_KEYS = {
+    "session_id",
+    "created_at",
+    "last_activity",
+    "expires_at",
+    "messages",
+    "invoice",
+    "token_count",
+    "token_limit",
+    "token_warn",
+    "token_zone",
+    "pending_job_id",
+    "usage",
+}
 UNKNOWN = "0123456789abcdef0123456789abcdef"
 
 
@@ -49,8 +61,11 @@ def test_new_session_while_its_first_turn_is_queued(client):
 def test_session_after_a_finished_turn(make_app):
     app = make_app(session_ttl_seconds=900)
     client = app.test_client()
-    message = script(reply="Here is the invoice for Acme.", invoice=draft(),
-                     usage={"input_tokens": 1200, "output_tokens": 340})
+    message = script(
+        reply="Here is the invoice for Acme.",
+        invoice=draft(),
+        usage={"input_tokens": 1200, "output_tokens": 340},
+    )
     accepted = start_turn(client, message)
     assert run_job(app, accepted["job_id"]) == "applied"
 
@@ -149,8 +164,9 @@ def test_reading_an_expired_session_is_404(make_app, redis_client):
     accepted = start_turn(client, "hello")
     time.sleep(1.3)
 
-    error = assert_error(client.get(f"/api/session/{accepted['session_id']}"), 404,
-                         "session_not_found")
+    error = assert_error(
+        client.get(f"/api/session/{accepted['session_id']}"), 404, "session_not_found"
+    )
 
     assert "expired" in error["message"]
     assert session_ids(redis_client) == set()
@@ -174,8 +190,9 @@ def test_unknown_session_is_404_with_a_hint(client, redis_client):
 def test_invoice_before_the_first_one_is_404_no_invoice(client):
     accepted = start_turn(client, "hello")
 
-    error = assert_error(client.get(f"/api/session/{accepted['session_id']}/invoice"), 404,
-                         "no_invoice")
+    error = assert_error(
+        client.get(f"/api/session/{accepted['session_id']}/invoice"), 404, "no_invoice"
+    )
 
     assert "invoice" in error["message"].lower()
 
@@ -210,8 +227,9 @@ def test_delete_answers_204_then_404(client, redis_client):
     assert session_ids(redis_client) == set()
     assert_error(client.get(f"/api/session/{sid}"), 404, "session_not_found")
     assert_error(client.delete(f"/api/session/{sid}"), 404, "session_not_found")
-    assert_error(client.post(CHAT, json={"message": "more", "session_id": sid}), 404,
-                 "session_not_found")
+    assert_error(
+        client.post(CHAT, json={"message": "more", "session_id": sid}), 404, "session_not_found"
+    )
 
 
 def test_delete_removes_the_messages_too(app, client, redis_client):

@@ -18,8 +18,15 @@ from tests.api.conftest import (
 )
 from tests.support.providers import draft, script
 
-ACCEPTED_KEYS = {"job_id", "session_id", "status", "status_url", "token_count", "token_limit",
-                 "token_zone"}
+ACCEPTED_KEYS = {
+    "job_id",
+    "session_id",
+    "status",
+    "status_url",
+    "token_count",
+    "token_limit",
+    "token_zone",
+}
 
 
 @pytest.mark.parametrize("path", [GENERATE, CHAT])
@@ -186,8 +193,9 @@ def test_token_limit_refuses_a_new_session_and_writes_nothing(make_app, redis_cl
     tokens = cl100k_tokens(message)
     assert tokens > 50
 
-    error = assert_error(client.post(GENERATE, json={"message": message}), 413,
-                         "token_limit_exceeded")
+    error = assert_error(
+        client.post(GENERATE, json={"message": message}), 413, "token_limit_exceeded"
+    )
 
     assert error["details"]["token_count"] == 0
     assert error["details"]["token_limit"] == 50
