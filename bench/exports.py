@@ -15,8 +15,9 @@ import time
 from collections.abc import Callable
 
 from bench.support import Figure, Outcome
+from core.exports import typesetter
 from core.exports.einvoice import cii_xml, facturx_pdf, ubl_xml
-from core.exports.pdf import render_pdf
+from core.exports.pdf import print_document, render_pdf
 from core.exports.samples import sample_invoice
 from core.exports.validation import validate, warm_up
 from core.schemas import dump_invoice
@@ -42,6 +43,29 @@ def median_ms(action: Callable[[], object], repetitions: int = REPETITIONS) -> f
     return statistics.median(times) * 1000
 
 
+def interleaved_medians_ms(
+    actions: dict[str, Callable[[], object]], repetitions: int = REPETITIONS
+) -> dict[str, float]:
+    """Median milliseconds of each action, run in turns so that they share the machine's mood."""
+    for _ in range(WARMUP):
+        for action in actions.values():
+            action()
+    times: dict[str, list[float]] = {name: [] for name in actions}
+    for _ in range(repetitions):
+        for name, action in actions.items():
+            began = time.perf_counter()
+            action()
+            times[name].append(time.perf_counter() - began)
+    return {name: statistics.median(values) * 1000 for name, values in times.items()}
+
+
+def weasyprints_own_path(invoice: dict) -> bytes:
+    """The same print document through WeasyPrint's HTML5 parser and full user-agent sheet:
+    what `render_pdf` did before typesetter.own_markup (see core/exports/typesetter.py)."""
+    markup, stylesheet = print_document(invoice)
+    return typesetter.write_pdf(typesetter.any_markup(markup), (stylesheet,))
+
+
 def measure(repetitions: int = REPETITIONS) -> Outcome:
     warm_up()
     typical = dump_invoice(sample_invoice(TYPICAL_LINES))  # the JSON the API stores
@@ -51,12 +75,18 @@ def measure(repetitions: int = REPETITIONS) -> Outcome:
     def ms(action: Callable[[], object]) -> float:
         return median_ms(action, repetitions)
 
+    pdf = interleaved_medians_ms(
+        {"ours": lambda: render_pdf(typical), "weasyprint": lambda: weasyprints_own_path(typical)},
+        repetitions,
+    )
     outcome = Outcome(NAME)
     outcome.figures = [
         Figure(
             f"PDF, {TYPICAL_LINES} lines",
-            ms(lambda: render_pdf(typical)),
+            pdf["ours"],
             "ms",
+            baseline_label="WeasyPrint's own parser + UA sheet",
+            baseline=pdf["weasyprint"],
             target=PDF_TARGET_MS,
             absolute=True,
         ),
@@ -80,7 +110,7 @@ def measure(repetitions: int = REPETITIONS) -> Outcome:
         Figure("Factur-X PDF (PDF + validated CII)", ms(lambda: facturx_pdf(typical)), "ms"),
     ]
     outcome.notes.append(
-        f"medians of {repetitions} runs after {WARMUP} warm-up runs; "
+        f"medians of {repetitions} runs after {WARMUP} warm-up runs (the two PDF paths in turns); "
         f"the invoice has {TYPICAL_LINES} lines, two tax rates, a line and an invoice discount"
     )
     outcome.notes.append(
@@ -105,6 +135,9 @@ def main(argv: list[str] | None = None) -> int:
     for fig in outcome.figures:
         verdict = f"  target {fig.target_text():>9}  {fig.verdict}" if fig.target else ""
         print(f"  {fig.figure:<{width}}  {fig.value:8.1f} ms{verdict}")
+        if fig.baseline is not None:
+            versus = f"{fig.baseline_label} ({fig.ratio:.2f}×)"
+            print(f"  {'':<{width}}  {fig.baseline:8.1f} ms  {versus}")
     for note in outcome.notes:
         print(f"\n  {note}")
     return 0

@@ -17,6 +17,9 @@ from core.schemas import dump_invoice
 InvoiceInput = Invoice | Mapping[str, Any]
 
 _UNSAFE_FILENAME = re.compile(r"[^A-Za-z0-9._-]+")
+# Characters XML 1.0 cannot carry (C0 controls but tab and newlines, U+FFFE, U+FFFF): no
+# document shows them, so every export drops them from user and LLM text.
+_NOT_XML = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 def as_json(invoice: InvoiceInput) -> dict[str, Any]:
@@ -31,3 +34,8 @@ def filename(invoice: InvoiceInput, extension: str) -> str:
     number = as_json(invoice).get("number") or "invoice"
     stem = _UNSAFE_FILENAME.sub("-", str(number)).strip("-.") or "invoice"
     return f"{stem}{extension}"
+
+
+def xml_text(value: Any) -> str:
+    """`value` as text that XML can carry: 'Acme\\x01 Corp' -> 'Acme Corp'."""
+    return _NOT_XML.sub("", str(value))

@@ -79,7 +79,7 @@ from babel import Locale
 
 from core.errors import EinvoiceIncomplete
 from core.exports.address import PostalAddress, country_codes, parse_address
-from core.exports.document import InvoiceInput, as_json
+from core.exports.document import InvoiceInput, as_json, xml_text
 from core.exports.validation import Syntax, ValidationReport, validate
 from core.money import minor_digits, plain
 
@@ -121,9 +121,6 @@ UNIT_CODES = {
     **dict.fromkeys(["lump sum", "flat fee", "flat rate", "ls"], "LS"),
 }
 DEFAULT_UNIT_CODE = "C62"  # "one"
-
-# Characters XML 1.0 cannot carry; user text loses them in the XML (the PDF keeps its text).
-_NOT_XML = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 @dataclass(frozen=True)
@@ -178,7 +175,7 @@ def required_terms(invoice: InvoiceInput) -> list[MissingTerm]:
     missing += _party_terms(data.get("buyer"), "buyer")
     if not data.get("items"):
         missing.append(MissingTerm("items", "BG-25", "at least one invoice line"))
-    terms = _text(data.get("payment_terms") or "").strip()
+    terms = xml_text(data.get("payment_terms") or "").strip()
     if Decimal(data["total"]) > 0 and not data.get("due_date") and not terms:
         missing.append(
             MissingTerm(
@@ -239,7 +236,7 @@ def en16931_terms(invoice: InvoiceInput) -> dict[str, Any]:
     lines = [_line_terms(i, item) for i, item in enumerate(data["items"], start=1)]
     allowances = _discount_allowances(data)
     terms: dict[str, Any] = {
-        "BT-1": _text(data["number"]),
+        "BT-1": xml_text(data["number"]),
         "BT-2": date.fromisoformat(data["issue_date"]),
         "BT-3": INVOICE_TYPE_CODE,
         "BT-5": currency,
@@ -264,9 +261,9 @@ def en16931_terms(invoice: InvoiceInput) -> dict[str, Any]:
     }
     if data.get("due_date"):
         terms["BT-9"] = date.fromisoformat(data["due_date"])
-    if payment_terms := _text(data.get("payment_terms") or "").strip():
+    if payment_terms := xml_text(data.get("payment_terms") or "").strip():
         terms["BT-20"] = payment_terms
-    if notes := _text(data.get("notes") or "").strip():
+    if notes := xml_text(data.get("notes") or "").strip():
         terms["BG-1"] = [{"BT-22": notes}]
     if allowances:
         terms["BG-20"] = allowances
@@ -286,7 +283,7 @@ def _line_terms(line_id: int, item: dict[str, Any]) -> dict[str, Any]:
         "BT-146": item["unit_price"],
         "BT-151": _category(rate),
         "BT-152": plain(rate),
-        "BT-153": _text(item["description"]).strip() or "-",  # BR-25: never empty
+        "BT-153": xml_text(item["description"]).strip() or "-",  # BR-25: never empty
     }
     if discount:
         with localcontext(prec=60):  # exact: a price is not rounded
@@ -334,10 +331,10 @@ def _party(party: dict[str, Any], role: str) -> dict[str, Any]:
     address = parse_address(party.get("address"))
     assert address is not None  # required_terms checked it
     name = party_name(party)
-    person = _text(party.get("name") or "").strip()
+    person = xml_text(party.get("name") or "").strip()
     terms: dict[str, Any] = {"name": name, **_address_terms(address)}
     contact = {
-        key: _text(value)
+        key: xml_text(value)
         for key, value in (
             ("name", person if person and person != name else None),
             ("phone", party.get("phone")),
@@ -348,9 +345,9 @@ def _party(party: dict[str, Any], role: str) -> dict[str, Any]:
     if contact:
         terms["contacts"] = [contact]
     if party.get("email"):
-        terms["einvoicing_addr"] = _text(party["email"])
+        terms["einvoicing_addr"] = xml_text(party["email"])
         terms["einvoicing_addr_schemeid"] = ELECTRONIC_ADDRESS_EMAIL
-    tax_id = _text(party.get("tax_id") or "").strip()
+    tax_id = xml_text(party.get("tax_id") or "").strip()
     if tax_id:
         vat_id = vat_identifier(tax_id)
         if vat_id:
@@ -363,7 +360,7 @@ def _party(party: dict[str, Any], role: str) -> dict[str, Any]:
 
 def _address_terms(address: PostalAddress) -> dict[str, str]:
     keys = ("addr_l1", "addr_l2", "addr_l3")
-    terms = {key: _text(line) for key, line in zip(keys, address.lines, strict=False)}
+    terms = {key: xml_text(line) for key, line in zip(keys, address.lines, strict=False)}
     for key, value in (
         ("city", address.city),
         ("postcode", address.postcode),
@@ -371,14 +368,14 @@ def _address_terms(address: PostalAddress) -> dict[str, str]:
         ("country_code", address.country_code),
     ):
         if value:
-            terms[key] = _text(value)
+            terms[key] = xml_text(value)
     return terms
 
 
 def party_name(party: dict[str, Any]) -> str:
     """BT-27 / BT-44: the company when there is one, else the name; '' when neither."""
     for key in ("company", "name"):
-        text = _text(party.get(key) or "").strip()
+        text = xml_text(party.get(key) or "").strip()
         if text:
             return text
     return ""
@@ -408,10 +405,6 @@ def _category(rate: Decimal | str) -> str:
 
 def _difference(minuend: str, subtrahend: str) -> str:
     return format(Decimal(minuend) - Decimal(subtrahend), "f")
-
-
-def _text(value: Any) -> str:
-    return _NOT_XML.sub("", str(value))
 
 
 def incomplete(missing: list[MissingTerm]) -> EinvoiceIncomplete:

@@ -9,6 +9,7 @@ references no external resource; fonts come from fontconfig (Debian's fonts-deja
     render_pdf(invoice) -> bytes      what a batch ZIP or the API sends (`invoice` is an
                                       Invoice or its InvoiceSchema JSON)
     render_html(invoice) -> str       the same document for a browser
+    print_document(invoice)           the markup and stylesheet a PDF is typeset from
 
 Dates and amounts are formatted with Babel for the locale (default: by currency, see
 formatting.py); the paper is US Letter or A4 by the locale's territory unless the caller
@@ -17,18 +18,16 @@ says which.
 
 from __future__ import annotations
 
-import logging
-import threading
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import jinja2
 from babel import Locale
 
-from core.exports.document import InvoiceInput, as_json
+from core.exports.document import InvoiceInput, as_json, xml_text
 from core.exports.einvoice import vat_identifier
 from core.exports.formatting import (
     PAGE_SIZES,
@@ -43,13 +42,6 @@ from core.exports.formatting import (
 )
 
 TEMPLATES = Path(__file__).parent / "templates"
-PDF_VARIANT = "pdf/a-3b"
-
-log = logging.getLogger(__name__)
-
-# One rendering at a time per process: fontconfig and Pango are not safe to drive from several
-# threads (the API runs gthread workers), and rendering holds the GIL almost throughout anyway.
-_render_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -92,10 +84,17 @@ def _environment() -> jinja2.Environment:
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES),
         autoescape=True,  # every value is escaped, whatever the file name
+        finalize=_printable,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
     )
+
+
+def _printable(value: Any) -> Any:
+    """Every value the template prints loses what XML cannot carry, so the page is well-formed
+    XHTML as well as HTML (typesetter.own_markup parses it as XML)."""
+    return xml_text(value) if isinstance(value, str) else value
 
 
 def render_html(
@@ -106,14 +105,32 @@ def render_html(
     return _document_html(data, layout_for(data, locale, page_size), inline_styles=True)
 
 
+class PrintDocument(NamedTuple):
+    """What WeasyPrint typesets: the template's print markup (well-formed XHTML as well as
+    HTML) and its stylesheet, parsed once per process."""
+
+    markup: str
+    stylesheet: Any
+
+
+def print_document(
+    invoice: InvoiceInput, *, locale: str | Locale | None = None, page_size: str | None = None
+) -> PrintDocument:
+    """The invoice's print markup and stylesheet, before typesetting."""
+    data = as_json(invoice)
+    layout = layout_for(data, locale, page_size)
+    markup = _document_html(data, layout, inline_styles=False)
+    return PrintDocument(markup, _print_stylesheet(layout.page_size))
+
+
 def render_pdf(
     invoice: InvoiceInput, *, locale: str | Locale | None = None, page_size: str | None = None
 ) -> bytes:
     """The invoice as a PDF/A-3b document, ready to send or to put in a ZIP."""
-    data = as_json(invoice)
-    layout = layout_for(data, locale, page_size)
-    html = _document_html(data, layout, inline_styles=False)
-    return html_to_pdf(html, stylesheets=(_print_stylesheet(layout.page_size),))
+    from core.exports import typesetter  # WeasyPrint loads with the first PDF, not at start-up
+
+    markup, stylesheet = print_document(invoice, locale=locale, page_size=page_size)
+    return typesetter.write_pdf(typesetter.own_markup(markup), (stylesheet,))
 
 
 def _document_html(data: dict[str, Any], layout: Layout, *, inline_styles: bool) -> str:
@@ -121,51 +138,24 @@ def _document_html(data: dict[str, Any], layout: Layout, *, inline_styles: bool)
     return _environment().get_template("invoice.html.j2").render(context)
 
 
-def html_to_pdf(html: str, stylesheets: tuple[Any, ...] = ()) -> bytes:
-    """Typeset HTML with WeasyPrint, fetching nothing: every URL in it is refused."""
-    import weasyprint
+def html_to_pdf(html: str) -> bytes:
+    """Typeset any HTML with WeasyPrint, fetching nothing: every URL in it is refused."""
+    from core.exports import typesetter
 
-    with _render_lock:
-        document = weasyprint.HTML(string=html, url_fetcher=_refusing_fetcher(), base_url=None)
-        return document.write_pdf(
-            stylesheets=list(stylesheets), pdf_variant=PDF_VARIANT, font_config=_font_config()
-        )
+    return typesetter.write_pdf(typesetter.any_markup(html))
 
 
 @cache
 def _print_stylesheet(page_size: PageSize):
     """page.css + invoice.css for `page_size`, parsed once: the PDF's only stylesheet."""
-    import weasyprint
+    from core.exports import typesetter
 
     environment = _environment()
     text = "\n".join(
         environment.get_template(name).render(page_size=page_size)
         for name in ("page.css", "invoice.css")
     )
-    return weasyprint.CSS(string=text, url_fetcher=_refusing_fetcher(), font_config=_font_config())
-
-
-@cache
-def _font_config():
-    from weasyprint.text.fonts import FontConfiguration
-
-    return FontConfiguration()
-
-
-def _refusing_fetcher():
-    from weasyprint.urls import URLFetcher
-
-    class RefusingFetcher(URLFetcher):
-        """Refuses every URL: an invoice never loads anything from outside."""
-
-        def __init__(self) -> None:
-            super().__init__(allowed_protocols=(), allow_redirects=False)
-
-        def fetch(self, url: str, headers: Any = None):
-            log.warning("refused to fetch %.100s while rendering an invoice", url)
-            raise ValueError("invoices load no external resources")
-
-    return RefusingFetcher()
+    return typesetter.stylesheet(text)
 
 
 def _context(data: dict[str, Any], layout: Layout) -> dict[str, Any]:
@@ -177,7 +167,6 @@ def _context(data: dict[str, Any], layout: Layout) -> dict[str, Any]:
 
     items = [
         {
-            "position": i,
             "description": item["description"],
             "quantity": quantity(item["quantity"], locale),
             "unit": item.get("unit") or "",
@@ -188,7 +177,7 @@ def _context(data: dict[str, Any], layout: Layout) -> dict[str, Any]:
             "tax_rate": percent(item["tax_rate"], locale),
             "net_amount": amount(item["net_amount"]),
         }
-        for i, item in enumerate(data.get("items") or [], start=1)
+        for item in data.get("items") or []
     ]
     discount = data.get("discount") or None
     discount_label = "Discount"
@@ -233,8 +222,8 @@ def _party(party: dict[str, Any] | None) -> dict[str, Any] | None:
         "display_name": company or name,
         "contact": name if company and name != company else "",
         "address": party.get("address") or "",
-        "email": party.get("email") or "",
-        "phone": party.get("phone") or "",
+        # e-mail and phone share a line: one line fewer to typeset, and a reader reads them so
+        "reach": " · ".join(value for value in (party.get("email"), party.get("phone")) if value),
         "tax_id": tax_id,
         "tax_label": "VAT no." if tax_id and vat_identifier(tax_id) else "Tax ID",
     }

@@ -327,7 +327,7 @@ def test_a_tax_id_without_country_prefix_is_a_tax_registration():
     assert validate(ubl_xml(sample_invoice(2, seller=seller)), "ubl").valid
 
 
-def test_text_xml_cannot_carry_is_dropped_from_the_xml_only():
+def test_text_xml_cannot_carry_is_dropped_from_the_xml():
     invoice = sample_invoice(1)
     items = (replace(invoice.items[0], description="Bell\x07 and\x00 tab\tok"),)
     xml = ubl_xml(replace(invoice, items=items))
