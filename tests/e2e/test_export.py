@@ -8,7 +8,15 @@ import pytest
 import requests
 from playwright.sync_api import expect
 
-from tests.e2e.helpers import ACME_TOTAL, composer, create_acme_invoice, send, wait_for_turn
+from tests.e2e.conftest import PHONE
+from tests.e2e.helpers import (
+    ACME_TOTAL,
+    composer,
+    create_acme_invoice,
+    send,
+    session_id,
+    wait_for_turn,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -77,3 +85,31 @@ def test_an_incomplete_e_invoice_lists_what_is_missing_and_suggests_the_message(
     assert b"<cbc:PayableAmount" in download.value.path().read_bytes()
     expect(notice).to_be_hidden()
     shot(page, "31-einvoice-complete")
+
+
+# Every line of text each cell of the items table takes, as the browser laid it out.
+CELL_LINES = """() => [...document.querySelectorAll('.items tbody td')].map(cell => {
+  const range = document.createRange();
+  range.selectNodeContents(cell);
+  const tops = new Set([...range.getClientRects()].map(rect => Math.round(rect.top)));
+  return [cell.cellIndex, cell.innerText, tops.size];
+})"""
+
+
+def test_the_printable_view_on_a_phone_keeps_amounts_whole(page, new_page, shot):
+    create_acme_invoice(page)
+    send(page, "add 3 licences at $1,234,567.89")
+    wait_for_turn(page)
+    sid = session_id(page)
+
+    phone = new_page(PHONE, is_mobile=True)
+    phone.goto(f"/api/session/{sid}/invoice.html")
+    expect(phone.locator(".items")).to_contain_text("$3,703,703.67")
+    shot(phone, "32-printable-view-phone", full_page=True)
+
+    cells = phone.evaluate(CELL_LINES)
+    amounts = [(text, lines) for index, text, lines in cells if "$" in text and index > 0]
+    assert len(amounts) >= 4, cells
+    assert all(lines == 1 for _, lines in amounts), amounts  # '$1,234,567.8' + '9' never
+    width = phone.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"] + 1, width
