@@ -10,8 +10,11 @@ from dataclasses import replace
 
 import pypdf
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from core.exports import pdf, typesetter
+from core.exports.document import xml_text
 from core.exports.samples import BUYER, SELLER, sample_invoice
 from core.invoice import Party
 
@@ -84,3 +87,31 @@ def test_text_xml_cannot_carry_is_dropped_and_the_rest_typeset():
 def test_a_template_that_is_not_well_formed_is_refused_not_guessed():
     with pytest.raises(ElementTree.ParseError):
         typesetter.own_markup("<html><body><p>unclosed</body></html>")
+
+
+@settings(max_examples=150, deadline=None)
+@given(text=st.text(min_size=1, max_size=60))
+def test_any_text_in_any_field_makes_well_formed_markup(text):
+    seller = replace(SELLER, name=text, address=f"{text}\nDenmark")
+    buyer = replace(BUYER, company=text, email=text)
+    invoice = sample_invoice(1, seller=seller, buyer=buyer)
+    line = replace(invoice.items[0], description=text, unit=text)
+    invoice = replace(invoice, items=(line,), notes=text, payment_terms=text, number=text)
+
+    markup = pdf.print_document(invoice).markup
+    root = ElementTree.fromstring(markup)  # noqa: S314 - what own_markup does
+
+    assert root.tag == "html"
+    # every parser, HTML5 or XML, reads a carriage return as a line feed
+    kept = xml_text(text).replace("\r\n", "\n").replace("\r", "\n")
+    if kept.strip():
+        assert kept.strip() in "".join(root.find("body").itertext())
+
+
+@settings(max_examples=8, deadline=None)
+@given(text=st.text(alphabet=st.characters(codec="utf-8"), min_size=1, max_size=40))
+def test_any_text_typesets(text):
+    invoice = sample_invoice(1, buyer=replace(BUYER, company=text))
+    invoice = replace(invoice, items=(replace(invoice.items[0], description=text),), notes=text)
+
+    assert pdf.render_pdf(invoice).startswith(b"%PDF-")
