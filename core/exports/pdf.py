@@ -43,6 +43,15 @@ from core.exports.formatting import (
 
 TEMPLATES = Path(__file__).parent / "templates"
 
+# The items table is laid out with fixed column widths (several times faster than auto), so
+# the two amount columns are widened here when their longest text would not fit: widths in mm,
+# text estimated at 0.66 em a character (0.72 bold; DejaVu Sans digits are 0.636 and 0.696)
+# in the table's 8.6 pt, plus the cell's padding.
+COLUMN_MM = {"qty": 24.0, "price": 26.0, "disc": 14.0, "tax": 14.0, "amount": 27.0}
+_MM_PER_EM = 8.6 * 25.4 / 72
+_PADDING_MM = 4.5
+_WIDEST_AMOUNT_MM = 60.0
+
 
 @dataclass(frozen=True)
 class Layout:
@@ -93,7 +102,9 @@ def _environment() -> jinja2.Environment:
 
 def _printable(value: Any) -> Any:
     """Every value the template prints loses what XML cannot carry, so the page is well-formed
-    XHTML as well as HTML (typesetter.own_markup parses it as XML)."""
+    XHTML as well as HTML (typesetter.own_markup parses it as XML). A string comes back as a
+    plain str, so even `Markup` (`|safe`) is escaped: the template prints no markup it is given.
+    """
     return xml_text(value) if isinstance(value, str) else value
 
 
@@ -183,17 +194,20 @@ def _context(data: dict[str, Any], layout: Layout) -> dict[str, Any]:
     discount_label = "Discount"
     if discount and discount.get("kind") == "percent":
         discount_label = f"Discount ({percent(discount['value'], locale)})"
+    seller, buyer = _party(data.get("seller")), _party(data.get("buyer"))
     return {
         "lang": layout.lang,
+        "heading": _heading(data.get("number") or "", seller, buyer),
         "page_size": layout.page_size,
         "number": data.get("number") or "",
         "currency": currency,
         "issue_date": long_date(data.get("issue_date"), locale),
         "due_date": long_date(data.get("due_date"), locale),
-        "seller": _party(data.get("seller")),
-        "buyer": _party(data.get("buyer")),
+        "seller": seller,
+        "buyer": buyer,
         "items": items,
         "show_discounts": any(item["discount"] for item in items),
+        "columns": _column_widths(items),
         "subtotal": amount(data["subtotal"]),
         "discount_total": amount(data["discount_total"]) if Decimal(data["discount_total"]) else "",
         "discount_label": discount_label,
@@ -209,6 +223,41 @@ def _context(data: dict[str, Any], layout: Layout) -> dict[str, Any]:
         "total": amount(data["total"]),
         "notes": data.get("notes") or "",
         "payment_terms": data.get("payment_terms") or "",
+    }
+
+
+def _column_widths(items: list[dict[str, Any]]) -> dict[str, float]:
+    """COLUMN_MM, with the unit price and amount columns as wide as their longest text needs."""
+
+    def fitted(texts: list[str], em_per_character: float, default: float) -> float:
+        longest = max((len(text) for text in texts), default=0)
+        needed = round(longest * em_per_character * _MM_PER_EM + _PADDING_MM, 1)
+        return max(default, min(needed, _WIDEST_AMOUNT_MM))
+
+    return {
+        **COLUMN_MM,
+        "price": fitted([i["unit_price"] for i in items], 0.66, COLUMN_MM["price"]),
+        "amount": fitted([i["net_amount"] for i in items], 0.72, COLUMN_MM["amount"]),
+    }
+
+
+def _heading(number: str, seller: dict | None, buyer: dict | None) -> dict[str, str]:
+    """The one-line texts of the document's metadata and page furniture. They go into
+    attributes, where XML and HTML parsers read tabs and newlines differently, so they have none:
+    'INV-0042 · Nordlys Studio ApS'."""
+
+    def one_line(text: str) -> str:
+        return " ".join(text.split())
+
+    number = one_line(number)
+    sender = one_line(seller["display_name"]) if seller else ""
+    recipient = one_line(buyer["display_name"]) if buyer else ""
+    return {
+        "number": number,
+        "title": f"Invoice {number}" + (f" · {sender}" if sender else ""),
+        "author": sender,
+        "description": f"Invoice {number}" + (f" to {recipient}" if recipient else ""),
+        "footer": number + (f" · {sender}" if sender else ""),
     }
 
 

@@ -1,5 +1,5 @@
 """Sample invoices for the benchmark, the tests and trying the exports out by hand:
-`render_pdf(sample_invoice(lines=60))` is a four-page invoice.
+`render_pdf(sample_invoice(lines=60))` is a three-page invoice.
 """
 
 from __future__ import annotations

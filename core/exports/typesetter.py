@@ -8,14 +8,15 @@ fontconfig, one document is typeset at a time per process.
 
 Why `own_markup` exists: WeasyPrint's time grows with every box, and two of its costs are
 fixed per document whatever the markup says. It parses HTML with tinyhtml5, a pure-Python
-HTML5 parser (about a tenth of an invoice's PDF time), and it cascades every element against
-its whole HTML user-agent stylesheet — forms, lists, quotes, forty counter styles — (another
-tenth). Our template writes well-formed XHTML-compatible markup from a dozen elements, so expat
-(C) builds the very same ElementTree in a fraction of a millisecond, and templates/ua.css gives
-those dozen elements WeasyPrint's own defaults. Both go past WeasyPrint's public API (the
-attributes `HTML.__init__` sets, and its `_ua_stylesheets` hook), so weasyprint is pinned to
-one major version and tests/core/test_exports_pdf.py checks that a PDF typeset this way is laid
-out exactly as WeasyPrint's own path lays it out.
+HTML5 parser (about a tenth of an invoice's PDF time), and it matches every element against its
+whole HTML user-agent stylesheet: forms, lists, quotes, ruby, bidi (another tenth). Our
+template writes well-formed XHTML-compatible markup from a dozen elements, so expat (C) builds
+the same ElementTree in a fraction of a millisecond (XML reads a tab or newline inside an
+attribute as a space, so the template puts none there), and templates/ua.css gives those dozen
+elements WeasyPrint's own defaults. Both go past WeasyPrint's public API (the attributes
+`HTML.__init__` sets, and its `_ua_stylesheets` hook), so weasyprint is pinned to one major
+version and tests/core/test_exports_typesetter.py checks that invoices typeset this way are laid
+out box for box, and written byte for byte, as WeasyPrint's own path does it.
 """
 
 from __future__ import annotations

@@ -14,11 +14,13 @@ from decimal import Decimal
 
 import pypdf
 import pytest
+from weasyprint.formatting_structure import boxes
 
-from core.exports import formatting
+from core.exports import formatting, typesetter
 from core.exports.document import filename
-from core.exports.pdf import html_to_pdf, layout_for, render_html, render_pdf
-from core.exports.samples import BUYER, SELLER, sample_invoice
+from core.exports.pdf import html_to_pdf, layout_for, print_document, render_html, render_pdf
+from core.exports.samples import BUYER, SELLER, sample_draft, sample_invoice
+from core.invoice import price_invoice
 from core.schemas import dump_invoice
 
 POINTS = {"A4": (595, 842), "Letter": (612, 792)}
@@ -276,3 +278,28 @@ def test_file_names():
     assert filename(sample_invoice(1), ".pdf") == "INV-0042.pdf"
     assert filename({"number": "../../etc/passwd"}, ".pdf") == "etc-passwd.pdf"
     assert filename({"number": None}, ".ubl.xml") == "invoice.ubl.xml"
+
+
+@pytest.mark.parametrize("currency", ["IDR", "EUR", "JPY"])
+def test_huge_amounts_stay_inside_the_page(currency):
+    """The items table has fixed column widths; its amount columns grow to fit their text."""
+    draft = sample_draft(3, currency=currency)
+    lines = tuple(
+        replace(line, quantity=Decimal(1000 + i), unit_price=Decimal("1499999999.99"))
+        for i, line in enumerate(draft.items)
+    )
+    invoice = price_invoice(replace(draft, items=lines), "INV-0042", today=draft.issue_date)
+    markup, stylesheet = print_document(invoice)
+
+    rendering = typesetter.own_markup(markup).render(
+        stylesheets=[stylesheet], font_config=typesetter.font_config()
+    )
+
+    (page,) = rendering.pages
+    root = page._page_box.children[0]
+    right = root.content_box_x() + root.width
+    texts = [box for box in page._page_box.descendants() if isinstance(box, boxes.TextBox)]
+    amount = formatting.money(invoice.items[0].net_amount, currency, layout_for(invoice).locale)
+    assert any(box.text == amount for box in texts), [box.text for box in texts]
+    overflowing = [box.text for box in texts if box.position_x + box.width > right + 0.01]
+    assert overflowing == []

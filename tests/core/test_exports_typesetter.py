@@ -36,10 +36,15 @@ def _laid_out(document, stylesheet) -> list[tuple]:
 
 
 INVOICES = {
-    "sixty lines, four pages": lambda: sample_invoice(60),
+    "sixty lines, three pages": lambda: sample_invoice(60),
     "US Letter, no discount": lambda: sample_invoice(3, currency="USD", discount=None),
     "no parties, no items": lambda: replace(
         sample_invoice(1, seller=None, buyer=None), items=(), notes="", payment_terms=""
+    ),
+    "tabs and newlines in names": lambda: sample_invoice(
+        2,
+        seller=replace(SELLER, company="Nordlys\tStudio\nApS"),
+        buyer=replace(BUYER, company="Acme\r\nCorp"),
     ),
     "line discounts, Greek and Cyrillic": lambda: sample_invoice(
         5,
@@ -57,6 +62,9 @@ def test_own_markup_is_laid_out_exactly_as_weasyprint_lays_out_the_html(make):
 
     assert len(expected) > 50
     assert _laid_out(typesetter.own_markup(markup), stylesheet) == expected
+    # and the very same file: metadata, outline, colours, fonts
+    ours = typesetter.write_pdf(typesetter.own_markup(markup), (stylesheet,))
+    assert ours == typesetter.write_pdf(typesetter.any_markup(markup), (stylesheet,))
 
 
 def test_the_template_uses_only_elements_the_lean_user_agent_sheet_styles():
