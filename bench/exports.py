@@ -32,17 +32,6 @@ PDF_TARGET_MS = 100
 VALIDATION_TARGET_MS = 30
 
 
-def median_ms(action: Callable[[], object], repetitions: int = REPETITIONS) -> float:
-    for _ in range(WARMUP):
-        action()
-    times = []
-    for _ in range(repetitions):
-        began = time.perf_counter()
-        action()
-        times.append(time.perf_counter() - began)
-    return statistics.median(times) * 1000
-
-
 def interleaved_medians_ms(
     actions: dict[str, Callable[[], object]], repetitions: int = REPETITIONS
 ) -> dict[str, float]:
@@ -73,7 +62,7 @@ def measure(repetitions: int = REPETITIONS) -> Outcome:
     ubl, cii = ubl_xml(typical), cii_xml(typical)
 
     def ms(action: Callable[[], object]) -> float:
-        return median_ms(action, repetitions)
+        return interleaved_medians_ms({"it": action}, repetitions)["it"]
 
     pdf = interleaved_medians_ms(
         {"ours": lambda: render_pdf(typical), "weasyprint": lambda: weasyprints_own_path(typical)},

@@ -149,13 +149,6 @@ def _document_html(data: dict[str, Any], layout: Layout, *, inline_styles: bool)
     return _environment().get_template("invoice.html.j2").render(context)
 
 
-def html_to_pdf(html: str) -> bytes:
-    """Typeset any HTML with WeasyPrint, fetching nothing: every URL in it is refused."""
-    from core.exports import typesetter
-
-    return typesetter.write_pdf(typesetter.any_markup(html))
-
-
 @cache
 def _print_stylesheet(page_size: PageSize):
     """page.css + invoice.css for `page_size`, parsed once: the PDF's only stylesheet."""

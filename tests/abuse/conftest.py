@@ -24,6 +24,7 @@ from flask import Flask
 from core.providers.base import ProviderReply, ProviderRequest, Usage
 from tests.api.conftest import GENERATE, make_app, run_job  # noqa: F401 - make_app is a fixture
 from tests.integration.conftest import live_api  # noqa: F401 - a fixture
+from tests.support.providers import BUYER, SELLER
 
 SNAKE_CASE = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")
 LEAKS = ("Traceback", 'File "', "redis.exceptions", "kombu", "werkzeug", "marshmallow.")
@@ -41,15 +42,7 @@ ERROR_CODES = {
     503: {"unavailable"},
 }
 
-# An invoice with everything EN 16931 asks for, so every export renders.
-SELLER = {
-    "name": "Ingrid Sørensen",
-    "company": "Nordlys Studio ApS",
-    "email": "billing@nordlys.example",
-    "address": "Vesterbrogade 12, 1620 København V, Denmark",
-    "tax_id": "DK12345678",
-}
-BUYER = {"name": "Acme Corp", "address": "12 Rue de la Paix, 75002 Paris, France"}
+# An invoice with everything EN 16931 asks for, so every export renders (SELLER, BUYER).
 
 
 def complete_draft(**facts: Any) -> dict[str, Any]:

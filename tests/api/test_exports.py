@@ -9,17 +9,9 @@ import pytest
 from lxml import etree
 
 from tests.api.conftest import assert_error, run_job, start_turn
-from tests.support.providers import draft, script
+from tests.support.providers import BUYER, SELLER, draft, script
 
 UNKNOWN = "0123456789abcdef0123456789abcdef"
-SELLER = {
-    "name": "Ingrid Sørensen",
-    "company": "Nordlys Studio ApS",
-    "email": "billing@nordlys.example",
-    "address": "Vesterbrogade 12, 1620 København V, Denmark",
-    "tax_id": "DK12345678",
-}
-BUYER = {"name": "Acme Corp", "address": "12 Rue de la Paix, 75002 Paris, France"}
 EXPORTS = {
     "pdf": ("application/pdf", "INV-0001.pdf"),
     "html": ("text/html", "INV-0001.html"),

@@ -12,10 +12,13 @@ from datetime import date, timedelta
 from decimal import Decimal
 from fractions import Fraction
 
+import fakeredis
+import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
 from core.invoice import Discount, Invoice, InvoiceDraft, LineItem, Party, price_invoice
+from core.store import SessionStore
 
 TODAY = date(2026, 3, 15)
 MAX_AMOUNT_UNITS = 10**12  # the schema's largest unit price and amount discount
@@ -67,6 +70,18 @@ def make_draft(*items: LineItem, currency: str = "USD", **facts: object) -> Invo
 
 def price(draft: InvoiceDraft, number: str = "INV-0001") -> Invoice:
     return price_invoice(draft, number, today=TODAY)
+
+
+@pytest.fixture
+def store() -> SessionStore:
+    """A session store on fakeredis, for turn tests (test_store.py and test_batches.py have
+    their own, on real Redis too)."""
+    return SessionStore(
+        fakeredis.FakeRedis(decode_responses=True),
+        session_ttl=600,
+        job_ttl=3600,
+        token_limit=10_000,
+    )
 
 
 # --- reference arithmetic --------------------------------------------------------------------

@@ -13,7 +13,6 @@ import os
 import time
 from datetime import date
 
-import fakeredis
 import pytest
 from botocore.retries.standard import ExponentialBackoff
 from botocore.stub import ANY, Stubber
@@ -30,7 +29,6 @@ from core.providers.bedrock import (
 )
 from core.schemas import InvoiceDraftSchema
 from core.settings import Settings
-from core.store import SessionStore
 from core.turns import TurnRunner, accept_turn
 from tests.conftest import free_port
 from tests.support.fake_bedrock import (
@@ -517,16 +515,6 @@ def test_the_tool_schema_is_the_draft_schema_in_plain_json_schema():
 
 
 # --- the server does the arithmetic --------------------------------------------------------
-
-
-@pytest.fixture
-def store():
-    return SessionStore(
-        fakeredis.FakeRedis(decode_responses=True),
-        session_ttl=600,
-        job_ttl=3600,
-        token_limit=10_000,
-    )
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from weasyprint.formatting_structure import boxes
 
 from core.exports import formatting, typesetter
 from core.exports.document import filename
-from core.exports.pdf import html_to_pdf, layout_for, print_document, render_html, render_pdf
+from core.exports.pdf import layout_for, print_document, render_html, render_pdf
 from core.exports.samples import BUYER, SELLER, sample_draft, sample_invoice
 from core.invoice import price_invoice
 from core.schemas import dump_invoice
@@ -179,7 +179,7 @@ def test_the_renderer_itself_refuses_network_and_file_urls(web_server, tmp_path,
         "</body></html>"
     )
 
-    document = html_to_pdf(html)
+    document = typesetter.write_pdf(typesetter.any_markup(html))
 
     assert CountingHandler.hits == []
     refused = re.findall(r"refused to fetch (\S+)", caplog.text)  # asked for, and refused

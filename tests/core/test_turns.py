@@ -4,25 +4,13 @@ from __future__ import annotations
 
 from datetime import date
 
-import fakeredis
 import pytest
 
 from core.errors import ProviderTransient
-from core.store import SessionStore
 from core.turns import TurnRunner, accept_turn
 from tests.support.providers import ScriptedProvider, draft, script
 
 TODAY = date(2026, 11, 24)
-
-
-@pytest.fixture
-def store():
-    return SessionStore(
-        fakeredis.FakeRedis(decode_responses=True),
-        session_ttl=600,
-        job_ttl=3600,
-        token_limit=10_000,
-    )
 
 
 @pytest.fixture

@@ -17,15 +17,6 @@ from tests.integration.conftest import live_api  # noqa: F401 - the API under gu
 
 _FIGURES = pytest.StashKey[list]()
 
-# a worker with LLM_PROVIDER=bedrock talking to the fake (as tests/integration/test_bedrock_stack)
-BEDROCK_ENV = {
-    "LLM_PROVIDER": "bedrock",
-    "AWS_ACCESS_KEY_ID": "AKIDEXAMPLE",
-    "AWS_SECRET_ACCESS_KEY": "not-a-secret",
-    "AWS_EC2_METADATA_DISABLED": "true",
-    "AWS_REGION": "us-east-1",
-}
-
 
 def pytest_configure(config: pytest.Config) -> None:
     config.stash[_FIGURES] = []

@@ -17,10 +17,10 @@ from core.providers.base import ProviderRequest
 from core.providers.bedrock import BedrockProvider
 from core.settings import Settings
 from tests.conftest import WorkerProcess, worker_env
-from tests.faults.conftest import BEDROCK_ENV
 from tests.faults.support import CHAT, GENERATE, RawResponse, ScriptedBedrock, check_session
 from tests.integration.helpers import finished_job, post_turn
 from tests.support import fake_bedrock as fb
+from tests.support.fake_bedrock import BEDROCK_ENV
 from tests.support.providers import draft
 
 pytestmark = pytest.mark.integration

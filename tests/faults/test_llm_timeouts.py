@@ -6,10 +6,10 @@ import json
 
 import pytest
 
-from tests.faults.conftest import BEDROCK_ENV
 from tests.faults.support import ScriptedBedrock
 from tests.faults.test_llm_faults import check_outcomes, good, run_rounds
 from tests.support import fake_bedrock as fb
+from tests.support.fake_bedrock import BEDROCK_ENV
 from tests.support.providers import draft
 
 pytestmark = pytest.mark.integration

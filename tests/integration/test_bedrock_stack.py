@@ -6,17 +6,10 @@ import pytest
 
 from tests.integration.helpers import run_turn
 from tests.support import fake_bedrock
+from tests.support.fake_bedrock import BEDROCK_ENV
 from tests.support.providers import draft
 
 pytestmark = pytest.mark.integration
-
-BEDROCK_ENV = {
-    "LLM_PROVIDER": "bedrock",
-    "AWS_ACCESS_KEY_ID": "AKIDEXAMPLE",
-    "AWS_SECRET_ACCESS_KEY": "not-a-secret",
-    "AWS_EC2_METADATA_DISABLED": "true",
-    "AWS_REGION": "us-east-1",
-}
 
 
 @pytest.fixture

@@ -31,6 +31,16 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+# A worker's environment for LLM_PROVIDER=bedrock against the fake (add BEDROCK_ENDPOINT_URL):
+# dummy credentials, and no instance-metadata lookups.
+BEDROCK_ENV = {
+    "LLM_PROVIDER": "bedrock",
+    "AWS_ACCESS_KEY_ID": "AKIDEXAMPLE",
+    "AWS_SECRET_ACCESS_KEY": "not-a-secret",
+    "AWS_EC2_METADATA_DISABLED": "true",
+    "AWS_REGION": "us-east-1",
+}
+
 _CONVERSE_PATH = re.compile(r"^/model/(?P<model>[^/]+)/converse$")
 _ERROR_TYPE_SUFFIX = ":http://internal.amazon.com/coral/com.amazon.bedrock/"
 

@@ -56,6 +56,17 @@ def draft(*, buyer="Acme Corp", items=(("Consulting", "40", "150.00"),), tax_rat
     }
 
 
+# Parties with everything an EN 16931 e-invoice asks of them, as a provider would state them.
+SELLER = {
+    "name": "Ingrid Sørensen",
+    "company": "Nordlys Studio ApS",
+    "email": "billing@nordlys.example",
+    "address": "Vesterbrogade 12, 1620 København V, Denmark",
+    "tax_id": "DK12345678",
+}
+BUYER = {"name": "Acme Corp", "address": "12 Rue de la Paix, 75002 Paris, France"}
+
+
 def script(**fields) -> str:
     """A chat message that scripts the provider's answer."""
     return json.dumps(fields)
