@@ -23,6 +23,20 @@
         ├── TurnTimedOut          turn_timeout: the turn ran past JOB_TIME_LIMIT
         ├── NoInvoiceProduced     no_invoice_produced: a batch item's request made no invoice
         └── SessionGone           session_not_found: the session was deleted during the turn
+    AttachmentError               a file attached to a turn cannot be used (details.attachment:
+    │                             its 1-based position; details.reason: a stable word, below)
+    ├── UnsupportedAttachment     415 unsupported_attachment: not a type we read (sniffed from
+    │                             the bytes: a program, another zip, other XML, plain text)
+    ├── AttachmentTooLarge        413 attachment_too_large: over a limit (bytes, pixels, rows,
+    │                             unpacked size: a zip bomb); details.limit
+    ├── TooManyAttachments        413 too_many_attachments: more files than MAX_ATTACHMENTS
+    ├── AttachmentUnreadable      422 attachment_unreadable: damaged, encrypted, or carrying what
+    │                             we refuse to open (JavaScript in a PDF, a DTD in XML)
+    └── EinvoiceInvalid           422 einvoice_invalid: an attached e-invoice breaks its schema
+                                  (details.errors: [{rule, message}])
+
+Attachment errors are raised where the file is looked at: the checks on upload (`sniff`) give
+the 4xx above; the same errors raised while a worker reads the file become the job's error.
 
 Lower-level errors (redis, kombu, botocore) are translated into these at the boundary where
 they occur, so callers above `core` never import those libraries to catch their errors.
@@ -225,3 +239,83 @@ class SessionGone(TurnFailed):
 
     code = "session_not_found"
     default_message = "The session was deleted or expired while this turn was running."
+
+
+class AttachmentError(InvoiceAgentError):
+    """An attached file cannot be used; details name it by position, never by file name."""
+
+    code = "attachment_error"
+    http_status = 422
+    default_message = "An attached file cannot be used."
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        attachment: int | None = None,
+        reason: str | None = None,
+        details: dict[str, Any] | None = None,
+    ):
+        merged = dict(details or {})
+        if attachment is not None:
+            merged["attachment"] = attachment
+        if reason is not None:
+            merged["reason"] = reason
+        super().__init__(message, details=merged or None)
+        self.attachment = attachment
+        self.reason = reason
+
+    def at(self, attachment: int) -> AttachmentError:
+        """This error, naming the file by its position: "Attachment 2: …" (idempotent)."""
+        if self.attachment is not None:
+            return self
+        error = type(self)(
+            f"Attachment {attachment}: {self.message}",
+            attachment=attachment,
+            reason=self.reason,
+            details={k: v for k, v in (self.details or {}).items() if k != "reason"},
+        )
+        return error
+
+
+class UnsupportedAttachment(AttachmentError):
+    """The file is not one of the types we read (judged from its content, not its name)."""
+
+    code = "unsupported_attachment"
+    http_status = 415
+    default_message = (
+        "This file type is not supported. Attach a PNG, JPEG or WebP image, a PDF, a CSV or "
+        "XLSX spreadsheet, or a UBL or CII e-invoice."
+    )
+
+
+class AttachmentTooLarge(AttachmentError):
+    """The file is over a limit: bytes, pixels, rows or unpacked size."""
+
+    code = "attachment_too_large"
+    http_status = 413
+    default_message = "The attached file is too large."
+
+
+class TooManyAttachments(AttachmentError):
+    """More files than MAX_ATTACHMENTS were attached to one message."""
+
+    code = "too_many_attachments"
+    http_status = 413
+    default_message = "Too many files are attached to this message."
+
+
+class AttachmentUnreadable(AttachmentError):
+    """The file is damaged, encrypted, or carries content we refuse to open."""
+
+    code = "attachment_unreadable"
+    http_status = 422
+    default_message = "The attached file could not be read."
+
+
+class EinvoiceInvalid(AttachmentError):
+    """An attached e-invoice does not pass its XML Schema; details.errors lists what broke."""
+
+    code = "einvoice_invalid"
+    http_status = 422
+    default_message = "The attached e-invoice is not valid."

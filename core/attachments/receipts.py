@@ -1,0 +1,675 @@
+"""Receipts, purchase orders and invoices as text (OCR or a PDF text layer) to line items.
+
+The text is read line by line, as Tesseract (`--psm 4`) and PDFium give it: a table row or a
+receipt line is one line of text. What it finds:
+
+- **the number style**: decimal comma or point, by majority of the amounts that tell;
+- **totals**: lines that start with a subtotal, tax or total word (English and German) and
+  end in an amount; a tax line also gives its rate ("MwSt. 19 %"), and "incl." / "enthaltene"
+  marks prices that already include the tax;
+- **line items**: the lines with an amount at the end between the header and the totals,
+  parsed from the right (amount, then unit price, unit, quantity), in these shapes:
+
+      Coffee beans 1kg      2 x 18.50      37.00     description, quantity × price, amount
+      2 x Coffee beans      18.50          37.00     quantity × description, price, amount
+      Coffee beans   2   pcs   18.50       37.00     a table row, with or without a unit
+      Coffee beans                         37.00     description and amount (quantity 1)
+
+  A shape counts only when quantity × price gives the amount (rounded half-up to the cent),
+  so a digit in a description ("Screws M4 (100 pcs)") is not taken for a quantity;
+- **repairs**: when one number of a line was misread (OCR gives 2,9 for 2,5), the other two
+  decide, if exactly one digit-for-digit correction makes the line add up. The same for
+  subtotal, tax and total against the lines. Every repair is said in `warnings` and on the
+  line (`note`); what does not add up after that is said too, and left as read;
+- **facts**: the kind of document, the issuer (the first line of text at the top that is not
+  its title), the counterparty ("Vendor:", "Lieferant:", "Bill to:"), its number, date and
+  currency.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from core.attachments.document import DocumentFacts, DocumentType, ExtractedLine, Totals
+from core.attachments.numbers import (
+    CURRENCY_CODES,
+    CURRENCY_SYMBOLS,
+    currency_in,
+    decimal_comma_of,
+    parse_date,
+    parse_decimal,
+)
+
+CENT = Decimal("0.01")
+UNSURE_CONFIDENCE = 60
+
+# An amount: two decimals, optional grouping, an optional currency mark either side.
+_MARK = r"(?:[$€£¥]|US\$|CHF|EUR|USD|GBP|Fr\.)"
+AMOUNT = rf"[-−]?{_MARK}?\s?\d{{1,3}}(?:(?:[.,']\d{{3}})+|\d*)[.,]\d{{2}}(?![.,]?\d)(?:\s?{_MARK})?"
+_AMOUNT_RE = re.compile(rf"(?<![\w.,]){AMOUNT}")
+QUANTITY = r"\d+(?:[.,]\d{1,3})?"
+_TRAILER = r"(?:\s+(?:[A-D]|\*|[A-D]\*))?\s*$"  # a tax class letter after the amount (A, B)
+_TIMES = r"\s*[xX×*]\s*"
+_UNIT_WORD = r"[A-Za-zÄÖÜäöüß.]{1,6}"
+
+_SHAPES = (
+    # description, quantity × price, amount
+    re.compile(
+        rf"^(?P<desc>.+?)\s+(?P<qty>{QUANTITY}){_TIMES}(?P<price>{AMOUNT})\s+(?P<amount>{AMOUNT}){_TRAILER}"
+    ),
+    # quantity × description, price, amount
+    re.compile(
+        rf"^(?P<qty>{QUANTITY}){_TIMES}(?P<desc>.+?)\s+(?:[@à]\s*)?(?P<price>{AMOUNT})\s+(?P<amount>{AMOUNT}){_TRAILER}"
+    ),
+    # a table row: description, quantity, optional unit, price, amount
+    re.compile(
+        rf"^(?P<desc>.+?)\s+(?P<qty>{QUANTITY})\s+(?:(?P<unit>{_UNIT_WORD})\s+)?(?:[@à]\s*)?(?P<price>{AMOUNT})\s+(?P<amount>{AMOUNT}){_TRAILER}"
+    ),
+    # description, price, amount (the quantity follows from them)
+    re.compile(
+        rf"^(?P<desc>.+?)\s+(?:[@à]\s*)?(?P<price>{AMOUNT})\s+(?P<amount>{AMOUNT}){_TRAILER}"
+    ),
+    # quantity × description, amount
+    re.compile(rf"^(?P<qty>{QUANTITY}){_TIMES}(?P<desc>.+?)\s+(?P<amount>{AMOUNT}){_TRAILER}"),
+    # description, amount
+    re.compile(rf"^(?P<desc>.+?)\s+(?P<amount>{AMOUNT}){_TRAILER}"),
+)
+# "2 x 0,45" on a line of its own, under or over the item it multiplies
+_ENDS_IN_QUANTITY = re.compile(rf"\s{QUANTITY}$")
+_ENDS_IN_AMOUNT = re.compile(rf"\s{AMOUNT}$")
+_QUANTITY_ONLY = re.compile(rf"^(?P<qty>{QUANTITY}){_TIMES}(?P<price>{AMOUNT})\s*$")
+
+
+def _key(text: str) -> str:
+    text = unicodedata.normalize("NFKD", text.casefold())
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    return " ".join(re.sub(r"[^\w%]+", " ", text).split())
+
+
+_SUBTOTAL = re.compile(
+    r"^(?:sub ?total|zwischensumme|net total|total net|summe netto|nettosumme|nettobetrag|"
+    r"netto|net amount|total excl\w* (?:tax|vat))\b"
+)
+_TAX = re.compile(
+    r"^(?:(?:incl\w*|inkl\w*|enthaltene|enth|darin|davon)\s+)?(?:\d+(?: \d+)? ?% ?)?"
+    r"(?:sales tax|tax|vat|gst|hst|mwst|ust|mehrwertsteuer|umsatzsteuer)\b"
+)
+_TOTAL = re.compile(
+    r"^(?:grand total|total due|amount due|balance due|total|summe|gesamtbetrag|gesamtsumme|"
+    r"gesamt|endbetrag|zu zahlen|zahlbetrag|rechnungsbetrag|bruttobetrag|brutto)\b"
+)
+_INCLUDED = re.compile(r"\b(?:incl\w*|inkl\w*|enthalten\w*|enth|darin|davon|included)\b")
+_PAYMENT = re.compile(
+    r"^(?:cash|change|card|visa|mastercard|given|tendered|bar|gegeben|ruckgeld|zuruck|"
+    r"ec karte|girocard|kartenzahlung|tip|trinkgeld)\b"
+)
+_RATE = re.compile(r"(\d{1,2}(?:[.,]\d{1,2})?)\s?%")
+_HEADER_TEXT = (
+    "description qty quantity unit price amount item items total article artikel menge "
+    "einzelpreis betrag bezeichnung beschreibung anzahl preis pos position rate hours"
+)
+_HEADER_WORDS = frozenset(_HEADER_TEXT.split(" "))
+_DOCUMENT_TYPES: tuple[tuple[re.Pattern[str], DocumentType], ...] = (
+    (re.compile(r"\b(?:purchase order|bestellung|auftrag)\b"), "purchase_order"),
+    (re.compile(r"\b(?:credit note|gutschrift)\b"), "credit_note"),
+    (re.compile(r"\b(?:invoice|rechnung|facture)\b"), "invoice"),
+    (re.compile(r"\b(?:receipt|kassenbon|quittung|kassenbeleg|bon|beleg)\b"), "receipt"),
+)
+_TITLES = frozenset(
+    {
+        "receipt",
+        "kassenbon",
+        "quittung",
+        "kassenbeleg",
+        "purchase order",
+        "bestellung",
+        "invoice",
+        "rechnung",
+        "credit note",
+        "gutschrift",
+        "order",
+        "auftrag",
+        "tax invoice",
+    }
+)
+_NUMBER_LABEL = re.compile(
+    r"(?:receipt|invoice|order|po|purchase order|beleg|bon|rechnungs?|bestell|auftrags?)"
+    r"[\s-]*(?:no\.?|nr\.?|number|nummer|#|id)\s*[:#.]?\s*(?P<value>[A-Za-z0-9][\w\-/.]*)",
+    re.IGNORECASE,
+)
+_COUNTERPARTY = re.compile(
+    r"^(?:vendor|supplier|to|bill to|billed to|sold to|lieferant|an|rechnungsempfanger|"
+    r"kunde|customer)\s*:\s*(?P<name>.+)$",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class TextLine:
+    """One line of a document's text, with how sure the reader was of it (0-100)."""
+
+    text: str
+    confidence: float = 100.0
+
+
+@dataclass(frozen=True)
+class TextReading:
+    lines: tuple[ExtractedLine, ...]
+    totals: Totals | None
+    facts: DocumentFacts
+    warnings: tuple[str, ...]
+
+
+@dataclass
+class _Item:
+    at: int  # index of the text line
+    description: str
+    quantity: Decimal
+    unit: str | None
+    unit_price: Decimal
+    amount: Decimal
+    written: dict[str, str]  # the tokens as read, for repairs
+    note: str | None = None
+
+
+def read_text(lines: Sequence[TextLine], *, default_currency: str | None = None) -> TextReading:
+    """Line items, totals and facts from the lines of a receipt, order or invoice."""
+    texts = [_clean(line.text) for line in lines]
+    amount_tokens = [m.group(0) for t in texts for m in _AMOUNT_RE.finditer(t)]
+    german = any(
+        re.search(r"\b(?:summe|mwst|ust|datum|menge|betrag|rechnung)\b", _key(t)) for t in texts
+    )
+    decimal_comma = decimal_comma_of(amount_tokens, default=german)
+    warnings: list[str] = []
+
+    kinds = [_line_kind(t) for t in texts]
+    first_total = next((i for i, k in enumerate(kinds) if k in ("subtotal", "total")), None)
+    header_at = next((i for i, t in enumerate(texts) if _is_table_header(t)), None)
+    start = header_at + 1 if header_at is not None else 0
+    end = first_total if first_total is not None and first_total >= start else len(texts)
+    items: list[_Item] = []
+    for i in range(start, end):
+        if kinds[i] is not None:
+            continue
+        item = _item(texts[i], i, decimal_comma)
+        if item is None:
+            item = _item_over_two_lines(texts, i, decimal_comma, items)
+        if item is not None:
+            items.append(item)
+    for number, item in enumerate(items, start=1):
+        if lines[item.at].confidence < UNSURE_CONFIDENCE:
+            item.note = _join(item.note, "hard to read")
+            warnings.append(f"Line {number} ({_short(item.description)}) was hard to read.")
+    totals = _totals(texts, kinds, decimal_comma, start)
+    totals, items = _reconcile(totals, items, warnings)
+    facts = _facts(
+        texts,
+        lines,
+        header_at if header_at is not None else _first_item_at(items, end),
+        default_currency,
+    )
+    extracted = tuple(
+        ExtractedLine(
+            description=item.description,
+            quantity=item.quantity,
+            unit=item.unit,
+            unit_price=item.unit_price,
+            amount=item.amount,
+            tax_rate=totals.tax_rate if totals else None,
+            source_ref=f"line {item.at + 1}",
+            note=item.note,
+        )
+        for item in items
+    )
+    if not extracted:
+        warnings.append("No line items with amounts were found.")
+    return TextReading(extracted, totals, facts, tuple(warnings))
+
+
+# --- lines --------------------------------------------------------------------------------------
+
+
+_OCR_DIGITS = str.maketrans({"O": "0", "o": "0", "l": "1", "I": "1", "|": "1"})
+
+
+def _clean(text: str) -> str:
+    text = text.replace("×", "x").replace("—", "-").replace("–", "-")
+    text = " ".join(text.split())
+
+    # OCR's letters inside numbers: "1O.5O" -> "10.50", "l2,00" -> "12,00"
+    def digits(match: re.Match[str]) -> str:
+        return match.group(0).translate(_OCR_DIGITS)
+
+    return re.sub(r"(?<![A-Za-z])[\dOolI|]*\d[\dOolI|]*[.,][\dOolI|]{2}(?![\w])", digits, text)
+
+
+def _line_kind(text: str) -> str | None:
+    key = _key(text)
+    if not _AMOUNT_RE.search(text):
+        return None
+    if _SUBTOTAL.match(key):
+        return "subtotal"
+    if _TAX.match(key):
+        return "tax"
+    if _TOTAL.match(key):
+        return "total"
+    if _PAYMENT.match(key):
+        return "payment"
+    return None
+
+
+def _is_table_header(text: str) -> bool:
+    if _AMOUNT_RE.search(text):
+        return False
+    words = set(_key(text).split())
+    return len(words & _HEADER_WORDS) >= 2
+
+
+def _item(text: str, at: int, decimal_comma: bool) -> _Item | None:
+    """The first shape that reads `text` as a line whose numbers add up; else the best repair."""
+    candidates: list[_Item] = []
+    for shape in _SHAPES:
+        match = shape.match(text)
+        if not match:
+            continue
+        parts = match.groupdict()
+        amount = parse_decimal(parts["amount"], decimal_comma=decimal_comma)
+        if amount is None:
+            continue
+        description = _description(parts["desc"])
+        if not description or not re.search(r"[^\W\d_]", description):
+            continue
+        if not parts.get("qty"):
+            # "Dübel 8 mm 2,9 2,79 6,98": the 2,9 is a misread quantity, not description
+            ends_in = _ENDS_IN_QUANTITY if parts.get("price") else _ENDS_IN_AMOUNT
+            if ends_in.search(description):
+                continue
+        quantity = (
+            parse_decimal(parts["qty"], decimal_comma=decimal_comma) if parts.get("qty") else None
+        )
+        price = (
+            parse_decimal(parts["price"], decimal_comma=decimal_comma)
+            if parts.get("price")
+            else None
+        )
+        if quantity is None and price is None:
+            quantity, price = Decimal(1), amount
+        elif quantity is None and price:
+            quantity = _exact_quotient(amount, price)
+            if quantity is None:
+                continue
+        elif price is None and quantity:
+            price = _exact_quotient(amount, quantity, places=2)
+            if price is None:
+                continue
+        assert quantity is not None and price is not None
+        item = _Item(
+            at,
+            description,
+            quantity,
+            parts.get("unit"),
+            price,
+            amount,
+            {k: v for k, v in parts.items() if v and k in ("qty", "price", "amount")},
+        )
+        if _adds_up(item):
+            return item
+        candidates.append(item)
+    for item in candidates:
+        repaired = _repair(item)
+        if repaired:
+            return repaired
+    if candidates:
+        item = candidates[0]
+        item.note = (
+            f"{_plain(item.quantity)} × {_plain(item.unit_price)} is "
+            f"{_plain(_cents(item.quantity * item.unit_price))}, not {_plain(item.amount)}"
+        )
+        return item
+    return None
+
+
+def _item_over_two_lines(
+    texts: Sequence[str], at: int, decimal_comma: bool, items: list[_Item]
+) -> _Item | None:
+    """'2 x 0,45' on its own line completes the item line above it ('Brötchen 0,90')."""
+    match = _QUANTITY_ONLY.match(texts[at])
+    if not match or not items or items[-1].at != at - 1:
+        return None
+    previous = items[-1]
+    quantity = parse_decimal(match["qty"], decimal_comma=decimal_comma)
+    price = parse_decimal(match["price"], decimal_comma=decimal_comma)
+    if quantity and price is not None and _cents(quantity * price) == previous.amount:
+        previous.quantity, previous.unit_price = quantity, price
+    return None
+
+
+def _description(text: str) -> str:
+    text = re.sub(r"^\s*(?:\d{1,3}[.)]?\s+)(?=[^\W\d])", "", text)  # a leading position number
+    return text.strip(" .:-@|")
+
+
+def _adds_up(item: _Item) -> bool:
+    return _cents(item.quantity * item.unit_price) == item.amount and item.quantity > 0
+
+
+def _repair(item: _Item) -> _Item | None:
+    """The one-token correction that makes quantity × price = amount, if exactly one exists."""
+    options = []
+    quantity = _exact_quotient(item.amount, item.unit_price)
+    if quantity is not None and "qty" in item.written and _one_digit_apart(quantity, item.quantity):
+        options.append(("quantity", replace_item(item, quantity=quantity)))
+    price = _exact_quotient(item.amount, item.quantity, places=2)
+    if price is not None and "price" in item.written and _one_digit_apart(price, item.unit_price):
+        options.append(("unit price", replace_item(item, unit_price=price)))
+    amount = _cents(item.quantity * item.unit_price)
+    if _one_digit_apart(amount, item.amount):
+        options.append(("amount", replace_item(item, amount=amount)))
+    if len(options) != 1:
+        return None
+    what, repaired = options[0]
+    old = {"quantity": item.quantity, "unit price": item.unit_price, "amount": item.amount}[what]
+    new = {
+        "quantity": repaired.quantity,
+        "unit price": repaired.unit_price,
+        "amount": repaired.amount,
+    }[what]
+    repaired.note = f"{what} read as {_plain(old)}, taken as {_plain(new)} so the line adds up"
+    return repaired
+
+
+def replace_item(item: _Item, **changes: Decimal) -> _Item:
+    return replace(item, **changes)
+
+
+def _one_digit_apart(value: Decimal | None, read: Decimal | None) -> bool:
+    """True when `value` differs from what was read in one digit (same length), as OCR errs."""
+    if value is None or read is None or value <= 0:
+        return False
+    old = re.sub(r"\D", "", _plain_fixed(read))
+    new = re.sub(r"\D", "", _plain_fixed(value, like=read))
+    if len(old) != len(new):
+        return False
+    return sum(a != b for a, b in zip(old, new, strict=True)) == 1
+
+
+def _plain_fixed(value: Decimal, like: Decimal | None = None) -> str:
+    exponent = (like if like is not None else value).as_tuple().exponent
+    places = -exponent if isinstance(exponent, int) and exponent < 0 else 0
+    return f"{value:.{places}f}"
+
+
+def _exact_quotient(amount: Decimal, divisor: Decimal, places: int = 3) -> Decimal | None:
+    """The plainest number (fewest decimals, at most `places`) that times `divisor` gives
+    `amount` to the cent: 6.98 ÷ 2.79 is 2.5, not 2.502."""
+    if not divisor:
+        return None
+    try:
+        exact = amount / divisor
+    except InvalidOperation:
+        return None
+    for digits in range(places + 1):
+        quotient = exact.quantize(Decimal(1).scaleb(-digits), ROUND_HALF_UP)
+        if quotient > 0 and _cents(quotient * divisor) == amount:
+            return quotient.normalize() if digits else quotient
+    return None
+
+
+# --- totals --------------------------------------------------------------------------------------
+
+
+def _last_amount(text: str, decimal_comma: bool) -> Decimal | None:
+    found = list(_AMOUNT_RE.finditer(text))
+    return parse_decimal(found[-1].group(0), decimal_comma=decimal_comma) if found else None
+
+
+def _totals(
+    texts: Sequence[str], kinds: Sequence[str | None], decimal_comma: bool, start: int
+) -> Totals | None:
+    subtotal = total = None
+    taxes: list[Decimal] = []
+    rates: list[Decimal] = []
+    included = False
+    for text, kind in zip(texts, kinds, strict=True):
+        if kind is None or kind == "payment":
+            continue
+        amount = _last_amount(text, decimal_comma)
+        if kind == "subtotal" and subtotal is None:
+            subtotal = amount
+        elif kind == "total" and total is None:
+            total = amount
+        elif kind == "tax" and amount is not None:
+            taxes.append(amount)
+            if _INCLUDED.search(_key(text)):
+                included = True
+            if rate := _RATE.search(text):
+                rates.append(
+                    parse_decimal(rate.group(1), decimal_comma=decimal_comma) or Decimal(0)
+                )
+    if subtotal is None and total is None and not taxes:
+        return None
+    return Totals(
+        subtotal=subtotal,
+        tax_total=sum(taxes, Decimal(0)) if taxes else None,
+        total=total,
+        tax_rate=rates[0] if len(set(rates)) == 1 else None,
+        tax_included=included,
+    )
+
+
+def _reconcile(
+    totals: Totals | None, items: list[_Item], warnings: list[str]
+) -> tuple[Totals | None, list[_Item]]:
+    """Check the lines against the totals; repair one misread figure when that settles it."""
+    for number, item in enumerate(items, start=1):
+        if item.note and "so the line adds up" in item.note:
+            warnings.append(f"Line {number} ({_short(item.description)}): {item.note}.")
+        elif item.note and " is " in item.note:
+            warnings.append(
+                f"Line {number} ({_short(item.description)}) does not add up: {item.note}."
+            )
+    if totals is None:
+        if items:
+            warnings.append("No total was found to check the lines against.")
+        return None, items
+    lines_sum = sum((item.amount for item in items), Decimal(0)) if items else None
+    if totals.tax_included:
+        figures = _included(totals, lines_sum, warnings)
+    else:
+        figures = _excluded(totals, lines_sum, warnings)
+    subtotal, tax, total = figures
+    checks = []
+    if lines_sum is not None and total is not None:
+        checks.append(lines_sum == (total if totals.tax_included else subtotal))
+    if subtotal is not None and tax is not None and total is not None:
+        checks.append(subtotal + tax == total)
+    consistent = all(checks) if checks else None
+    if consistent is False:
+        warnings.append(
+            f"The lines and totals do not add up: lines {_plain(lines_sum)}, subtotal "
+            f"{_plain(subtotal)}, tax {_plain(tax)}, total {_plain(total)}."
+        )
+    return (
+        replace(totals, subtotal=subtotal, tax_total=tax, total=total, consistent=consistent),
+        items,
+    )
+
+
+Figures = tuple[Decimal | None, Decimal | None, Decimal | None]  # subtotal, tax, total
+
+
+def _expected_tax(base: Decimal, rate: Decimal | None, included: bool) -> Decimal | None:
+    if rate is None:
+        return None
+    return _cents(base * rate / (100 + rate) if included else base * rate / 100)
+
+
+def _included(totals: Totals, lines_sum: Decimal | None, warnings: list[str]) -> Figures:
+    """Prices include the tax: the lines add up to the total, the tax is a part of it."""
+    tax = totals.tax_total
+    total = totals.total if totals.total is not None else totals.subtotal
+    if total is not None and lines_sum is not None and lines_sum != total:
+        confirmed = _expected_tax(lines_sum, totals.tax_rate, True) == tax
+        if _one_digit_apart(lines_sum, total) and confirmed:
+            warnings.append(
+                f"Total read as {_plain(total)}, taken as {_plain(lines_sum)} (the sum of the "
+                "lines, which the tax confirms)."
+            )
+            total = lines_sum
+    return None, tax, total
+
+
+def _excluded(totals: Totals, lines_sum: Decimal | None, warnings: list[str]) -> Figures:
+    """Tax on top: lines = subtotal, subtotal + tax = total."""
+    subtotal, tax, total = totals.subtotal, totals.tax_total, totals.total
+    rate = totals.tax_rate
+    if lines_sum is not None:
+        sums_agree = tax is not None and total is not None and lines_sum + tax == total
+        if subtotal is None and (tax is None or total is None or sums_agree):
+            subtotal = lines_sum
+        elif subtotal is not None and subtotal != lines_sum:
+            confirmed = _one_digit_apart(lines_sum, subtotal) and (
+                _expected_tax(lines_sum, rate, False) == tax
+            )
+            if sums_agree or confirmed:
+                warnings.append(
+                    f"Subtotal read as {_plain(subtotal)}, taken as {_plain(lines_sum)} (the "
+                    "sum of the lines)."
+                )
+                subtotal = lines_sum
+    if subtotal is not None and tax is not None and total is not None and subtotal + tax != total:
+        expected = _expected_tax(subtotal, rate, False)
+        if (
+            expected is not None
+            and subtotal + expected == total
+            and _one_digit_apart(expected, tax)
+        ):
+            warnings.append(
+                f"Tax read as {_plain(tax)}, taken as {_plain(expected)} (total − subtotal)."
+            )
+            tax = expected
+        elif _one_digit_apart(subtotal + tax, total):
+            warnings.append(
+                f"Total read as {_plain(total)}, taken as {_plain(subtotal + tax)} (subtotal + "
+                "tax)."
+            )
+            total = subtotal + tax
+    if tax is None and subtotal is not None and total is not None and total >= subtotal:
+        tax = total - subtotal
+    return subtotal, tax, total
+
+
+# --- facts ----------------------------------------------------------------------------------------
+
+
+def _facts(
+    texts: Sequence[str], lines: Sequence[TextLine], items_start: int, default_currency: str | None
+) -> DocumentFacts:
+    head = texts[:items_start] if items_start else texts[:8]
+    document_type: DocumentType = "unknown"
+    for text in texts[:12]:
+        key = _key(text)
+        found = next((kind for pattern, kind in _DOCUMENT_TYPES if pattern.search(key)), None)
+        if found:
+            document_type = found
+            break
+    number = None
+    for text in head:
+        match = _NUMBER_LABEL.search(text)
+        if match and any(c.isdigit() for c in match["value"]):
+            number = match["value"].rstrip(".")
+            break
+    counterparty = None
+    for text in head:
+        if match := _COUNTERPARTY.match(text.strip()):
+            counterparty = match["name"].strip()
+            break
+    issuer = None
+    for text in head:
+        candidate = _issuer_candidate(text)
+        if candidate:
+            issuer = candidate
+            break
+    joined = "\n".join(texts)
+    currency = _currency(joined) or default_currency
+    issued = _issue_date(head or texts[:10], currency)
+    return DocumentFacts(
+        document_type=document_type,
+        issuer=issuer,
+        counterparty=counterparty,
+        number=number,
+        issued=issued,
+        currency=currency,
+    )
+
+
+_DATE_LABEL = re.compile(r"\b(?:date|datum|dated|issued)\b\s*:?", re.IGNORECASE)
+
+
+def _issuer_candidate(text: str) -> str | None:
+    """The name on a header line, without a number or date printed beside it."""
+    text = text.strip()
+    if _COUNTERPARTY.match(text) or _AMOUNT_RE.search(text):
+        return None
+    for label in (_NUMBER_LABEL, _DATE_LABEL):
+        if match := label.search(text):
+            text = text[: match.start()]
+    text = re.split(r"\s{3,}", text.strip())[0].strip(" ,;:")
+    key = _key(text)
+    if not key or key in _TITLES or parse_date(text) is not None:
+        return None
+    if not re.search(r"[^\W\d_]{2}", text):
+        return None
+    return text
+
+
+def _currency(text: str) -> str | None:
+    codes = re.findall(r"\b(" + "|".join(sorted(CURRENCY_CODES)) + r")\b", text)
+    if codes:
+        return max(set(codes), key=codes.count)
+    for symbol, code in CURRENCY_SYMBOLS.items():
+        if len(symbol) == 1 and symbol in text:
+            return code
+    return currency_in(text)
+
+
+def _issue_date(texts: Sequence[str], currency: str | None) -> date | None:
+    month_first = currency == "USD"
+    for text in texts:
+        found = parse_date(text, day_first=not month_first)
+        if found:
+            return found
+    return None
+
+
+def _first_item_at(items: Sequence[_Item], end: int) -> int:
+    return items[0].at if items else end
+
+
+# --- small helpers -------------------------------------------------------------------------------
+
+
+def _cents(value: Decimal) -> Decimal:
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def _plain(value: Decimal | None) -> str:
+    if value is None:
+        return "?"
+    text = format(value.normalize(), "f")
+    if "." in text and len(text.split(".")[1]) == 1:
+        text += "0"
+    return text
+
+
+def _short(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _join(first: str | None, second: str) -> str:
+    return f"{first}; {second}" if first else second
