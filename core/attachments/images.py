@@ -6,9 +6,11 @@ in `open_image`) before any pixel is decoded. Pillow's own guard, `Image.MAX_IMA
 AttachmentTooLarge.
 
 OCR preparation (`prepare_for_ocr`) is what measurably helped on the benchmark's documents
-(bench/attachments.py): grey levels, small images enlarged so text is about 30 px high, and a
-deskew for pages photographed or scanned askew (the angle found from the sharpness of the
-row profile, which needs no numpy: Pillow averages each row when it resizes to one column).
+(bench/attachments.py, see docs/attachments.md for the figures): grey levels, small images
+enlarged, a deskew for pages photographed or scanned askew (the angle found from the
+sharpness of the row profile, which needs no numpy: Pillow averages each row when it resizes
+to one column), and a black-and-white threshold chosen by Otsu's method, which took the noisy
+pages from 25% to 79% fully right and made Tesseract faster on them.
 """
 
 from __future__ import annotations
@@ -93,7 +95,36 @@ def prepare_for_ocr(image: Image.Image, *, deskew: bool = True) -> tuple[Image.I
     angle = skew_angle(page) if deskew else 0.0
     if abs(angle) >= 0.3:
         page = page.rotate(angle, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=255)
-    return page, angle
+    return binarized(page), angle
+
+
+def otsu_threshold(page: Image.Image) -> int:
+    """The grey level that best separates ink from paper (Otsu's method, on the histogram)."""
+    histogram = page.histogram()[:256]
+    total = sum(histogram)
+    weighted_all = sum(level * count for level, count in enumerate(histogram))
+    background = weighted_background = 0
+    best_level, best_spread = 127, -1.0
+    for level, count in enumerate(histogram):
+        background += count
+        if background == 0:
+            continue
+        foreground = total - background
+        if foreground == 0:
+            break
+        weighted_background += level * count
+        mean_background = weighted_background / background
+        mean_foreground = (weighted_all - weighted_background) / foreground
+        spread = background * foreground * (mean_background - mean_foreground) ** 2
+        if spread > best_spread:
+            best_level, best_spread = level, spread
+    return best_level
+
+
+def binarized(page: Image.Image) -> Image.Image:
+    """Black ink on white paper: grain and a grey background gone before Tesseract sees them."""
+    threshold = otsu_threshold(page)
+    return page.point(lambda level: 255 if level > threshold else 0)
 
 
 def skew_angle(page: Image.Image, *, limit: float = 5.0, step: float = 0.25) -> float:

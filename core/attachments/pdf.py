@@ -195,7 +195,7 @@ def read_pages(
                 page = document[index]
                 try:
                     textpage = page.get_textpage()
-                    text = textpage.get_text_bounded().replace("\r\n", "\n").replace("\r", "\n")
+                    text = layout_text(textpage)
                     textpage.close()
                     scanned = sum(c.isalnum() for c in text) < SCANNED_BELOW_CHARS
                     image = None
@@ -209,6 +209,52 @@ def read_pages(
         finally:
             document.close()
     return pages, count
+
+
+def layout_text(textpage) -> str:
+    """The page's text as rows, left to right, rebuilt from the character boxes.
+
+    PDFium's own text (`get_text_bounded`) joins table cells without a space when a writer put
+    none ("Logo design2" for "Logo design | 2"); the boxes show the gap. As in ocr.py, a gap
+    wider than about three characters becomes three spaces, a narrower one a space.
+    """
+    count = textpage.count_chars()
+    if count <= 0:
+        return ""
+    text = textpage.get_text_range(0, count)
+    glyphs = []
+    for index, char in enumerate(text[:count]):
+        if char.isspace() or not char.isprintable():
+            continue
+        left, bottom, right, top = textpage.get_charbox(index, loose=True)
+        if top <= bottom:
+            continue
+        glyphs.append((char, left, bottom, right, top))
+    rows: list[list[tuple[str, float, float, float, float]]] = []
+    for glyph in sorted(glyphs, key=lambda g: (-(g[2] + g[4]) / 2, g[1])):
+        middle, height = (glyph[2] + glyph[4]) / 2, glyph[4] - glyph[2]
+        if rows:
+            row = rows[-1]
+            row_middle = sum((g[2] + g[4]) / 2 for g in row) / len(row)
+            row_height = max(g[4] - g[2] for g in row)
+            if abs(middle - row_middle) <= 0.5 * max(row_height, height):
+                row.append(glyph)
+                continue
+        rows.append([glyph])
+    lines = []
+    for row in rows:
+        row.sort(key=lambda g: g[1])
+        height = sorted(g[4] - g[2] for g in row)[len(row) // 2]
+        line = row[0][0]
+        for before, glyph in zip(row, row[1:], strict=False):
+            gap = glyph[1] - before[3]
+            if gap > 1.5 * height:
+                line += "   "
+            elif gap > 0.15 * height:
+                line += " "
+            line += glyph[0]
+        lines.append(line)
+    return "\n".join(lines)
 
 
 def _render(page, limits: AttachmentLimits) -> Image.Image:

@@ -57,29 +57,38 @@ _TRAILER = r"(?:\s+(?:[A-D]|\*|[A-D]\*))?\s*$"  # a tax class letter after the a
 _TIMES = r"\s*[xX×*]\s*"
 _UNIT_WORD = r"[A-Za-zÄÖÜäöüß.]{1,6}"
 
-_SHAPES = (
-    # description, quantity × price, amount
-    re.compile(
-        rf"^(?P<desc>.+?)\s+(?P<qty>{QUANTITY}){_TIMES}(?P<price>{AMOUNT})\s+(?P<amount>{AMOUNT}){_TRAILER}"
-    ),
-    # quantity × description, price, amount
-    re.compile(
-        rf"^(?P<qty>{QUANTITY}){_TIMES}(?P<desc>.+?)\s+(?:[@à]\s*)?(?P<price>{AMOUNT})\s+(?P<amount>{AMOUNT}){_TRAILER}"
-    ),
-    # a table row: description, quantity, optional unit, price, amount
-    re.compile(
-        rf"^(?P<desc>.+?)\s+(?P<qty>{QUANTITY})\s+(?:(?P<unit>{_UNIT_WORD})\s+)?(?:[@à]\s*)?(?P<price>{AMOUNT})\s+(?P<amount>{AMOUNT}){_TRAILER}"
-    ),
-    # description, price, amount (the quantity follows from them)
-    re.compile(
-        rf"^(?P<desc>.+?)\s+(?:[@à]\s*)?(?P<price>{AMOUNT})\s+(?P<amount>{AMOUNT}){_TRAILER}"
-    ),
-    # quantity × description, amount
-    re.compile(rf"^(?P<qty>{QUANTITY}){_TIMES}(?P<desc>.+?)\s+(?P<amount>{AMOUNT}){_TRAILER}"),
-    # description, amount
-    re.compile(rf"^(?P<desc>.+?)\s+(?P<amount>{AMOUNT}){_TRAILER}"),
-)
-# "2 x 0,45" on a line of its own, under or over the item it multiplies
+# A number OCR garbled by a digit too many ("3,190", "64,090"): tried only when no line shape
+# reads with proper amounts, and kept only when a repair makes the line add up.
+LOOSE_AMOUNT = rf"{_MARK}?\s?\d{{1,4}}(?:(?:[.,']\d{{3}})+|\d*)[.,]\d{{2,3}}(?!\d)(?:\s?{_MARK})?"
+
+
+def _shapes(amount: str) -> tuple[re.Pattern[str], ...]:
+    end = rf"(?P<amount>{amount}){_TRAILER}"
+    return (
+        # description, quantity × price, amount
+        re.compile(rf"^(?P<desc>.+?)\s+(?P<qty>{QUANTITY}){_TIMES}(?P<price>{amount})\s+{end}"),
+        # quantity × description, price, amount
+        re.compile(
+            rf"^(?P<qty>{QUANTITY}){_TIMES}(?P<desc>.+?)\s+(?:[@à]\s*)?(?P<price>{amount})\s+{end}"
+        ),
+        # a table row: description, quantity, optional unit, price, amount
+        re.compile(
+            rf"^(?P<desc>.+?)\s+(?P<qty>{QUANTITY})\s+(?:(?P<unit>{_UNIT_WORD})\s+)?"
+            rf"(?:[@à]\s*)?(?P<price>{amount})\s+{end}"
+        ),
+        # description, price, amount (the quantity follows from them)
+        re.compile(rf"^(?P<desc>.+?)\s+(?:[@à]\s*)?(?P<price>{amount})\s+{end}"),
+        # quantity × description, amount
+        re.compile(rf"^(?P<qty>{QUANTITY}){_TIMES}(?P<desc>.+?)\s+{end}"),
+        # description, amount
+        re.compile(rf"^(?P<desc>.+?)\s+{end}"),
+    )
+
+
+_SHAPES = _shapes(AMOUNT)
+_LOOSE_SHAPES = _shapes(LOOSE_AMOUNT)
+# a description that ends like the start of "2 x 3,10": the numbers were misread, not absent
+_ENDS_IN_TIMES = re.compile(r"\d\s*[xX×*](?:\s*[\d.,:]+)?$")
 _ENDS_IN_QUANTITY = re.compile(rf"\s{QUANTITY}$")
 _ENDS_IN_AMOUNT = re.compile(rf"\s{AMOUNT}$")
 _QUANTITY_ONLY = re.compile(rf"^(?P<qty>{QUANTITY}){_TIMES}(?P<price>{AMOUNT})\s*$")
@@ -108,6 +117,7 @@ _PAYMENT = re.compile(
     r"^(?:cash|change|card|visa|mastercard|given|tendered|bar|gegeben|ruckgeld|zuruck|"
     r"ec karte|girocard|kartenzahlung|tip|trinkgeld)\b"
 )
+_GARBLED_AMOUNT = re.compile(r"\d[.,:]\d")
 _RATE = re.compile(r"(\d{1,2}(?:[.,]\d{1,2})?)\s?%")
 _HEADER_TEXT = (
     "description qty quantity unit price amount item items total article artikel menge "
@@ -115,7 +125,13 @@ _HEADER_TEXT = (
 )
 _HEADER_WORDS = frozenset(_HEADER_TEXT.split(" "))
 _DOCUMENT_TYPES: tuple[tuple[re.Pattern[str], DocumentType], ...] = (
-    (re.compile(r"\b(?:purchase order|bestellung|auftrag)\b"), "purchase_order"),
+    (
+        re.compile(
+            r"\b(?:purchase order|bestellung|bestellnummer|bestell nr|auftrag|po number|po no|"
+            r"order number)\b"
+        ),
+        "purchase_order",
+    ),
     (re.compile(r"\b(?:credit note|gutschrift)\b"), "credit_note"),
     (re.compile(r"\b(?:invoice|rechnung|facture)\b"), "invoice"),
     (re.compile(r"\b(?:receipt|kassenbon|quittung|kassenbeleg|bon|beleg)\b"), "receipt"),
@@ -175,6 +191,8 @@ class _Item:
     amount: Decimal
     written: dict[str, str]  # the tokens as read, for repairs
     note: str | None = None
+    # repairs that each make the line add up when more than one does; the totals decide
+    alternatives: tuple[_Item, ...] = ()
 
 
 def read_text(lines: Sequence[TextLine], *, default_currency: str | None = None) -> TextReading:
@@ -201,6 +219,11 @@ def read_text(lines: Sequence[TextLine], *, default_currency: str | None = None)
             item = _item_over_two_lines(texts, i, decimal_comma, items)
         if item is not None:
             items.append(item)
+        elif items and _GARBLED_AMOUNT.search(texts[i]) and re.search(r"[^\W\d_]{3}", texts[i]):
+            warnings.append(
+                f"Text line {i + 1} looks like an item but its numbers could not be read: "
+                f"{_short(texts[i], 60)!r}."
+            )
     for number, item in enumerate(items, start=1):
         if lines[item.at].confidence < UNSURE_CONFIDENCE:
             item.note = _join(item.note, "hard to read")
@@ -239,18 +262,29 @@ _OCR_DIGITS = str.maketrans({"O": "0", "o": "0", "l": "1", "I": "1", "|": "1"})
 
 def _clean(text: str) -> str:
     text = text.replace("×", "x").replace("—", "-").replace("–", "-")
-    text = " ".join(text.split())
+    # single spaces inside a column, three between columns (as ocr.py and PDFium give them)
+    text = "   ".join(" ".join(part.split()) for part in re.split(r"\s{3,}", text.strip()))
 
     # OCR's letters inside numbers: "1O.5O" -> "10.50", "l2,00" -> "12,00"
     def digits(match: re.Match[str]) -> str:
         return match.group(0).translate(_OCR_DIGITS)
 
-    return re.sub(r"(?<![A-Za-z])[\dOolI|]*\d[\dOolI|]*[.,][\dOolI|]{2}(?![\w])", digits, text)
+    text = re.sub(r"(?<![A-Za-z])[\dOolI|]*\d[\dOolI|]*[.,][\dOolI|]{2}(?![\w])", digits, text)
+    # "l1 x 150.00": the quantity before a times sign is digits, whatever OCR saw
+    text = re.sub(
+        r"(?<![\w.,])[\dlI|]*[\d|lI][\dlI|]*(?=\s*[xX×*]\s*\d)",
+        lambda match: match.group(0).translate(_OCR_DIGITS),
+        text,
+    )
+    # "lkg", "l00 g": an l or I before a unit is a 1 (no word starts like that)
+    return re.sub(r"(?<![\w])[lI](\d*\s?(?:kg|g|mg|ml|cl|mm|cm|pcs|stk))\b", r"1\1", text)
 
 
 def _line_kind(text: str) -> str | None:
+    """subtotal, tax, total or payment for a line that starts with such a word and has a
+    number (an amount, or digits OCR garbled: "39,904"); None for any other line."""
     key = _key(text)
-    if not _AMOUNT_RE.search(text):
+    if not _AMOUNT_RE.search(text) and not _GARBLED_AMOUNT.search(text):
         return None
     if _SUBTOTAL.match(key):
         return "subtotal"
@@ -271,67 +305,64 @@ def _is_table_header(text: str) -> bool:
 
 
 def _item(text: str, at: int, decimal_comma: bool) -> _Item | None:
-    """The first shape that reads `text` as a line whose numbers add up; else the best repair."""
-    candidates: list[_Item] = []
-    for shape in _SHAPES:
-        match = shape.match(text)
-        if not match:
-            continue
-        parts = match.groupdict()
-        amount = parse_decimal(parts["amount"], decimal_comma=decimal_comma)
-        if amount is None:
-            continue
-        description = _description(parts["desc"])
-        if not description or not re.search(r"[^\W\d_]", description):
-            continue
-        if not parts.get("qty"):
-            # "Dübel 8 mm 2,9 2,79 6,98": the 2,9 is a misread quantity, not description
-            ends_in = _ENDS_IN_QUANTITY if parts.get("price") else _ENDS_IN_AMOUNT
-            if ends_in.search(description):
-                continue
-        quantity = (
-            parse_decimal(parts["qty"], decimal_comma=decimal_comma) if parts.get("qty") else None
-        )
-        price = (
-            parse_decimal(parts["price"], decimal_comma=decimal_comma)
-            if parts.get("price")
-            else None
-        )
-        if quantity is None and price is None:
-            quantity, price = Decimal(1), amount
-        elif quantity is None and price:
-            quantity = _exact_quotient(amount, price)
-            if quantity is None:
-                continue
-        elif price is None and quantity:
-            price = _exact_quotient(amount, quantity, places=2)
-            if price is None:
-                continue
-        assert quantity is not None and price is not None
-        item = _Item(
-            at,
-            description,
-            quantity,
-            parts.get("unit"),
-            price,
-            amount,
-            {k: v for k, v in parts.items() if v and k in ("qty", "price", "amount")},
-        )
+    """The first shape that reads `text` as a line whose numbers add up; else the one repair
+    that makes it add up; else the first reading, with a note that it does not add up."""
+    candidates = _readings(text, at, decimal_comma, _SHAPES)
+    for item in candidates:
         if _adds_up(item):
             return item
-        candidates.append(item)
     for item in candidates:
-        repaired = _repair(item)
-        if repaired:
+        if repaired := _repair(item):
+            return repaired
+    for item in _readings(text, at, decimal_comma, _LOOSE_SHAPES):
+        if repaired := _repair(item):
             return repaired
     if candidates:
-        item = candidates[0]
+        item = next((c for c in candidates if c.alternatives), candidates[0])
         item.note = (
             f"{_plain(item.quantity)} × {_plain(item.unit_price)} is "
             f"{_plain(_cents(item.quantity * item.unit_price))}, not {_plain(item.amount)}"
         )
         return item
     return None
+
+
+def _readings(
+    text: str, at: int, decimal_comma: bool, shapes: Sequence[re.Pattern[str]]
+) -> list[_Item]:
+    """Every way the line shapes read `text` (the first that adds up ends the list)."""
+    readings: list[_Item] = []
+    for shape in shapes:
+        match = shape.match(text)
+        if not match:
+            continue
+        parts = match.groupdict()
+        amount = parse_decimal(parts["amount"], decimal_comma=decimal_comma)
+        description = _description(parts["desc"])
+        if amount is None or not description or not re.search(r"[^\W\d_]", description):
+            continue
+        if not parts.get("qty"):
+            # "Dübel 8 mm 2,9 2,79 6,98": the 2,9 is a misread quantity, not description
+            ends_in = _ENDS_IN_QUANTITY if parts.get("price") else _ENDS_IN_AMOUNT
+            raw = parts["desc"].strip()
+            if ends_in.search(raw) or _ENDS_IN_TIMES.search(raw):
+                continue
+        quantity = parse_decimal(parts.get("qty"), decimal_comma=decimal_comma)
+        price = parse_decimal(parts.get("price"), decimal_comma=decimal_comma)
+        if quantity is None and price is None:
+            quantity, price = Decimal(1), amount
+        elif quantity is None:
+            quantity = _exact_quotient(amount, price, places=2)
+        elif price is None:
+            price = _exact_quotient(amount, quantity, places=2)
+        if quantity is None or price is None:
+            continue
+        written = {k: v for k, v in parts.items() if v and k in ("qty", "price", "amount")}
+        item = _Item(at, description, quantity, parts.get("unit"), price, amount, written)
+        readings.append(item)
+        if _adds_up(item):
+            break
+    return readings
 
 
 def _item_over_two_lines(
@@ -350,8 +381,15 @@ def _item_over_two_lines(
 
 
 def _description(text: str) -> str:
+    # OCR rows keep wide gaps as three spaces: what stands alone after the description, with
+    # no word of three letters, is specks of dirt read as text ("ik", "2:83:18")
+    first, *others = re.split(r"\s{3,}", text.strip())
+    kept = [first, *(part for part in others if re.search(r"[^\W\d_]{3}", part))]
+    text = " ".join(kept)
     text = re.sub(r"^\s*(?:\d{1,3}[.)]?\s+)(?=[^\W\d])", "", text)  # a leading position number
-    return text.strip(" .:-@|")
+    if "(" in text and ")" not in text:  # OCR's } or ] for the closing parenthesis
+        text = re.sub(r"[}\]](?=[^(]*$)", ")", text)
+    return " ".join(text.split()).strip(" .:-@|")
 
 
 def _adds_up(item: _Item) -> bool:
@@ -359,49 +397,58 @@ def _adds_up(item: _Item) -> bool:
 
 
 def _repair(item: _Item) -> _Item | None:
-    """The one-token correction that makes quantity × price = amount, if exactly one exists."""
+    """The one-token correction that makes quantity × price = amount, if exactly one exists.
+
+    When several do ("l1 x 150.00  150.00": quantity 1, or amount 1,650.00), the line is kept
+    as read with the candidates in `alternatives`, for the totals to decide (`_reconcile`).
+    """
     options = []
     quantity = _exact_quotient(item.amount, item.unit_price)
     if quantity is not None and "qty" in item.written and _one_digit_apart(quantity, item.quantity):
-        options.append(("quantity", replace_item(item, quantity=quantity)))
+        options.append(_repaired(item, "quantity", quantity=quantity))
     price = _exact_quotient(item.amount, item.quantity, places=2)
     if price is not None and "price" in item.written and _one_digit_apart(price, item.unit_price):
-        options.append(("unit price", replace_item(item, unit_price=price)))
+        options.append(_repaired(item, "unit price", unit_price=price.quantize(CENT)))
     amount = _cents(item.quantity * item.unit_price)
     if _one_digit_apart(amount, item.amount):
-        options.append(("amount", replace_item(item, amount=amount)))
-    if len(options) != 1:
-        return None
-    what, repaired = options[0]
-    old = {"quantity": item.quantity, "unit price": item.unit_price, "amount": item.amount}[what]
-    new = {
-        "quantity": repaired.quantity,
-        "unit price": repaired.unit_price,
-        "amount": repaired.amount,
-    }[what]
-    repaired.note = f"{what} read as {_plain(old)}, taken as {_plain(new)} so the line adds up"
-    return repaired
+        options.append(_repaired(item, "amount", amount=amount))
+    if len(options) == 1:
+        return options[0]
+    if options:
+        item.alternatives = tuple(options)
+    return None
 
 
-def replace_item(item: _Item, **changes: Decimal) -> _Item:
-    return replace(item, **changes)
+def _repaired(item: _Item, what: str, **change: Decimal) -> _Item:
+    field_name, new = next(iter(change.items()))
+    old = getattr(item, field_name)
+    note = f"{what} read as {_plain(old)}, taken as {_plain(new)} so the line adds up"
+    return replace(item, note=note, alternatives=(), **change)
 
 
 def _one_digit_apart(value: Decimal | None, read: Decimal | None) -> bool:
-    """True when `value` differs from what was read in one digit (same length), as OCR errs."""
-    if value is None or read is None or value <= 0:
+    """True when `value` is what was read with one digit wrong, missing or extra, as OCR errs
+    ("2,9" for 2,5; "190.63" for 10.63; "25" for 2.5 counts too: only the digits compare)."""
+    if value is None or read is None or value <= 0 or value == read:
         return False
-    old = re.sub(r"\D", "", _plain_fixed(read))
-    new = re.sub(r"\D", "", _plain_fixed(value, like=read))
-    if len(old) != len(new):
-        return False
-    return sum(a != b for a, b in zip(old, new, strict=True)) == 1
+    places = max(_places(read), _places(value.normalize()))
+    old = f"{read:.{places}f}".replace(".", "").lstrip("0")
+    new = f"{value:.{places}f}".replace(".", "").lstrip("0")
+    return _edit_distance_at_most_one(old, new)
 
 
-def _plain_fixed(value: Decimal, like: Decimal | None = None) -> str:
-    exponent = (like if like is not None else value).as_tuple().exponent
-    places = -exponent if isinstance(exponent, int) and exponent < 0 else 0
-    return f"{value:.{places}f}"
+def _places(value: Decimal) -> int:
+    exponent = value.as_tuple().exponent
+    return -exponent if isinstance(exponent, int) and exponent < 0 else 0
+
+
+def _edit_distance_at_most_one(first: str, second: str) -> bool:
+    if abs(len(first) - len(second)) > 1:
+        return False
+    if len(first) == len(second):
+        return sum(a != b for a, b in zip(first, second, strict=True)) <= 1
+    longer, shorter = (first, second) if len(first) > len(second) else (second, first)
+    return any(longer[:i] + longer[i + 1 :] == shorter for i in range(len(longer)))
 
 
 def _exact_quotient(amount: Decimal, divisor: Decimal, places: int = 3) -> Decimal | None:
@@ -443,15 +490,16 @@ def _totals(
             subtotal = amount
         elif kind == "total" and total is None:
             total = amount
-        elif kind == "tax" and amount is not None:
-            taxes.append(amount)
+        elif kind == "tax":
+            if amount is not None:
+                taxes.append(amount)
             if _INCLUDED.search(_key(text)):
                 included = True
             if rate := _RATE.search(text):
                 rates.append(
                     parse_decimal(rate.group(1), decimal_comma=decimal_comma) or Decimal(0)
                 )
-    if subtotal is None and total is None and not taxes:
+    if subtotal is None and total is None and not taxes and not rates:
         return None
     return Totals(
         subtotal=subtotal,
@@ -466,6 +514,8 @@ def _reconcile(
     totals: Totals | None, items: list[_Item], warnings: list[str]
 ) -> tuple[Totals | None, list[_Item]]:
     """Check the lines against the totals; repair one misread figure when that settles it."""
+    if totals is not None:
+        items = _settle_alternatives(totals, items)
     for number, item in enumerate(items, start=1):
         if item.note and "so the line adds up" in item.note:
             warnings.append(f"Line {number} ({_short(item.description)}): {item.note}.")
@@ -500,6 +550,22 @@ def _reconcile(
     )
 
 
+def _settle_alternatives(totals: Totals, items: list[_Item]) -> list[_Item]:
+    """For a line that two repairs could fix, the one with which the lines make the total."""
+    target = totals.total if totals.tax_included else totals.subtotal
+    if target is None:
+        return items
+    settled = list(items)
+    for index, item in enumerate(items):
+        if not item.alternatives:
+            continue
+        others = sum((i.amount for n, i in enumerate(settled) if n != index), Decimal(0))
+        fitting = [a for a in item.alternatives if others + a.amount == target]
+        if len(fitting) == 1:
+            settled[index] = replace(fitting[0], note=f"{fitting[0].note}, as the total confirms")
+    return settled
+
+
 Figures = tuple[Decimal | None, Decimal | None, Decimal | None]  # subtotal, tax, total
 
 
@@ -513,6 +579,12 @@ def _included(totals: Totals, lines_sum: Decimal | None, warnings: list[str]) ->
     """Prices include the tax: the lines add up to the total, the tax is a part of it."""
     tax = totals.tax_total
     total = totals.total if totals.total is not None else totals.subtotal
+    if tax is None and total is not None and totals.tax_rate is not None:
+        tax = _expected_tax(total, totals.tax_rate, True)
+        warnings.append(
+            f"The tax amount could not be read; {_plain(tax)} is the {_plain(totals.tax_rate)}% "
+            "contained in the total."
+        )
     if total is not None and lines_sum is not None and lines_sum != total:
         confirmed = _expected_tax(lines_sum, totals.tax_rate, True) == tax
         if _one_digit_apart(lines_sum, total) and confirmed:
@@ -561,6 +633,10 @@ def _excluded(totals: Totals, lines_sum: Decimal | None, warnings: list[str]) ->
             total = subtotal + tax
     if tax is None and subtotal is not None and total is not None and total >= subtotal:
         tax = total - subtotal
+        if rate is not None:
+            warnings.append(
+                f"The tax amount could not be read; taken as total − subtotal = {_plain(tax)}."
+            )
     return subtotal, tax, total
 
 
@@ -587,7 +663,7 @@ def _facts(
     counterparty = None
     for text in head:
         if match := _COUNTERPARTY.match(text.strip()):
-            counterparty = match["name"].strip()
+            counterparty = re.split(r"\s{3,}", match["name"].strip())[0]
             break
     issuer = None
     for text in head:
@@ -635,7 +711,19 @@ def _currency(text: str) -> str | None:
     for symbol, code in CURRENCY_SYMBOLS.items():
         if len(symbol) == 1 and symbol in text:
             return code
-    return currency_in(text)
+    return currency_in(text) or _misread_code(text)
+
+
+def _misread_code(text: str) -> str | None:
+    """'Summe FUR': a code after the total word one letter off exactly one known code."""
+    for line in text.splitlines():
+        if not _TOTAL.match(_key(line)):
+            continue
+        for word in re.findall(r"\b[A-Z]{3}\b", line):
+            near = [c for c in CURRENCY_CODES if sum(a != b for a, b in zip(c, word, strict=True)) == 1]
+            if len(near) == 1:
+                return near[0]
+    return None
 
 
 def _issue_date(texts: Sequence[str], currency: str | None) -> date | None:

@@ -369,7 +369,8 @@ def scuffed(image: Image.Image, *, seed: int = 0, angle: float = 2.0) -> Image.I
     rotated = image.rotate(
         sign * angle, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=255
     )
-    noise = Image.effect_noise(rotated.size, 40).convert("L")
+    # grain from the seeded generator (Image.effect_noise draws from C's rand, unseeded)
+    noise = Image.frombytes("L", rotated.size, rng.randbytes(rotated.width * rotated.height))
     grainy = Image.blend(rotated, noise, 0.18)
     return grainy.filter(ImageFilter.GaussianBlur(1.0))
 
