@@ -196,21 +196,22 @@ def measure(documents: int = DOCUMENTS, *, compare: bool = False, verbose: bool 
 
     outcome = Outcome(NAME)
     outcome.figures = [
+        # shares of documents NOT fully right, so that each target is a ceiling, as elsewhere
         Figure(
-            f"clean renders fully right ({clean_all.total})",
-            clean_all.percent,
+            f"clean renders not fully right (of {clean_all.total})",
+            100 - clean_all.percent,
             "%",
-            target=CLEAN_TARGET,
+            target=100 - CLEAN_TARGET,
             absolute=True,
         ),
         Figure(
-            f"noisy renders fully right ({noisy.total})",
-            noisy.percent,
+            f"noisy renders not fully right (of {noisy.total})",
+            100 - noisy.percent,
             "%",
-            target=NOISY_TARGET,
+            target=100 - NOISY_TARGET,
             absolute=True,
         ),
-        Figure(f"text-layer PDFs fully right ({layer.total})", layer.percent, "%"),
+        Figure(f"text-layer PDFs not fully right (of {layer.total})", 100 - layer.percent, "%"),
         Figure(
             "OCR seconds per page, median",
             statistics.median(pages),
@@ -230,7 +231,7 @@ def measure(documents: int = DOCUMENTS, *, compare: bool = False, verbose: bool 
             absolute=True,
         ),
         Figure(
-            "PDF text per page, pypdfium2",
+            "PDF text per page, pypdfium2 + rows",
             pdfium_ms,
             "ms",
             baseline_label="pypdf",
@@ -241,17 +242,26 @@ def measure(documents: int = DOCUMENTS, *, compare: bool = False, verbose: bool 
         outcome.figures.insert(
             2,
             Figure(
-                f"noisy, without deskew ({without_deskew.total})",
-                without_deskew.percent,
+                f"noisy without deskew, not fully right (of {without_deskew.total})",
+                100 - without_deskew.percent,
                 "%",
                 baseline_label="with deskew",
-                baseline=noisy.percent,
+                baseline=100 - noisy.percent,
             ),
         )
         outcome.notes.append(
             "noisy pages without deskew: median "
             f"{statistics.median(without_deskew.seconds):.2f} s a page"
         )
+    outcome.notes.append(
+        f"fully right: clean {clean_all.percent:.1f}% (target >= {CLEAN_TARGET:g}%), noisy "
+        f"{noisy.percent:.1f}% (target >= {NOISY_TARGET:g}%), text-layer PDFs "
+        f"{layer.percent:.1f}%"
+    )
+    outcome.notes.append(
+        "noisy pages without deskew: median "
+        f"{statistics.median(without_deskew.seconds):.2f} s a page"
+    )
     outcome.notes.append(
         f"{documents} documents from seeds {FIRST_SEED}-{FIRST_SEED + documents - 1}: "
         f"{clean.total} clean PNGs, {scanned.total} scanned PDFs, {noisy.total} noisy PNGs, "

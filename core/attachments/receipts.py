@@ -714,13 +714,17 @@ def _currency(text: str) -> str | None:
     return currency_in(text) or _misread_code(text)
 
 
+def _letters_apart(first: str, second: str) -> int:
+    return sum(a != b for a, b in zip(first, second, strict=True))
+
+
 def _misread_code(text: str) -> str | None:
     """'Summe FUR': a code after the total word one letter off exactly one known code."""
     for line in text.splitlines():
         if not _TOTAL.match(_key(line)):
             continue
         for word in re.findall(r"\b[A-Z]{3}\b", line):
-            near = [c for c in CURRENCY_CODES if sum(a != b for a, b in zip(c, word, strict=True)) == 1]
+            near = [c for c in CURRENCY_CODES if _letters_apart(c, word) == 1]
             if len(near) == 1:
                 return near[0]
     return None
