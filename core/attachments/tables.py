@@ -305,6 +305,7 @@ def read_rows(
                 + ("day-first (3 April)." if day_first else "month-first (March 4).")
             )
     hours_column = _is_hours_column(columns)
+    has_amounts = _role(columns, ColumnRole.AMOUNT) is not None
     currency = next((c for c in (currency_in(col.header) for col in columns) if c), None)
     if currency is None:
         currency = next((c for c in map(currency_in, texts[:200]) if c), None)
@@ -339,7 +340,7 @@ def read_rows(
         if not text and day is None:
             continue
         note = None
-        if amount is None and quantity is not None and unit_price is not None:
+        if amount is None and has_amounts and quantity is not None and unit_price is not None:
             amount = _half_up(quantity * unit_price)
             note = "no amount in the file (a formula without a saved value?); quantity × rate"
         elif (
@@ -350,8 +351,8 @@ def read_rows(
         ):
             product = _half_up(quantity * unit_price)
             note = (
-                f"{_plain(quantity)} × {_plain(unit_price)} is {_plain(product)}, but the "
-                f"amount says {_plain(amount)}"
+                f"{_plain(quantity)} × {_plain(unit_price)} is {_money(product)}, but the "
+                f"amount says {_money(amount)}"
             )
             warnings.append(f"Row {row_number}: {note}.")
         lines.append(
@@ -464,8 +465,8 @@ def _totals(
         if _half_up(summed) != _half_up(stated.total):
             consistent = False
             warnings.append(
-                f"The rows add up to {_plain(summed)}, but the total row says "
-                f"{_plain(stated.total)}."
+                f"The rows add up to {_money(summed)}, but the total row says "
+                f"{_money(stated.total)}."
             )
     quantities = [line.quantity for line in lines if line.quantity is not None]
     if stated.quantity is not None and quantities:
@@ -481,6 +482,12 @@ def _totals(
 
 def _half_up(value: Decimal) -> Decimal:
     return value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def _money(value: Decimal) -> str:
+    """An amount with at least two decimals: 250 -> '250.00'."""
+    exponent = value.as_tuple().exponent
+    return format(value if isinstance(exponent, int) and exponent < -2 else _half_up(value), "f")
 
 
 def _plain(value: Decimal) -> str:

@@ -32,6 +32,8 @@ def parse_xml(data: bytes) -> etree._Element:
     Raises AttachmentUnreadable (reason "dtd") for a document with a DOCTYPE, and (reason
     "corrupt") for one that is not well-formed.
     """
+    if _declares_dtd(data):
+        raise _dtd_refused()
     try:
         root = etree.fromstring(data, hardened_parser())
     except etree.XMLSyntaxError as exc:
@@ -42,12 +44,29 @@ def parse_xml(data: bytes) -> etree._Element:
         raise AttachmentUnreadable("This XML file is empty.", reason="corrupt")
     docinfo = root.getroottree().docinfo
     if docinfo.doctype or docinfo.internalDTD is not None or docinfo.externalDTD is not None:
-        raise AttachmentUnreadable(
-            "This XML file declares a DTD (<!DOCTYPE …>), which e-invoices never need and which "
-            "can hide entity attacks; it was not read.",
-            reason="dtd",
-        )
+        raise _dtd_refused()
     return root
+
+
+_DOCTYPE = "<!DOCTYPE"
+_DOCTYPE_FORMS = tuple(
+    _DOCTYPE.encode(encoding) for encoding in ("ascii", "utf-16-le", "utf-16-be")
+)
+
+
+def _declares_dtd(data: bytes) -> bool:
+    """A DOCTYPE before the parser sees it (libxml2 may fail on a hostile DTD with some other
+    complaint first). It can only stand in the prolog, so the start of the file is enough."""
+    head = data[:65536]
+    return any(form in head for form in _DOCTYPE_FORMS)
+
+
+def _dtd_refused() -> AttachmentUnreadable:
+    return AttachmentUnreadable(
+        "This XML file declares a DTD (<!DOCTYPE …>), which e-invoices never need and which can "
+        "hide entity attacks; it was not read.",
+        reason="dtd",
+    )
 
 
 def _short(text: str, limit: int = 160) -> str:

@@ -471,7 +471,7 @@ class Timesheet:
         return sum((row.amount for row in self.rows), Decimal(0))
 
 
-_TASKS = {
+TASKS = {
     "en": ["Backend development", "Code review", "Client meeting", "Bug fixing", "Deployment"],
     "de": ["Entwicklung Backend", "Code-Review", "Besprechung Kunde", "Fehlerbehebung", "Übergabe"],
 }
@@ -493,7 +493,7 @@ def timesheet(seed: int = 0, *, language: Language | None = None, rows: int = 0)
     entries = tuple(
         TimesheetRow(
             day=start + timedelta(days=i),
-            task=rng.choice(_TASKS[language]),
+            task=rng.choice(TASKS[language]),
             hours=Decimal(rng.randint(1, 36)) / 4,
             rate=rng.choice(rates),
         )
@@ -625,6 +625,12 @@ def zip_of(members: dict[str, bytes], *, compression: int = zipfile.ZIP_DEFLATED
     return buffer.getvalue()
 
 
+def zip_members(data: bytes) -> dict[str, bytes]:
+    """Every member of a (small, trusted) zip, by name: for taking a workbook apart."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return {name: archive.read(name) for name in archive.namelist()}
+
+
 def zip_bomb(unpacked_mb: int = 120, *, entries: int = 1) -> bytes:
     """Looks like a workbook; `entries` members of zeros unpack to `unpacked_mb` MB in all."""
     buffer = io.BytesIO()
@@ -700,9 +706,27 @@ def _written(writer) -> bytes:
 
 
 def pdf_with_javascript() -> bytes:
-    """A PDF that runs a script when opened (document-level JavaScript)."""
+    """A PDF that runs a script when opened (document-level JavaScript in the names tree)."""
+    from pypdf.generic import ArrayObject, DictionaryObject, NameObject, TextStringObject
+
     writer = _pdf_writer_with_page()
-    writer.add_js("app.alert('hello');")
+    action = writer._add_object(  # an indirect object, as PDF writers store it
+        DictionaryObject(
+            {
+                NameObject("/S"): NameObject("/JavaScript"),
+                NameObject("/JS"): TextStringObject("app.alert('hello');"),
+            }
+        )
+    )
+    writer._root_object[NameObject("/Names")] = DictionaryObject(
+        {
+            NameObject("/JavaScript"): DictionaryObject(
+                {
+                    NameObject("/Names"): ArrayObject([TextStringObject("hello"), action]),
+                }
+            )
+        }
+    )
     return _written(writer)
 
 
@@ -737,12 +761,14 @@ def pdf_with_javascript_link() -> bytes:
     return _written(writer)
 
 
-def encrypted_pdf(user_password: str = "secret", pdf: bytes | None = None) -> bytes:
+def encrypted_pdf(
+    user_password: str = "secret", pdf: bytes | None = None, algorithm: str = "AES-128"
+) -> bytes:
     """A PDF that needs `user_password` to open ('' = only an owner password restricts it)."""
     from pypdf import PdfReader, PdfWriter
 
     writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf))) if pdf else _pdf_writer_with_page()
-    writer.encrypt(user_password=user_password, owner_password="owner-secret", algorithm="AES-128")
+    writer.encrypt(user_password=user_password, owner_password="owner-secret", algorithm=algorithm)
     return _written(writer)
 
 
