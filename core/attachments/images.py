@@ -140,7 +140,7 @@ def skew_angle(page: Image.Image, *, limit: float = 5.0, step: float = 0.25) -> 
 
     def sharpness(angle: float) -> float:
         turned = ink.rotate(angle, resample=Image.Resampling.BILINEAR, expand=False)
-        profile = list(turned.resize((1, turned.height), Image.Resampling.BOX).getdata())
+        profile = turned.resize((1, turned.height), Image.Resampling.BOX).tobytes()
         mean = sum(profile) / len(profile)
         return sum((v - mean) ** 2 for v in profile)
 

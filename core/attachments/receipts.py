@@ -320,8 +320,8 @@ def _item(text: str, at: int, decimal_comma: bool) -> _Item | None:
     if candidates:
         item = next((c for c in candidates if c.alternatives), candidates[0])
         item.note = (
-            f"{_plain(item.quantity)} × {_plain(item.unit_price)} is "
-            f"{_plain(_cents(item.quantity * item.unit_price))}, not {_plain(item.amount)}"
+            f"{_number(item.quantity)} × {_money(item.unit_price)} is "
+            f"{_money(_cents(item.quantity * item.unit_price))}, not {_money(item.amount)}"
         )
         return item
     return None
@@ -422,7 +422,8 @@ def _repair(item: _Item) -> _Item | None:
 def _repaired(item: _Item, what: str, **change: Decimal) -> _Item:
     field_name, new = next(iter(change.items()))
     old = getattr(item, field_name)
-    note = f"{what} read as {_plain(old)}, taken as {_plain(new)} so the line adds up"
+    text = _number if field_name == "quantity" else _money
+    note = f"{what} read as {text(old)}, taken as {text(new)} so the line adds up"
     return replace(item, note=note, alternatives=(), **change)
 
 
@@ -541,8 +542,8 @@ def _reconcile(
     consistent = all(checks) if checks else None
     if consistent is False:
         warnings.append(
-            f"The lines and totals do not add up: lines {_plain(lines_sum)}, subtotal "
-            f"{_plain(subtotal)}, tax {_plain(tax)}, total {_plain(total)}."
+            f"The lines and totals do not add up: lines {_money(lines_sum)}, subtotal "
+            f"{_money(subtotal)}, tax {_money(tax)}, total {_money(total)}."
         )
     return (
         replace(totals, subtotal=subtotal, tax_total=tax, total=total, consistent=consistent),
@@ -582,14 +583,14 @@ def _included(totals: Totals, lines_sum: Decimal | None, warnings: list[str]) ->
     if tax is None and total is not None and totals.tax_rate is not None:
         tax = _expected_tax(total, totals.tax_rate, True)
         warnings.append(
-            f"The tax amount could not be read; {_plain(tax)} is the {_plain(totals.tax_rate)}% "
+            f"The tax amount could not be read; {_money(tax)} is the {_number(totals.tax_rate)}% "
             "contained in the total."
         )
     if total is not None and lines_sum is not None and lines_sum != total:
         confirmed = _expected_tax(lines_sum, totals.tax_rate, True) == tax
         if _one_digit_apart(lines_sum, total) and confirmed:
             warnings.append(
-                f"Total read as {_plain(total)}, taken as {_plain(lines_sum)} (the sum of the "
+                f"Total read as {_money(total)}, taken as {_money(lines_sum)} (the sum of the "
                 "lines, which the tax confirms)."
             )
             total = lines_sum
@@ -610,7 +611,7 @@ def _excluded(totals: Totals, lines_sum: Decimal | None, warnings: list[str]) ->
             )
             if sums_agree or confirmed:
                 warnings.append(
-                    f"Subtotal read as {_plain(subtotal)}, taken as {_plain(lines_sum)} (the "
+                    f"Subtotal read as {_money(subtotal)}, taken as {_money(lines_sum)} (the "
                     "sum of the lines)."
                 )
                 subtotal = lines_sum
@@ -622,12 +623,12 @@ def _excluded(totals: Totals, lines_sum: Decimal | None, warnings: list[str]) ->
             and _one_digit_apart(expected, tax)
         ):
             warnings.append(
-                f"Tax read as {_plain(tax)}, taken as {_plain(expected)} (total − subtotal)."
+                f"Tax read as {_money(tax)}, taken as {_money(expected)} (total − subtotal)."
             )
             tax = expected
         elif _one_digit_apart(subtotal + tax, total):
             warnings.append(
-                f"Total read as {_plain(total)}, taken as {_plain(subtotal + tax)} (subtotal + "
+                f"Total read as {_money(total)}, taken as {_money(subtotal + tax)} (subtotal + "
                 "tax)."
             )
             total = subtotal + tax
@@ -635,7 +636,7 @@ def _excluded(totals: Totals, lines_sum: Decimal | None, warnings: list[str]) ->
         tax = total - subtotal
         if rate is not None:
             warnings.append(
-                f"The tax amount could not be read; taken as total − subtotal = {_plain(tax)}."
+                f"The tax amount could not be read; taken as total − subtotal = {_money(tax)}."
             )
     return subtotal, tax, total
 
@@ -750,13 +751,20 @@ def _cents(value: Decimal) -> Decimal:
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-def _plain(value: Decimal | None) -> str:
+def _number(value: Decimal | None) -> str:
+    """A quantity or rate as written plainly: 2.50 -> '2.5'."""
     if value is None:
         return "?"
     text = format(value.normalize(), "f")
-    if "." in text and len(text.split(".")[1]) == 1:
-        text += "0"
-    return text
+    return "0" if text in ("-0", "0E-0") else text
+
+
+def _money(value: Decimal | None) -> str:
+    """An amount with at least two decimals: 21 -> '21.00'."""
+    if value is None:
+        return "?"
+    exponent = value.as_tuple().exponent
+    return format(value if isinstance(exponent, int) and exponent < -2 else _cents(value), "f")
 
 
 def _short(text: str, limit: int = 40) -> str:
