@@ -23,7 +23,7 @@ def _read(text: str):
 
 
 def _lines(reading):
-    return [(l.description, l.quantity, l.unit_price, l.amount) for l in reading.lines]
+    return [(i.description, i.quantity, i.unit_price, i.amount) for i in reading.lines]
 
 
 def D(text: str) -> Decimal:  # noqa: N802 - reads like a literal
@@ -269,7 +269,7 @@ def _facts_and_lines(document):
         facts.number,
         facts.issued,
         facts.currency,
-        [(l.description, l.quantity, l.unit_price, l.amount) for l in document.lines],
+        [(i.description, i.quantity, i.unit_price, i.amount) for i in document.lines],
         (document.totals.tax_total, document.totals.total),
     )
 
@@ -280,7 +280,7 @@ def _truth(doc):
         doc.number,
         doc.issued,
         doc.currency,
-        [(l.description, l.quantity, l.unit_price, l.amount) for l in doc.lines],
+        [(i.description, i.quantity, i.unit_price, i.amount) for i in doc.lines],
         (doc.tax, doc.total),
     )
 
