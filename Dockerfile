@@ -32,6 +32,7 @@ WORKDIR /app
 COPY --chown=invoice:invoice api/gunicorn.conf.py ./api/gunicorn.conf.py
 COPY --from=ui --chown=invoice:invoice /ui/dist ./frontend/dist
 ENV FRONTEND_DIST=/app/frontend/dist \
+    HOST=0.0.0.0 \
     PYTHONUNBUFFERED=1 \
     PROMETHEUS_MULTIPROC_DIR=/tmp/metrics
 USER invoice
