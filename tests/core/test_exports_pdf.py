@@ -60,6 +60,8 @@ def test_pdf_is_pdf_a_3b_with_metadata():
     assert document.startswith(b"%PDF-")
     meta = xmp(document)
     assert re.search(r'pdfaid:part(>|=")3', meta) and re.search(r'pdfaid:conformance(>|=")B', meta)
+    root = pypdf.PdfReader(io.BytesIO(document)).trailer["/Root"]
+    assert root["/OutputIntents"][0]["/S"] == "/GTS_PDFA1"  # with its sRGB profile
     info = pypdf.PdfReader(io.BytesIO(document)).metadata
     assert info.title == "Invoice INV-0042 · Nordlys Studio ApS"
     assert info.author == "Nordlys Studio ApS"
