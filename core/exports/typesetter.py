@@ -4,7 +4,7 @@ PDF/A-3b out, one document at a time.
     typeset_pdf(template, inputs) -> bytes     `inputs` reach the template as sys.inputs
 
 Typst (the `typst` package: the compiled typesetter, no browser, no subprocess) lays out an
-8-line invoice in a few milliseconds. Data goes in as strings through sys.inputs and never into
+8-line invoice in about 15 ms. Data goes in as strings through sys.inputs and never into
 the template's source, so nothing in an invoice can become Typst code; the templates read no
 file and import no package, and the compiler is given no system fonts, only the font folders
 below (Debian packages, installed by scripts/ensure-system-packages.sh and the Dockerfile).

@@ -335,6 +335,7 @@ def test_long_unbroken_text_wraps_inside_the_page():
         items=(replace(invoice.items[0], description=word, unit=word[:40]), *invoice.items[1:]),
         notes=word,
         payment_terms=word,
+        number=word[:60],
     )
 
     for page in page_images(invoice):
