@@ -21,7 +21,8 @@ from api.blueprint import Blueprint
 from api.schemas import ErrorSchema
 from api.services import services
 from core.errors import NoInvoice, ValidationFailed
-from core.exports import document, einvoice, formatting, pdf
+from core.exports import document, einvoice, factur_x, formatting, html_view, pdf
+from core.exports.layout import Layout, layout_for
 
 blp = Blueprint(
     "exports",
@@ -93,9 +94,9 @@ def _render(function, /, *args: Any, **kwargs: Any) -> Any:
         return function(*args, **kwargs)
 
 
-def _layout(invoice: dict[str, Any], args: dict[str, Any]) -> pdf.Layout:
+def _layout(invoice: dict[str, Any], args: dict[str, Any]) -> Layout:
     try:
-        return pdf.layout_for(invoice, args.get("locale"), args.get("paper"))
+        return layout_for(invoice, args.get("locale"), args.get("paper"))
     except (formatting.UnknownLocale, ValueError) as exc:  # the schema checked; belt and braces
         raise ValidationFailed(details={"locale": [str(exc)]}) from None
 
@@ -129,8 +130,7 @@ _DISPOSITION = {
 def invoice_pdf(args, session_id):
     """The invoice as a PDF (PDF/A-3b), A4 or US Letter."""
     invoice = _invoice(session_id)
-    layout = _layout(invoice, args)
-    body = _render(pdf.render_pdf, invoice, locale=layout.locale, page_size=layout.page_size)
+    body = _render(pdf.render_pdf, invoice, _layout(invoice, args))
     return _document(
         body, "application/pdf", document.filename(invoice, ".pdf"), inline=args["inline"]
     )
@@ -145,8 +145,7 @@ def invoice_pdf(args, session_id):
 def invoice_html(args, session_id):
     """The invoice as a self-contained HTML page, for viewing and printing in a browser."""
     invoice = _invoice(session_id)
-    layout = _layout(invoice, args)
-    body = _render(pdf.render_html, invoice, locale=layout.locale, page_size=layout.page_size)
+    body = _render(html_view.render_html, invoice, _layout(invoice, args))
     response = _document(body, "text/html", document.filename(invoice, ".html"), inline=True)
     response.headers["Content-Security-Policy"] = HTML_POLICY
     return response
@@ -201,8 +200,7 @@ def invoice_cii(session_id):
 def invoice_facturx(args, session_id):
     """The invoice as a Factur-X PDF: the PDF/A-3 document with its validated CII inside."""
     invoice = _invoice(session_id)
-    layout = _layout(invoice, args)
-    body = _render(einvoice.facturx_pdf, invoice, locale=layout.locale, page_size=layout.page_size)
+    body = _render(factur_x.facturx_pdf, invoice, _layout(invoice, args))
     return _document(
         body,
         "application/pdf",
