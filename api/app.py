@@ -13,6 +13,7 @@ import swagger_ui_bundle
 from flask import Flask, abort, current_app, g, request, send_from_directory
 from flask_cors import CORS
 from flask_smorest import Api
+from gevent import get_hub, monkey
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import PathConverter
 
@@ -30,6 +31,7 @@ from core.batch_queue import FairBatchQueue
 from core.batches import BatchStore
 from core.concurrency import ConcurrencyLimit
 from core.errors import Unauthorized
+from core.exports import typesetter
 from core.logs import start_context
 from core.providers import provider_name
 from core.queue import BATCH_QUEUE, INTERACTIVE_QUEUE
@@ -110,6 +112,9 @@ def create_app(
     for blueprint in (turns.blp, jobs.blp, sessions.blp, exports.blp, batches.blp, health.blp):
         api.register_blueprint(blueprint)
     register_error_handlers(app)  # after Api(): replaces flask-smorest's own error shape
+    if monkey.is_module_patched("threading"):  # gunicorn's gevent workers
+        # one document more than a key may render at once: another key always finds a compiler
+        typesetter.run_compiles_with(_in_native_thread, parallel=settings.export_concurrency + 1)
     same_redis = settings.broker_url == settings.redis_url
     register_metrics(app, store, (INTERACTIVE_QUEUE, BATCH_QUEUE) if same_redis else ())
     count_tokens("warm")  # load the encoding now, not on a client's first request
@@ -117,6 +122,11 @@ def create_app(
     _register_swagger_assets(app)
     _register_ui(app, Path(settings.frontend_dist))
     return app
+
+
+def _in_native_thread(function, /, *args, **kwargs):
+    """`function(*args, **kwargs)` on one of gevent's native threads; this greenlet waits."""
+    return get_hub().threadpool.apply(function, args, kwargs)
 
 
 def _is_public(path: str | None = None) -> bool:

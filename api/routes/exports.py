@@ -80,11 +80,12 @@ def _render(function, /, *args: Any, **kwargs: Any) -> Any:
     """Typeset or validate within the caller's export slots: 429 when they are all busy, so
     one key cannot take every process's time from the others.
 
-    The work runs on the request's own greenlet. gevent's native thread pool would keep the
-    event loop free meanwhile, but the renderers' Python locks (WeasyPrint's, logging's,
-    Babel's) are gevent locks under the worker's monkey-patching, and two native threads
-    contending for one hang the process (measured: bench/fairness.py hung). A render is
-    bounded instead: MAX_INVOICE_LINES, and EXPORT_CONCURRENCY per key.
+    The work runs on the request's own greenlet, but for Typst's compile, which a native
+    thread runs (core/exports/typesetter.py): the event loop stays free for the other
+    requests. Nothing else may go to native threads: under gevent, Python's locks (logging's,
+    Babel's, the renderers') are gevent locks, and two native threads contending for one hang
+    the process (seen with WeasyPrint, before Typst). A render is bounded: MAX_INVOICE_LINES,
+    and EXPORT_CONCURRENCY per key.
     """
     busy = (
         "Your other exports are still being made; this one can start as soon as one of them "

@@ -16,8 +16,10 @@ import logging
 import os
 import threading
 import unicodedata
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import typst
 
@@ -45,9 +47,32 @@ REPLACEMENT = "\ufffd"
 
 log = logging.getLogger(__name__)
 
-# One document at a time per process: a compiler is not safe to share between threads (the API
-# runs gthread workers), and its caches make the next document of the same template faster.
-_lock = threading.Lock()
+# A compiler is not safe to share between threads, and its caches make the next document of
+# the same template faster: each document takes a compiler from this pool and gives it back.
+# How many documents are typeset at once is `_parallel` (one, unless run_compiles_with says).
+_idle: dict[str, list[typst.Compiler]] = {}
+_idle_lock = threading.Lock()
+_parallel = threading.BoundedSemaphore(1)
+
+
+def _call_here(function: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
+    return function(*args, **kwargs)
+
+
+# How the compile itself is called. Directly by default; the API's gevent workers hand it to
+# a native thread (`run_compiles_with`, api/app.py), so that the event loop keeps serving the
+# other requests while Typst works (a 500-line invoice takes it about 0.2-0.3 s). Only the
+# compile goes there: it is one call into Typst's compiled code, which takes no Python lock
+# (under gevent, Python's locks are gevent locks, and native threads cannot share those).
+_call_compile: Callable[..., Any] = _call_here
+
+
+def run_compiles_with(call: Callable[..., Any], *, parallel: int = 1) -> None:
+    """Run Typst's compile through `call(function, *args, **kwargs)` from now on, with up to
+    `parallel` documents at once (each with a compiler of its own)."""
+    global _call_compile, _parallel
+    _call_compile = call
+    _parallel = threading.BoundedSemaphore(parallel)
 
 
 class MissingFonts(RuntimeError):
@@ -127,8 +152,8 @@ def _coverage(*folders: Path) -> frozenset[int]:
     return frozenset(points)
 
 
-@cache
 def compiler(template: str) -> typst.Compiler:
+    """A new compiler of `templates/<template>`, on our fonts only."""
     return typst.Compiler(
         TEMPLATES / template,
         root=TEMPLATES,  # the only folder Typst could read from, and the templates read nothing
@@ -137,16 +162,36 @@ def compiler(template: str) -> typst.Compiler:
     )
 
 
+def _take_compiler(template: str) -> typst.Compiler:
+    with _idle_lock:
+        idle = _idle.setdefault(template, [])
+        if idle:
+            return idle.pop()
+    return compiler(template)
+
+
+def _give_back(template: str, typst_compiler: typst.Compiler) -> None:
+    with _idle_lock:
+        _idle[template].append(typst_compiler)
+
+
+def forget_compilers() -> None:
+    """Drop the idle compilers (a test that changes TEMPLATES needs new ones)."""
+    with _idle_lock:
+        _idle.clear()
+
+
 def typeset_pdf(template: str, inputs: dict[str, str]) -> bytes:
     """`templates/<template>` typeset as PDF/A-3b with `inputs` as sys.inputs.
 
     Raises TypesetFailed when Typst refuses the document or misses a font, MissingFonts when the
     invoice fonts are not installed.
     """
-    typst_compiler = compiler(template)
-    with _lock:
+    with _parallel:
+        typst_compiler = _take_compiler(template)
         try:
-            document, warnings = typst_compiler.compile_with_warnings(
+            document, warnings = _call_compile(
+                typst_compiler.compile_with_warnings,
                 format="pdf",
                 sys_inputs=inputs,
                 pdf_standards=[PDF_STANDARD],
@@ -155,6 +200,8 @@ def typeset_pdf(template: str, inputs: dict[str, str]) -> bytes:
         except typst.TypstError as error:
             failure = Undisplayable if "could not be displayed" in error.message else TypesetFailed
             raise failure(f"{template}: {error.message}") from None
+        finally:
+            _give_back(template, typst_compiler)
     for warning in warnings:
         if "font" in warning.message:  # text would be missing from the page
             raise TypesetFailed(f"{template}: {warning.message}")

@@ -120,9 +120,9 @@ def hostile_templates(tmp_path, monkeypatch):
     folder.mkdir()
     (tmp_path / "secret.txt").write_text("do not read")
     monkeypatch.setattr(typesetter, "TEMPLATES", folder)
-    typesetter.compiler.cache_clear()
+    typesetter.forget_compilers()
     yield folder
-    typesetter.compiler.cache_clear()
+    typesetter.forget_compilers()
 
 
 @pytest.mark.parametrize(
