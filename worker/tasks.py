@@ -20,6 +20,7 @@ from core.queue import BATCH_QUEUE, INTERACTIVE_QUEUE, RUN_TURN_TASK
 from core.settings import Settings
 from core.store import SessionStore
 from core.turns import TurnRunner
+from worker import probe
 
 log = logging.getLogger(__name__)
 
@@ -103,7 +104,8 @@ def run_turn(self: Task, job_id: str, deferrals: int = 0) -> str:
 def _heartbeat_loop(name: str, stop: threading.Event) -> None:
     while not stop.is_set():
         try:
-            store().record_heartbeat(name)
+            with probe.beat():  # leaves the pod's probes a note: alive, and did Redis answer
+                store().record_heartbeat(name)
         except Exception:  # Redis away: health will say so; keep beating
             log.warning("worker heartbeat failed", exc_info=True)
         stop.wait(HEARTBEAT_SECONDS)
