@@ -52,11 +52,43 @@ stdout_logfile_maxbytes=0
 """
 
 
-def supervisord_conf(settings: Settings, python: str, run_dir: Path) -> str:
+def commands(settings: Settings, python: str) -> dict[str, list[str]]:
+    """What each process runs (the Kubernetes manifests run the same: a test compares)."""
     bin_dir = Path(python).parent
-    flower_host = settings.host
-    return (
-        f"""[supervisord]
+    return {
+        "api": [str(bin_dir / "gunicorn"), "-c", "api/gunicorn.conf.py", "api:create_app()"],
+        "worker": [
+            python,
+            "-m",
+            "worker",
+            "-A",
+            "worker.app",
+            "worker",
+            "-P",
+            "gevent",
+            "--loglevel=INFO",
+            "-Q",
+            "interactive,batch",
+        ],  # fmt: skip
+        "flower": [
+            str(bin_dir / "celery"),
+            "-A",
+            "worker.app",
+            "flower",
+            f"--address={settings.host}",
+            f"--port={settings.flower_port}",
+        ],  # fmt: skip
+    }
+
+
+def supervisord_conf(settings: Settings, python: str, run_dir: Path) -> str:
+    stop_seconds = {
+        "api": 40,
+        "worker": max(30, settings.job_time_limit + 10),  # running turns finish
+        "flower": 10,
+    }
+    programs = commands(settings, python)
+    return f"""[supervisord]
 nodaemon=true
 ; in the foreground supervisord logs to the terminal too: a log file would only repeat it
 logfile=/dev/null
@@ -64,42 +96,7 @@ logfile_maxbytes=0
 loglevel=info
 pidfile={run_dir / "supervisord.pid"}
 directory={ROOT}
-"""
-        + program(
-            "api",
-            [str(bin_dir / "gunicorn"), "-c", "api/gunicorn.conf.py", "api:create_app()"],
-            stop_seconds=40,
-        )
-        + program(
-            "worker",
-            [
-                python,
-                "-m",
-                "worker",
-                "-A",
-                "worker.app",
-                "worker",
-                "-P",
-                "gevent",
-                "--loglevel=INFO",
-                "-Q",
-                "interactive,batch",
-            ],  # fmt: skip
-            stop_seconds=max(30, settings.job_time_limit + 10),  # running turns finish
-        )
-        + program(
-            "flower",
-            [
-                str(bin_dir / "celery"),
-                "-A",
-                "worker.app",
-                "flower",
-                f"--address={flower_host}",
-                f"--port={settings.flower_port}",
-            ],  # fmt: skip
-            stop_seconds=10,
-        )
-    )
+""" + "".join(program(name, argv, stop_seconds[name]) for name, argv in programs.items())
 
 
 def main() -> None:

@@ -15,6 +15,7 @@ from core.errors import ProviderTransient, TurnTimedOut, Unavailable
 from core.llm_rate import SlotNotAvailable
 from core.logs import configure_logging
 from core.queue import BATCH_QUEUE, INTERACTIVE_QUEUE, RUN_TURN_TASK
+from worker import probe
 from worker.runtime import dispatch_batch_items, runner, settings, store
 
 log = logging.getLogger(__name__)
@@ -79,7 +80,8 @@ def _next_batch_items(app) -> None:
 def _heartbeat_loop(name: str, stop: threading.Event) -> None:
     while not stop.is_set():
         try:
-            store().record_heartbeat(name, slots=settings().worker_concurrency)
+            with probe.beat():  # leaves the pod's probes a note: alive, and did Redis answer
+                store().record_heartbeat(name, slots=settings().worker_concurrency)
         except Exception:  # Redis away: health will say so; keep beating
             log.warning("worker heartbeat failed", exc_info=True)
         stop.wait(HEARTBEAT_SECONDS)
