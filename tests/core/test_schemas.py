@@ -314,6 +314,10 @@ def test_a_thousand_items_and_null_optionals_are_accepted():
 # --- dump_invoice ----------------------------------------------------------------------------
 
 
+def zero_rated(base: str, tax: str) -> dict:
+    return {"tax_category": "Z", "rate": "0", "base": base, "tax": tax, "exemption_reason": None}
+
+
 def test_dump_invoice_shape():
     invoice = price(
         make_draft(
@@ -342,7 +346,20 @@ def test_dump_invoice_shape():
             "phone": None,
             "address": None,
             "tax_id": None,
+            "contact": None,
+            "electronic_address": None,
         },
+        "discount": {"kind": "percent", "value": "10"},
+        "notes": None,
+        "payment_terms": "Net 30",
+        "buyer_reference": None,
+        "purchase_order": None,
+        "delivery_date": None,
+        "prepaid_amount": None,
+        "payment": None,
+        "preceding_invoice": None,
+        "status": "draft",
+        "type": "invoice",
         "items": [
             {
                 "description": "Consulting",
@@ -351,6 +368,8 @@ def test_dump_invoice_shape():
                 "unit_price": "150.00",
                 "tax_rate": "8",
                 "discount_percent": "0",
+                "tax_category": "S",
+                "exemption_reason": None,
                 "net_amount": "6000.00",
             },
             {
@@ -360,20 +379,26 @@ def test_dump_invoice_shape():
                 "unit_price": "200.00",
                 "tax_rate": "0",
                 "discount_percent": "0",
+                "tax_category": "Z",
+                "exemption_reason": None,
                 "net_amount": "200.00",
             },
         ],
-        "discount": {"kind": "percent", "value": "10"},
-        "notes": None,
-        "payment_terms": "Net 30",
         "subtotal": "6200.00",
         "discount_total": "620.00",
         "tax_total": "432.00",
         "total": "6012.00",
         "tax_breakdown": [
-            {"rate": "0", "base": "180.00", "tax": "0.00"},
-            {"rate": "8", "base": "5400.00", "tax": "432.00"},
+            zero_rated("180.00", "0.00"),
+            {
+                "tax_category": "S",
+                "rate": "8",
+                "base": "5400.00",
+                "tax": "432.00",
+                "exemption_reason": None,
+            },
         ],
+        "amount_due": "6012.00",
     }
 
 
@@ -411,7 +436,7 @@ def test_amounts_are_dumped_with_exactly_the_minor_digits(currency, unit_price, 
     assert dumped["items"][0]["net_amount"] == amount
     assert dumped["subtotal"] == dumped["total"] == amount
     assert dumped["discount_total"] == dumped["tax_total"] == zero
-    assert dumped["tax_breakdown"] == [{"rate": "0", "base": amount, "tax": zero}]
+    assert dumped["tax_breakdown"] == [zero_rated(amount, zero)]
 
 
 def test_quantities_and_rates_are_dumped_plain():
