@@ -33,7 +33,7 @@ def with_einvoice_fields(invoice: dict) -> dict:
         "phone": "+45 11 22 33 44",
         "email": "mette@nordlys.example",
     }
-    invoice["seller"]["electronic_address"] = {"scheme": "0184", "value": "DK12345678"}
+    invoice["seller"]["electronic_address"] = {"scheme": "0184", "value": "DK13585628"}
     invoice["buyer"]["contact"] = {
         "name": "Claire Martin",
         "phone": None,
@@ -187,7 +187,7 @@ def test_einvoice_fields_are_printed():
 
     for printed in (
         "Contact: Mette Holm · +45 11 22 33 44 · mette@nordlys.example",
-        "Electronic address 0184:DK12345678",
+        "Electronic address 0184:DK13585628",
         "Contact: Claire Martin · cm@acme.example",
         "Electronic address 0009:30326504500016",
         "DELIVERY DATE 27 February 2026",
