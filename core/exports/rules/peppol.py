@@ -11,6 +11,8 @@ refuses them with that said.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from core.exports.profiles import PEPPOL
 from core.exports.rules import rule
 from core.exports.rules import xrechnung as german
@@ -106,6 +108,10 @@ rule(
     "a Peppol scheme",
     profiles=PROFILE,
 )(_peppol_scheme("buyer"))
+
+
+rule("PEPPOL-EN16931-R120", "items", "BT-131", "line amounts of quantity × price",
+     profiles=PROFILE)(german.line_amounts(lambda facts: Decimal("0.02")))  # fmt: skip
 
 
 # --- Germany (DE-R: seller and buyer in Germany) ---------------------------------------------
@@ -379,8 +385,6 @@ def swedish_rates(facts: InvoiceFacts):
     vat = facts.seller.vat_id or ""
     if address_country(facts, "seller") != "SE" or not vat.startswith("SE"):
         return True
-    from decimal import Decimal
-
     rates = {Decimal(i["tax_rate"]) for i in facts.items if Decimal(i["tax_rate"]) > 0}
     return rates <= {Decimal(25), Decimal(12), Decimal(6)}
 

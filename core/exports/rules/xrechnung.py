@@ -8,10 +8,12 @@ DE-R-* rules, peppol.py), so each is written once here as a plain function.
 from __future__ import annotations
 
 import re
+from decimal import Decimal, localcontext
 
 from core.exports.profiles import XRECHNUNG
 from core.exports.rules import rule
 from core.exports.rules.facts import InvoiceFacts
+from core.money import plain
 
 PROFILE = (XRECHNUNG,)
 # BR-DE-18: a line of the payment terms that starts with '#' is a Skonto (early payment
@@ -166,3 +168,36 @@ rule(
     f"the buyer's electronic address: {ADDRESS_HINT}",
     profiles=PROFILE,
 )(electronic_address("buyer"))
+
+
+def line_amounts(profile_slack):
+    """PEPPOL-EN16931-R120: a line's net amount is quantity × net price within a slack; in a
+    currency without decimals (JPY) rounding a line to whole units can break it."""
+
+    def test(facts: InvoiceFacts):
+        slack = profile_slack(facts)
+        for index, item in enumerate(facts.items):
+            unit_price = Decimal(item["unit_price"])
+            discount = Decimal(item.get("discount_percent") or 0)
+            with localcontext(prec=60):
+                exact = Decimal(item["quantity"]) * (unit_price - unit_price * discount / 100)
+            if abs(exact - Decimal(item["net_amount"])) > slack:
+                currency = facts.data["currency"]
+                return (
+                    f"line {index + 1}: quantity × price is {plain(exact)} {currency}, which "
+                    f"{currency} amounts cannot carry (the line says {item['net_amount']}); "
+                    f"the recipient's validator allows {slack} of rounding: use a quantity and "
+                    "price whose product is a whole amount"
+                )
+        return True
+
+    return test
+
+
+def _xrechnung_slack(facts: InvoiceFacts) -> Decimal:
+    """XRechnung's R120 allows half a forint (HUF is invoiced in whole forints)."""
+    return Decimal("0.5") if facts.data["currency"] == "HUF" else Decimal("0.02")
+
+
+rule("PEPPOL-EN16931-R120", "items", "BT-131", "line amounts of quantity × price",
+     profiles=PROFILE)(line_amounts(_xrechnung_slack))  # fmt: skip
