@@ -440,8 +440,6 @@ _SPECIFICATION_PATHS = {
 
 def with_specification(xml: bytes, syntax: Syntax, identifier: str) -> bytes:
     """`xml` with BT-24 set to `identifier` (the library always writes its own level's)."""
-    if identifier == SPECIFICATION_ID:
-        return xml
     root = etree.fromstring(xml, etree.XMLParser(no_network=True, resolve_entities=False))
     (node,) = root.xpath(_SPECIFICATION_PATHS[syntax], namespaces=_NS)
     node.text = identifier
@@ -475,7 +473,9 @@ def _export(invoice: InvoiceInput, syntax: Syntax, profile_name: str, check: boo
         raise incomplete(missing, profile)
     terms = _terms(InvoiceFacts(data, profile.name, syntax))
     written = _generate(terms, "ubl-2.1" if syntax == "ubl" else "factur-x")
-    xml = with_specification(written, syntax, profile.customization_id)
+    xml = written
+    if profile.customization_id != SPECIFICATION_ID:
+        xml = with_specification(written, syntax, profile.customization_id)
     if check:
         # Factur-X's CII Schematron knows only its own profiles' identifiers (code list 1):
         # the CEN rules are checked on the document as written, whose BT-24 is EN 16931's.

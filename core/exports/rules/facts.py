@@ -169,7 +169,12 @@ class InvoiceFacts:
 
     @property
     def payment_terms(self) -> str:
-        return xml_text(self.data.get("payment_terms") or "").strip()
+        """BT-20; with Skonto lines (XRechnung's '#SKONTO#…#') it ends with a line break,
+        as BR-DE-18 asks."""
+        text = xml_text(self.data.get("payment_terms") or "").strip()
+        if any(line.strip().startswith("#") for line in text.splitlines()):
+            text += "\n"
+        return text
 
     @property
     def writes_delivery_address(self) -> bool:
