@@ -290,8 +290,9 @@ def complete_invoice(rng: random.Random) -> dict[str, Any]:
     }
     if rng.random() < 0.3:
         draft["discount"] = {"kind": "percent", "value": rng.choice(["2", "5", "10"])}
-    if rng.random() < 0.2:
-        draft["prepaid_amount"] = rng.choice(["1", "10.00"])
+    if rng.random() < 0.2:  # half paid in advance
+        total = price_invoice(load_draft(draft), None, today=ISSUED).total
+        draft["prepaid_amount"] = format(total / 2, "f")
     return draft
 
 
