@@ -57,6 +57,14 @@ TYPES = ("invoice", "credit_note")
 SEPA_CREDIT_TRANSFER, CREDIT_TRANSFER, NOT_DEFINED = "58", "30", "1"
 
 
+def stated_category(category: str | None) -> str | None:
+    """A line's category as a draft states it: None for S and Z, which follow the rate, so that
+    an invoice read back from its JSON states what was stated ('remove the tax' on a stored
+    S line makes it Z, as on a new one)."""
+    category = (category or "").strip().upper() or None
+    return None if category in ("S", "Z") else category
+
+
 @dataclass(frozen=True)
 class Contact:
     """A party's contact point (BT-41..43 for the seller, BT-56..58 for the buyer)."""
@@ -166,7 +174,10 @@ class PricedLine(LineItem):
     net_amount: Decimal = ZERO
 
     def to_item(self) -> LineItem:
-        return LineItem(**{f.name: getattr(self, f.name) for f in fields(LineItem)})
+        """The line as stated: S and Z, which the rate decides, are not stated again."""
+        facts = {f.name: getattr(self, f.name) for f in fields(LineItem)}
+        facts["tax_category"] = stated_category(facts["tax_category"])
+        return LineItem(**facts)
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,7 @@ from core.invoice import (
     Payment,
     PrecedingInvoice,
     resolve_category,
+    stated_category,
 )
 from core.money import DEFAULT_CURRENCY, is_known_currency, minor_digits, plain
 from core.text import visible_text
@@ -322,6 +323,7 @@ class LineItemSchema(Schema):
 
     @post_load
     def make(self, data: dict[str, Any], **_: Any) -> LineItem:
+        data["tax_category"] = stated_category(data.get("tax_category"))
         return LineItem(**data)
 
 

@@ -6,7 +6,6 @@ The worked examples give their working in comments; the properties check the EN 
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
 from fractions import Fraction
@@ -303,9 +302,8 @@ def test_priced_lines_keep_the_facts_and_to_draft_drops_the_amounts():
     )
     invoice = price(draft)
     assert isinstance(invoice.items[0], PricedLine)
-    # the facts as stated, with the VAT category the rate gave the line (S above 0 %)
-    resolved = replace(draft, items=(replace(draft.items[0], tax_category="S"),))
-    assert invoice.to_draft() == resolved
+    assert invoice.items[0].tax_category == "S"  # resolved; a draft leaves S and Z to the rate
+    assert invoice.to_draft() == draft
     assert all(type(item) is LineItem for item in invoice.to_draft().items)
     assert price(invoice.to_draft()) == invoice
 
