@@ -22,7 +22,7 @@ from core.settings import Settings
 
 ERROR = {"$ref": "#/components/schemas/Error"}
 ERROR_DESCRIPTIONS = {
-    "400": "invalid_json: the body is not JSON",
+    "400": "invalid_json: the body is not JSON; invalid_upload: a multipart body cannot be read",
     "401": "unauthorized: API keys are on and the key is missing or unknown",
     "404": "not found (or another key's)",
     "413": "payload_too_large or token_limit_exceeded",

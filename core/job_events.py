@@ -21,9 +21,10 @@ from collections.abc import Callable
 
 import redis
 
+from core.redis_model import FINISHED_CHANNEL
+
 log = logging.getLogger(__name__)
 
-FINISHED_CHANNEL = "jobs:finished"
 RECONNECT_SECONDS = 1.0
 
 

@@ -18,11 +18,8 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
-import redis
-
-from core.store import translate_redis_errors
-
-KEY = "llm:rate:next_slot"
+from core.redis_connection import Redis
+from core.redis_model import LLM_SCHEDULE
 
 # KEYS: the schedule   ARGV: spacing (s), max_wait (s)
 # Returns {"wait", seconds} with the slot reserved, or {"later", seconds} with nothing reserved.
@@ -64,11 +61,12 @@ def parse_rate(text: str) -> Decimal | None:
 
 
 class SlotNotAvailable(Exception):  # noqa: N818 - a signal, not an error
-    """No LLM slot soon enough: run the turn again after `retry_after` seconds."""
+    """No LLM slot soon enough: run the turn again after `retry_after` seconds, on `queue`."""
 
-    def __init__(self, retry_after: float):
+    def __init__(self, retry_after: float, queue: str = ""):
         super().__init__(f"LLM rate limit: retry in {retry_after:.1f} s")
         self.retry_after = retry_after
+        self.queue = queue
 
 
 @dataclass(frozen=True)
@@ -90,13 +88,12 @@ class LlmRateLimiter:
 
     HEADROOM = Decimal("1.02")
 
-    def __init__(self, client: redis.Redis, spacing_seconds: Decimal):
+    def __init__(self, client: Redis, spacing_seconds: Decimal):
         self.spacing = spacing_seconds * self.HEADROOM
         self._reserve = client.register_script(_RESERVE)
 
     def reserve(self, max_wait: float) -> Reservation:
         """Reserve the next slot if it is at most `max_wait` seconds away. Raises Unavailable."""
-        with translate_redis_errors():
-            verdict, seconds = self._reserve(keys=[KEY], args=[str(self.spacing), max_wait])
+        verdict, seconds = self._reserve(keys=[LLM_SCHEDULE], args=[str(self.spacing), max_wait])
         wait = float(seconds)  # float: seconds to sleep, a duration, never money
         return Reservation(reserved=verdict == "wait", seconds=wait)

@@ -1,22 +1,90 @@
-"""What the API (which enqueues by task name) and the worker (which runs tasks) agree on.
+"""The job queue both sides share: task name, queues, which queue a job goes to, and the
+publisher that puts turn jobs on it.
 
-Plain data only: neither Celery nor Flask is imported here. Both sides build their Celery
-app from `celery_config(settings)`, so producer and consumer cannot drift apart.
+The API publishes by task name and never imports the worker; the worker builds its Celery
+app from the same `celery_config`, so producer and consumer cannot drift apart. This is the
+one module of `core` that touches Celery, as the design's contract places the shared queue
+definition here; the use cases (core/turns.py) only see the `Publisher` protocol.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import logging
+from collections.abc import Sequence
+from typing import Any, Protocol
 
+from celery import Celery
+
+from core.errors import Unavailable
 from core.settings import Settings
+
+log = logging.getLogger(__name__)
 
 RUN_TURN_TASK = "invoice_agent.run_turn"
 INTERACTIVE_QUEUE = "interactive"  # chat turns: a person is waiting
 BATCH_QUEUE = "batch"  # batch items go behind interactive turns
+QUEUES = (INTERACTIVE_QUEUE, BATCH_QUEUE)  # workers take from them in this order
+
+
+def queue_for(batch_id: str) -> str:
+    """The queue of a turn job: batch items behind chat turns."""
+    return BATCH_QUEUE if batch_id else INTERACTIVE_QUEUE
+
+
+class Publisher(Protocol):
+    """Puts turn jobs on a queue. Raises Unavailable when the queue cannot be reached."""
+
+    def publish(self, job_ids: Sequence[str], queue: str, *, request_id: str = "") -> None: ...
+
+    def answers(self) -> bool:
+        """True when the queue accepts a connection now (health checks)."""
+        ...
+
+
+class CeleryPublisher:
+    """Publishes `run_turn(job_id)` by name with a Celery app (the API's or the worker's)."""
+
+    def __init__(self, celery: Celery):
+        self.celery = celery
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> CeleryPublisher:
+        """A producer-only Celery app on the configured broker (the API's)."""
+        celery = Celery("invoice_agent_api", set_as_current=False)
+        celery.conf.update(celery_config(settings))
+        return cls(celery)
+
+    def publish(self, job_ids: Sequence[str], queue: str, *, request_id: str = "") -> None:
+        """Publish the jobs in one producer batch (on a Redis broker, one pipelined write per
+        thousand). Raises Unavailable when the broker cannot be reached or refuses."""
+        if not job_ids:
+            return
+        try:
+            with self.celery.producer_or_acquire() as producer, producer.batch():
+                for job_id in job_ids:
+                    self.celery.send_task(
+                        RUN_TURN_TASK,
+                        args=[job_id],
+                        queue=queue,
+                        producer=producer,
+                        headers={"request_id": request_id},
+                    )
+        except Exception as exc:  # any failure to publish: e.g. amqp's AccessRefused, NotAllowed
+            log.warning("could not publish to the broker: %s", type(exc).__name__, exc_info=True)
+            raise Unavailable("The job queue cannot be reached. Please retry in a moment.") from exc
+
+    def answers(self) -> bool:
+        """True when the broker accepts a connection within a couple of seconds."""
+        try:
+            with self.celery.connection_for_write() as connection:
+                connection.ensure_connection(max_retries=1, interval_start=0, timeout=2)
+            return True
+        except Exception:
+            return False
 
 
 def celery_config(settings: Settings) -> dict[str, Any]:
-    """Celery settings shared by producer and worker."""
+    """Celery settings shared by producer and worker (nothing secret: Flower shows them)."""
     return {
         "broker_url": settings.broker_url,
         # the redis transport redelivers an unacknowledged job after this many seconds
@@ -46,7 +114,7 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         "worker_prefetch_multiplier": 1,
         "task_time_limit": settings.job_time_limit,
         "task_soft_time_limit": max(1, settings.job_time_limit - 10),
-        "worker_concurrency": settings.worker_concurrency,  # run with -P gevent (see Procfile)
+        "worker_concurrency": settings.worker_concurrency,  # run with -P gevent
         "worker_send_task_events": True,
         # no "task-sent" events: they double the cost of publishing (a 1000-item batch)
         "task_send_sent_event": False,

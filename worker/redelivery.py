@@ -29,7 +29,7 @@ import logging
 
 from celery import bootsteps
 
-from core.queue import BATCH_QUEUE, INTERACTIVE_QUEUE, RUN_TURN_TASK
+from core.queue import CeleryPublisher, queue_for
 from worker import runtime
 
 log = logging.getLogger(__name__)
@@ -62,17 +62,16 @@ class RestoreAbandonedJobs(bootsteps.StartStopStep):
                 with worker.app.connection_for_read() as connection:
                     connection.default_channel.qos.restore_visible(num=100, interval=1)
             self.resend_lost_jobs(worker)
-            runtime.dispatch_batch_items(worker.app)  # workers joined, or a dispatch was lost
+            runtime.dispatch_next_batch_items(worker.app)  # workers joined, or one was lost
         except Exception:  # Redis or the broker away: the next sweep tries again
             log.warning("could not sweep abandoned jobs", exc_info=True)
 
     def resend_lost_jobs(self, worker) -> None:
         visibility = runtime.settings().job_visibility_timeout
-        lost = runtime.store().reclaim_queued(
+        lost = runtime.stores().jobs.reclaim_queued(
             chat_after=min(CHAT_RESEND_SECONDS, visibility), batch_after=visibility
         )
+        publisher = CeleryPublisher(worker.app)
         for job_id, batch_id in lost:
             log.warning("re-sending a job lost on its way to a worker", extra={"job_id": job_id})
-            worker.app.send_task(
-                RUN_TURN_TASK, args=[job_id], queue=BATCH_QUEUE if batch_id else INTERACTIVE_QUEUE
-            )
+            publisher.publish([job_id], queue_for(batch_id))

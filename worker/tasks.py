@@ -9,14 +9,15 @@ import threading
 
 from celery import Task, shared_task, signals
 from celery.exceptions import SoftTimeLimitExceeded
-from gevent import Timeout as GreenletTimeout  # the worker runs the gevent pool (Procfile)
+from gevent import Timeout as GreenletTimeout  # the worker runs the gevent pool
 
 from core.errors import ProviderTransient, TurnTimedOut, Unavailable
 from core.llm_rate import SlotNotAvailable
 from core.logs import configure_logging
-from core.queue import BATCH_QUEUE, INTERACTIVE_QUEUE, RUN_TURN_TASK
+from core.queue import BATCH_QUEUE, RUN_TURN_TASK
+from core.redis_model import TurnOutcome
 from worker import probe
-from worker.runtime import dispatch_batch_items, runner, settings, store
+from worker.runtime import dispatch_next_batch_items, runner, settings, stores
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +27,7 @@ REDIS_OUTAGE_RETRIES = 120  # 10 minutes of retries every 5 s
 
 
 @shared_task(name=RUN_TURN_TASK, bind=True, max_retries=MAX_PROVIDER_RETRIES)
-def run_turn(self: Task, job_id: str, deferrals: int = 0) -> str:
+def run_turn(self: Task, job_id: str, deferrals: int = 0) -> TurnOutcome:
     """Run one chat turn; retried with backoff while the provider is throttled."""
     final_attempt = self.request.retries >= MAX_PROVIDER_RETRIES
     try:
@@ -43,36 +44,30 @@ def run_turn(self: Task, job_id: str, deferrals: int = 0) -> str:
         # Back to the queue it came from, without using up a retry: the LLM is busy, not
         # failing. A person waits on a chat turn, so it asks again as soon as a slot may be
         # free; batch items back off (with jitter) so hundreds of them do not spin.
-        queue = (self.request.delivery_info or {}).get("routing_key") or INTERACTIVE_QUEUE
-        store().still_queued(job_id)  # waiting for the LLM, not lost
+        stores().jobs.still_queued(job_id)  # waiting for the LLM, not lost
         delay = wait.retry_after
-        if queue == BATCH_QUEUE:
+        if wait.queue == BATCH_QUEUE:
             delay *= 2 ** min(deferrals, 5) * random.uniform(0.5, 1.5)  # noqa: S311
         self.apply_async(
             args=[job_id],
             kwargs={"deferrals": deferrals + 1},
-            queue=queue,
+            queue=wait.queue,
             countdown=min(delay, 30),
         )
-        return "deferred"
+        return TurnOutcome.DEFERRED
     except (SoftTimeLimitExceeded, GreenletTimeout):
         # The gevent pool enforces JOB_TIME_LIMIT by raising gevent.Timeout (a BaseException)
         # inside the turn; record it, or the job would stay "running" and its session busy.
         runner().fail(job_id, TurnTimedOut())
         raise
-    if _from_batch_queue(self):
-        _next_batch_items(self.app)
+    if (self.request.delivery_info or {}).get("routing_key") == BATCH_QUEUE:
+        _next_batch_items(self.app)  # a batch item's place in flight goes to the next item
     return outcome
 
 
-def _from_batch_queue(task: Task) -> bool:
-    return (task.request.delivery_info or {}).get("routing_key") == BATCH_QUEUE
-
-
 def _next_batch_items(app) -> None:
-    """A batch item is done: its slot goes to the next owner's item in the rotation."""
     try:
-        dispatch_batch_items(app)
+        dispatch_next_batch_items(app)
     except Exception:  # Redis or the broker away: the sweep dispatches later
         log.warning("could not dispatch the next batch items", exc_info=True)
 
@@ -81,7 +76,7 @@ def _heartbeat_loop(name: str, stop: threading.Event) -> None:
     while not stop.is_set():
         try:
             with probe.beat():  # leaves the pod's probes a note: alive, and did Redis answer
-                store().record_heartbeat(name, slots=settings().worker_concurrency)
+                stores().workers.record_heartbeat(name, slots=settings().worker_concurrency)
         except Exception:  # Redis away: health will say so; keep beating
             log.warning("worker heartbeat failed", exc_info=True)
         stop.wait(HEARTBEAT_SECONDS)

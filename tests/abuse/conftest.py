@@ -31,7 +31,7 @@ LEAKS = ("Traceback", 'File "', "redis.exceptions", "kombu", "werkzeug", "marshm
 
 # status -> the error codes docs/api.md allows for it
 ERROR_CODES = {
-    400: {"invalid_json"},
+    400: {"invalid_json", "invalid_upload"},
     401: {"unauthorized"},
     404: {"session_not_found", "job_not_found", "batch_not_found", "no_invoice", "not_found"},
     405: {"method_not_allowed"},

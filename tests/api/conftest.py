@@ -43,13 +43,7 @@ def closed_url() -> str:
 def run_job(app: Flask, job_id: str, provider: Any = None) -> str:
     """Run a queued job in-process, as a worker would; returns TurnRunner.run's outcome."""
     svc = app.extensions["invoice_agent"]
-    runner = TurnRunner(
-        store=svc.store,
-        provider=provider or ScriptedProvider(),
-        history_turns=20,
-        token_warn=svc.settings.token_warn,
-        token_limit=svc.settings.token_limit,
-    )
+    runner = TurnRunner.from_settings(svc.settings, svc.stores, provider or ScriptedProvider())
     return runner.run(job_id)
 
 

@@ -6,6 +6,7 @@ import csv
 import io
 
 import pytest
+import redis
 
 from tests.api.conftest import (
     assert_error,
@@ -204,3 +205,48 @@ def test_invoices_zip_follows_ownership(make_app):
     ).get_json()["batch_id"]
     response = client.get(f"{BATCHES}/{batch_id}/invoices.zip", headers={"X-API-Key": "k2"})
     assert_error(response, 404, "batch_not_found")
+
+
+@pytest.fixture
+def redis_fails_on(monkeypatch):
+    """redis_fails_on("LRANGE"): that command (only) finds Redis unreachable from now on."""
+
+    def fail(*commands: str) -> None:
+        original = redis.Redis.execute_command
+
+        def execute(self, *args, **options):
+            if str(args[0]).upper() in commands:
+                raise redis.ConnectionError("Redis went away")
+            return original(self, *args, **options)
+
+        monkeypatch.setattr(redis.Redis, "execute_command", execute)
+
+    return fail
+
+
+def test_redis_lost_while_cancelling_a_batch_is_503(client, redis_fails_on):
+    created = client.post("/api/batches", json={"items": [{"message": "a"}, {"message": "b"}]})
+    batch_id = created.get_json()["batch_id"]
+    redis_fails_on("LRANGE")  # after the ownership check, while reading the items
+
+    assert_error(client.delete(f"/api/batches/{batch_id}"), 503, "unavailable")
+
+
+def test_redis_lost_while_zipping_a_batch_is_503(client, redis_fails_on):
+    created = client.post("/api/batches", json={"items": [{"message": "a"}]})
+    batch_id = created.get_json()["batch_id"]
+    redis_fails_on("LLEN")  # counting the items to zip
+
+    assert_error(client.get(f"/api/batches/{batch_id}/invoices.zip"), 503, "unavailable")
+
+
+def test_a_broken_multipart_upload_is_an_upload_error_not_json(client, redis_client):
+    response = client.post(
+        BATCHES,
+        data=b"--xyz\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.csv\"\r\n\r\n",
+        content_type="multipart/form-data; boundary=xyz",
+    )
+
+    error = assert_error(response, 400, "invalid_upload")
+    assert "multipart/form-data" in error["message"]
+    assert not list(redis_client.scan_iter("batch:*"))

@@ -40,10 +40,10 @@ def test_health_when_everything_answers(client):
 
 
 def test_health_counts_live_workers(app, client):
-    store = app.extensions["invoice_agent"].store
-    store.record_heartbeat("w1@host")
-    store.record_heartbeat("w2@host")
-    store.record_heartbeat("dead@host", now=time.time() - 3600)
+    stores = app.extensions["invoice_agent"].stores
+    stores.workers.record_heartbeat("w1@host")
+    stores.workers.record_heartbeat("w2@host")
+    stores.workers.record_heartbeat("dead@host", now=time.time() - 3600)
 
     assert client.get("/api/health").get_json()["workers"] == 2
 

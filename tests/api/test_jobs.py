@@ -61,7 +61,7 @@ def test_queued_job(client):
 
 def test_running_job(app, client):
     accepted = start_turn(client, "hello")
-    app.extensions["invoice_agent"].store.start_job(accepted["job_id"])
+    app.extensions["invoice_agent"].stores.jobs.start_job(accepted["job_id"])
 
     job = client.get(f"/api/jobs/{accepted['job_id']}").get_json()
 
