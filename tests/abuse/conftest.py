@@ -22,8 +22,7 @@ import pytest
 from flask import Flask
 
 from core.providers.base import ProviderReply, ProviderRequest, Usage
-from tests.api.conftest import GENERATE, make_app, run_job  # noqa: F401 - make_app is a fixture
-from tests.integration.conftest import live_api  # noqa: F401 - a fixture
+from tests.support.api import GENERATE, run_job
 from tests.support.providers import BUYER, SELLER
 
 SNAKE_CASE = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")

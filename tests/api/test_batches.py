@@ -8,7 +8,7 @@ import io
 import pytest
 import redis
 
-from tests.api.conftest import (
+from tests.support.api import (
     assert_error,
     broker_messages,
     closed_url,
@@ -243,7 +243,7 @@ def test_redis_lost_while_zipping_a_batch_is_503(client, redis_fails_on):
 def test_a_broken_multipart_upload_is_an_upload_error_not_json(client, redis_client):
     response = client.post(
         BATCHES,
-        data=b"--xyz\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.csv\"\r\n\r\n",
+        data=b'--xyz\r\nContent-Disposition: form-data; name="file"; filename="a.csv"\r\n\r\n',
         content_type="multipart/form-data; boundary=xyz",
     )
 

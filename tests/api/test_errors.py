@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from tests.api.conftest import (
+from tests.support.api import (
     CHAT,
     GENERATE,
     HEX32,

@@ -8,7 +8,7 @@ import pypdf
 import pytest
 from lxml import etree
 
-from tests.api.conftest import assert_error, run_job, start_turn
+from tests.support.api import assert_error, run_job, start_turn
 from tests.support.providers import BUYER, SELLER, draft, script
 
 UNKNOWN = "0123456789abcdef0123456789abcdef"

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.api.conftest import closed_url
+from tests.support.api import closed_url
 
 HEALTH_KEYS = {"status", "redis", "broker", "workers", "llm_provider", "timestamp"}
 API_PATHS = {
@@ -274,7 +274,7 @@ def test_without_a_build_the_root_is_a_json_404(client):
 
 
 def test_metrics_report_worker_side_jobs_and_llm_tokens(app, client):
-    from tests.api.conftest import run_job, start_turn
+    from tests.support.api import run_job, start_turn
     from tests.support.providers import draft, script
 
     ok = start_turn(client, script(invoice=draft(), usage={"input_tokens": 40, "output_tokens": 7}))
@@ -290,7 +290,7 @@ def test_metrics_report_worker_side_jobs_and_llm_tokens(app, client):
 
 
 def test_metrics_report_queue_depth_active_sessions_and_turn_durations(app, client):
-    from tests.api.conftest import run_job, start_turn
+    from tests.support.api import run_job, start_turn
 
     first = start_turn(client, "one")
     start_turn(client, "two")

@@ -8,7 +8,7 @@ from datetime import datetime
 
 import pytest
 
-from tests.api.conftest import assert_error, cl100k_tokens, run_job, start_turn
+from tests.support.api import assert_error, cl100k_tokens, run_job, start_turn
 from tests.support.providers import draft, script
 
 JOB_KEYS = {

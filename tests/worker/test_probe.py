@@ -7,6 +7,7 @@ import subprocess
 import sys
 import threading
 import time
+from types import SimpleNamespace
 
 import pytest
 
@@ -132,7 +133,7 @@ def test_the_heartbeat_loop_leaves_the_note(note, monkeypatch):
                 raise ConnectionError("Redis away")
 
     fake = Store()
-    monkeypatch.setattr(tasks, "store", lambda: fake)
+    monkeypatch.setattr(tasks, "stores", lambda: SimpleNamespace(workers=fake))
     monkeypatch.setenv(probe.PROBE_FILE_ENV, str(note))
     monkeypatch.setattr(tasks, "HEARTBEAT_SECONDS", 0.01)
     stop = threading.Event()

@@ -1,4 +1,4 @@
-"""The turn jobs and sessions in Redis (core/jobs.py, core/sessions.py, core/workers.py)
+"""The turn jobs and sessions in Redis (core/jobs.py, core/sessions.py)
 against fakeredis (fast) and the private redis-server (real), same tests."""
 
 from __future__ import annotations
@@ -266,12 +266,6 @@ def test_messages_keep_unicode_and_markup_verbatim(stores):
     begin(stores, message=text)
     stores.jobs.apply_turn(stores.jobs.start_job(JOB), outcome(reply=text))
     assert [m.content for m in stores.sessions.read_session(SID, "").messages] == [text, text]
-
-
-def test_live_workers_counts_recent_heartbeats_only(stores):
-    stores.workers.record_heartbeat("w1", now=1000.0)
-    stores.workers.record_heartbeat("w2", now=1025.0)
-    assert stores.workers.live_workers(within_seconds=30, now=1040.0) == 1
 
 
 def test_wait_for_job_returns_when_the_job_finishes(redis_client):
