@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import fakeredis
 import pytest
 
 from core.batch_queue import FairBatchQueue, dispatch_window
@@ -11,16 +10,12 @@ from core.errors import RateLimited
 from core.redis_model import BATCH_INFLIGHT as INFLIGHT_KEY
 from core.turns import TurnRunner
 from tests.support.providers import ScriptedProvider, draft, script
-from tests.support.stores import stores_on
+from tests.support.stores import on_each_backend
 
 
 @pytest.fixture(params=["fakeredis", "redis"])
 def stores(request):
-    if request.param == "fakeredis":
-        client = fakeredis.FakeRedis(decode_responses=True)
-    else:
-        client = request.getfixturevalue("redis_client")
-    return stores_on(client, session_ttl=600, job_ttl=3600, token_limit=10_000)
+    return on_each_backend(request, token_limit=10_000)
 
 
 @pytest.fixture

@@ -5,15 +5,13 @@ from __future__ import annotations
 import csv
 import io
 
-import fakeredis
 import pytest
 
 from core.batch_queue import FairBatchQueue
 from core.batches import BatchItemRequest, BatchStore, parse_csv, results_csv, validate_items
 from core.errors import BatchNotFound, TokenLimitExceeded, ValidationFailed
-from core.turns import TurnRunner
-from tests.support.providers import ScriptedProvider, draft, script
-from tests.support.stores import stores_on
+from tests.support.providers import draft, script
+from tests.support.stores import on_each_backend, runner_on
 
 LIMITS = {"max_items": 5, "max_message_chars": 50}
 
@@ -75,11 +73,7 @@ def test_json_items_are_numbered_from_zero():
 
 @pytest.fixture(params=["fakeredis", "redis"])
 def stores(request):
-    if request.param == "fakeredis":
-        client = fakeredis.FakeRedis(decode_responses=True)
-    else:
-        client = request.getfixturevalue("redis_client")
-    return stores_on(client, session_ttl=600, job_ttl=3600, token_limit=1000)
+    return on_each_backend(request, token_limit=1000)
 
 
 @pytest.fixture
@@ -89,14 +83,7 @@ def batches(stores):
 
 @pytest.fixture
 def runner(stores):
-    return TurnRunner(
-        jobs=stores.jobs,
-        figures=stores.figures,
-        provider=ScriptedProvider(),
-        history_turns=5,
-        token_warn=900,
-        token_limit=1000,
-    )
+    return runner_on(stores, token_warn=900)
 
 
 def items(*messages):

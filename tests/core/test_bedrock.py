@@ -29,7 +29,7 @@ from core.providers.bedrock import (
 )
 from core.schemas import InvoiceDraftSchema
 from core.settings import Settings
-from core.turns import TurnRunner, start_turn
+from core.turns import start_turn
 from tests.conftest import free_port
 from tests.support.fake_bedrock import (
     FakeBedrock,
@@ -44,7 +44,7 @@ from tests.support.fake_bedrock import (
     validation,
 )
 from tests.support.providers import draft
-from tests.support.stores import KeptPublisher
+from tests.support.stores import KeptPublisher, runner_on
 
 TODAY = date(2026, 11, 24)
 MODEL = "us.anthropic.claude-sonnet-4-5-20250929-v1:0"
@@ -520,15 +520,7 @@ def test_the_tool_schema_is_the_draft_schema_in_plain_json_schema():
 
 @pytest.fixture
 def runner(stores, provider):
-    return TurnRunner(
-        jobs=stores.jobs,
-        figures=stores.figures,
-        provider=provider,
-        history_turns=20,
-        token_warn=8_000,
-        token_limit=10_000,
-        today=lambda: TODAY,
-    )
+    return runner_on(stores, provider, history_turns=20, token_warn=8_000, today=lambda: TODAY)
 
 
 def run_turn(stores, runner, message, kind="chat"):

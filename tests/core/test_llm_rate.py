@@ -9,9 +9,8 @@ import pytest
 
 from core.llm_rate import LlmRateLimiter, SlotNotAvailable, parse_rate
 from core.redis_model import LLM_SCHEDULE as KEY
-from core.turns import TurnRunner, start_turn
-from tests.support.providers import ScriptedProvider
-from tests.support.stores import KeptPublisher, stores_on
+from core.turns import start_turn
+from tests.support.stores import KeptPublisher, runner_on, stores_on
 
 
 @pytest.mark.parametrize(
@@ -60,13 +59,10 @@ def test_runner_waits_for_its_slot_then_runs():
     client = fakeredis.FakeRedis(decode_responses=True)
     stores = stores_on(client, session_ttl=600, job_ttl=3600, token_limit=1000)
     slept = []
-    runner = TurnRunner(
-        jobs=stores.jobs,
-        figures=stores.figures,
-        provider=ScriptedProvider(),
+    runner = runner_on(
+        stores,
         history_turns=2,
         token_warn=900,
-        token_limit=1000,
         llm_limiter=LlmRateLimiter(client, Decimal("1")),
         sleep=slept.append,
         max_slot_wait=1.5,

@@ -7,9 +7,9 @@ from datetime import date
 import pytest
 
 from core.errors import ProviderTransient
-from core.turns import TurnRunner, start_turn
+from core.turns import start_turn
 from tests.support.providers import ScriptedProvider, draft, script
-from tests.support.stores import KeptPublisher
+from tests.support.stores import KeptPublisher, runner_on
 
 TODAY = date(2026, 11, 24)
 
@@ -21,15 +21,7 @@ def provider():
 
 @pytest.fixture
 def runner(stores, provider):
-    return TurnRunner(
-        jobs=stores.jobs,
-        figures=stores.figures,
-        provider=provider,
-        history_turns=2,
-        token_warn=60,
-        token_limit=10_000,
-        today=lambda: TODAY,
-    )
+    return runner_on(stores, provider, history_turns=2, token_warn=60, today=lambda: TODAY)
 
 
 def turn(stores, runner, message, session_id=None, kind="chat"):

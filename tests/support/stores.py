@@ -43,6 +43,13 @@ def stores_on(
     return RedisStores.on(client, chosen, clock)
 
 
+def on_each_backend(request, **options: Any) -> RedisStores:
+    """For a fixture parametrised ["fakeredis", "redis"]: the stores on that backend."""
+    if request.param == "fakeredis":
+        return stores_on(fake_redis(), **options)
+    return stores_on(request.getfixturevalue("redis_client"), **options)
+
+
 def runner_on(stores: RedisStores, provider: Any = None, **options: Any) -> TurnRunner:
     """A TurnRunner on `stores` (the scripted provider unless another is given)."""
     defaults = {
