@@ -130,8 +130,10 @@ end
 return 1
 """)
 
-# KEYS: job   ARGV: now
-# Returns the job's fields (flat list), or {"missing"} / {"final"}.
+# KEYS: job   ARGV: now, history_turns (-1: the job alone)
+# Returns {the job's fields (flat list), the session's fields, its last messages} (what a turn
+# reads to run, in the same round trip), or {"missing"} / {"final"}. Reading the session is not
+# activity: no TTL is touched.
 _START_JOB = lua(
     JOB_MOVES
     + """
@@ -144,7 +146,16 @@ not_queued(job)
 redis.call("HSET", job, "status", "$STATUS_RUNNING")
 redis.call("HSETNX", job, "started_at", ARGV[1])
 redis.call("HINCRBY", job, "attempts", 1)
-return redis.call("HGETALL", job)
+local history = tonumber(ARGV[2])
+if history < 0 then return {redis.call("HGETALL", job)} end
+local session = "$SESSION_PREFIX" .. redis.call("HGET", job, "session_id")
+local fields = redis.call("HMGET", session, "session_id", "invoice", "invoice_number",
+                          "token_count", "previous_invoice")
+local messages = {}
+if history > 0 then  -- LRANGE -0 -1 would be the whole list
+  messages = redis.call("LRANGE", session .. ":messages", -2 * history, -1)
+end
+return {redis.call("HGETALL", job), fields, messages}
 """
 )
 
@@ -414,36 +425,33 @@ class JobStore:
 
     def start_job(self, job_id: str) -> JobRecord | None:
         """Mark the job running; None when it is missing or already final (a redelivery)."""
-        answer = self._start(keys=[job_key(job_id)], args=[isoformat(self.clock())])
+        answer = self._start(keys=[job_key(job_id)], args=[isoformat(self.clock()), -1])
         if answer in (["missing"], ["final"]):
             return None
-        return _job_from_hash(dict(zip(answer[::2], answer[1::2], strict=True)))
+        return _job_from_list(answer[0])
 
-    def turn_context(self, session_id: str, history_turns: int) -> TurnContext:
-        """The current invoice and the last `history_turns` turns, in one round trip.
-
-        Does not count as activity. Raises SessionGone when the session no longer exists.
+    def start_turn(
+        self, job_id: str, history_turns: int
+    ) -> tuple[JobRecord, TurnContext | None] | None:
+        """Mark the job running and read what its turn needs — the session's invoice and its
+        last `history_turns` turns — in one round trip. None when the job is missing or final;
+        the context is None when the session no longer exists (the job is running: fail it).
+        Does not count as activity.
         """
-        with self.redis.pipeline(transaction=True) as pipe:
-            pipe.hmget(
-                session_key(session_id),
-                "session_id",
-                "invoice",
-                "invoice_number",
-                "token_count",
-                "previous_invoice",
-            )
-            if history_turns > 0:  # LRANGE -0 -1 would be the whole list
-                pipe.lrange(messages_key(session_id), -2 * history_turns, -1)
-            (exists, invoice, number, token_count, previous), *rest = pipe.execute()
-        raw_messages = rest[0] if rest else []
+        answer = self._start(
+            keys=[job_key(job_id)], args=[isoformat(self.clock()), max(0, history_turns)]
+        )
+        if answer in (["missing"], ["final"]):
+            return None
+        job = _job_from_list(answer[0])
+        (exists, invoice, number, token_count, previous), raw_messages = answer[1], answer[2]
         if exists is None:
-            raise SessionGone()
+            return job, None
         history = tuple(
             ChatMessage(role=m["role"], content=m["content"]) for m in map(json.loads, raw_messages)
         )
-        return TurnContext(
-            session_id=session_id,
+        return job, TurnContext(
+            session_id=job.session_id,
             invoice=json.loads(invoice) if invoice else None,
             previous_invoice=json.loads(previous) if previous else None,
             invoice_number=number,
@@ -521,6 +529,10 @@ class JobStore:
     def _is_final(self, job_id: str) -> bool:
         status = self.redis.hget(job_key(job_id), "status")
         return status is None or status in FINAL_STATUSES
+
+
+def _job_from_list(flat: list[str]) -> JobRecord:
+    return _job_from_hash(dict(zip(flat[::2], flat[1::2], strict=True)))
 
 
 def _job_from_hash(fields: dict[str, str]) -> JobRecord:

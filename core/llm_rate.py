@@ -36,6 +36,7 @@ redis.call("SET", KEYS[1], tostring(slot + spacing), "PX", expire_ms)
 return {"wait", tostring(wait)}
 """
 
+
 def parse_rate(text: str) -> Decimal | None:
     """Seconds between calls for "600" (per minute), "600/minute", "10/second"; None if unset.
 

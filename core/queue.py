@@ -60,18 +60,25 @@ class CeleryPublisher:
         if not job_ids:
             return
         try:
-            with self.celery.producer_or_acquire() as producer, producer.batch():
-                for job_id in job_ids:
-                    self.celery.send_task(
-                        RUN_TURN_TASK,
-                        args=[job_id],
-                        queue=queue,
-                        producer=producer,
-                        headers={"request_id": request_id},
-                    )
+            with self.celery.producer_or_acquire() as producer:  # pooled: no new connection
+                if len(job_ids) == 1:  # a chat turn: a batch session would only cost time
+                    self._send(producer, job_ids[0], queue, request_id)
+                    return
+                with producer.batch():
+                    for job_id in job_ids:
+                        self._send(producer, job_id, queue, request_id)
         except Exception as exc:  # any failure to publish: e.g. amqp's AccessRefused, NotAllowed
             log.warning("could not publish to the broker: %s", type(exc).__name__, exc_info=True)
             raise Unavailable("The job queue cannot be reached. Please retry in a moment.") from exc
+
+    def _send(self, producer: Any, job_id: str, queue: str, request_id: str) -> None:
+        self.celery.send_task(
+            RUN_TURN_TASK,
+            args=[job_id],
+            queue=queue,
+            producer=producer,
+            headers={"request_id": request_id},
+        )
 
     def answers(self) -> bool:
         """True when the broker accepts a connection within a couple of seconds."""

@@ -27,6 +27,7 @@ from core.errors import (
     InvoiceAgentError,
     NoInvoiceProduced,
     ProviderTransient,
+    SessionGone,
     Unavailable,
 )
 from core.ids import new_id
@@ -186,18 +187,21 @@ class TurnRunner:
                 if peeked is None or peeked.is_final:
                     return TurnOutcome.SKIPPED
                 self._wait_for_llm_slot(queue_for(peeked.batch_id))
-            job = self.jobs.start_job(job_id)
-            if job is None:
+            started = self.jobs.start_turn(job_id, self.history_turns)
+            if started is None:
                 return TurnOutcome.SKIPPED
+            job, context = started
             bind(session_id=job.session_id, request_id=job.request_id, batch_id=job.batch_id)
             started = time.monotonic()
-            result = self._run_started(job, final_attempt)
+            result = self._run_started(job, context, final_attempt)
             self._record_timings(job, time.monotonic() - started, result)
             return result
 
-    def _run_started(self, job: JobRecord, final_attempt: bool) -> TurnOutcome:
+    def _run_started(
+        self, job: JobRecord, context: TurnContext | None, final_attempt: bool
+    ) -> TurnOutcome:
         try:
-            outcome = self._compute(job)
+            outcome = self._compute(job, context)
         except ProviderTransient:
             if not final_attempt:
                 raise
@@ -223,9 +227,10 @@ class TurnRunner:
             },
         )
         try:
+            durations = {"run_seconds": run_seconds}
             if job.attempts == 1:  # a redelivery's wait would count the dead worker's time
-                self.figures.observe("queue_wait_seconds", queued_seconds)
-            self.figures.observe("run_seconds", run_seconds)
+                durations["queue_wait_seconds"] = queued_seconds
+            self.figures.observe(**durations)
         except InvoiceAgentError:
             log.warning("could not record turn timings")
 
@@ -246,9 +251,11 @@ class TurnRunner:
         self.jobs.fail_job(job.job_id, job.session_id, error)
         return TurnOutcome.FAILED
 
-    def _compute(self, job: JobRecord) -> TurnResult:
-        """Provider call and pricing, no writes. Raises TurnFailed subclasses."""
-        context = self.jobs.turn_context(job.session_id, self.history_turns)
+    def _compute(self, job: JobRecord, context: TurnContext | None) -> TurnResult:
+        """Provider call and pricing, no writes. Raises TurnFailed subclasses (SessionGone when
+        the session was deleted or expired before the turn started)."""
+        if context is None:
+            raise SessionGone()
         starts_new_invoice = job.kind == "generate"
         current = None if starts_new_invoice else context.invoice
         today = self.today()

@@ -240,20 +240,30 @@ def test_reading_refreshes_ttl_of_every_session_key(stores, backend, clock):
     assert view.expires_at == "2026-11-24T12:13:00.000Z"
 
 
-def test_turn_context_reads_only_recent_history(stores):
+def test_starting_a_turn_reads_only_recent_history(stores):
     begin(stores)
     stores.jobs.apply_turn(stores.jobs.start_job(JOB), outcome("first reply"))
     for n in range(2, 6):
         job_id = f"{n}" * 32
         begin(stores, session_id=SID, job_id=job_id, message=f"message {n}")
         stores.jobs.apply_turn(stores.jobs.start_job(job_id), outcome(f"reply {n}"))
+    begin(stores, session_id=SID, job_id="6" * 32, message="message 6")
 
-    context = stores.jobs.turn_context(SID, history_turns=2)
+    job, context = stores.jobs.start_turn("6" * 32, history_turns=2)
 
+    assert job.message == "message 6" and job.status == "running"
     assert [m.content for m in context.history] == ["message 4", "reply 4", "message 5", "reply 5"]
-    assert stores.jobs.turn_context(SID, history_turns=0).history == ()
-    with pytest.raises(SessionGone):
-        stores.jobs.turn_context(SID2, history_turns=2)
+    assert stores.jobs.start_turn("6" * 32, history_turns=0)[1].history == ()  # a redelivery
+
+
+def test_starting_a_turn_whose_session_is_gone_says_so(stores):
+    begin(stores)
+    stores.sessions.delete_session(SID, "")
+
+    job, context = stores.jobs.start_turn(JOB, history_turns=2)
+
+    assert job.job_id == JOB and context is None
+    assert stores.jobs.start_turn("9" * 32, history_turns=2) is None  # no such job
 
 
 def test_invoice_numbers_are_never_reused(stores):
