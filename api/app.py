@@ -13,7 +13,7 @@ import swagger_ui_bundle
 from flask import Flask, abort, current_app, g, request, send_from_directory
 from flask_cors import CORS
 from flask_smorest import Api
-from gevent import get_hub, monkey
+from gevent import monkey
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import PathConverter
 
@@ -98,7 +98,7 @@ def create_app(
     register_error_handlers(app)  # after Api(): replaces flask-smorest's own error shape
     if monkey.is_module_patched("threading"):  # gunicorn's gevent workers
         # one document more than a key may render at once: another key always finds a compiler
-        typesetter.run_compiles_with(_in_native_thread, parallel=settings.export_concurrency + 1)
+        typesetter.compile_on_native_threads(parallel=settings.export_concurrency + 1)
     same_redis = settings.broker_url == settings.redis_url
     register_metrics(app, stores.figures, QUEUES if same_redis else ())
     count_tokens("warm")  # load the encoding now, not on a client's first request
@@ -106,11 +106,6 @@ def create_app(
     _register_swagger_assets(app)
     _register_ui(app, Path(settings.frontend_dist))
     return app
-
-
-def _in_native_thread(function, /, *args, **kwargs):
-    """`function(*args, **kwargs)` on one of gevent's native threads; this greenlet waits."""
-    return get_hub().threadpool.apply(function, args, kwargs)
 
 
 def _is_public(path: str | None = None) -> bool:

@@ -21,6 +21,7 @@ from core.settings import Settings
 log = logging.getLogger(__name__)
 
 RUN_TURN_TASK = "invoice_agent.run_turn"
+EXPORT_ZIP_TASK = "invoice_agent.export_batch_zip"  # a batch's invoices as a ZIP of PDFs
 INTERACTIVE_QUEUE = "interactive"  # chat turns: a person is waiting
 BATCH_QUEUE = "batch"  # batch items go behind interactive turns
 QUEUES = (INTERACTIVE_QUEUE, BATCH_QUEUE)  # workers take from them in this order
@@ -35,6 +36,10 @@ class Publisher(Protocol):
     """Puts turn jobs on a queue. Raises Unavailable when the queue cannot be reached."""
 
     def publish(self, job_ids: Sequence[str], queue: str, *, request_id: str = "") -> None: ...
+
+    def publish_zip(self, batch_id: str) -> None:
+        """Ask a worker to build the batch's ZIP of PDFs (core/batch_exports.py)."""
+        ...
 
     def answers(self) -> bool:
         """True when the queue accepts a connection now (health checks)."""
@@ -68,6 +73,14 @@ class CeleryPublisher:
                     for job_id in job_ids:
                         self._send(producer, job_id, queue, request_id)
         except Exception as exc:  # any failure to publish: e.g. amqp's AccessRefused, NotAllowed
+            log.warning("could not publish to the broker: %s", type(exc).__name__, exc_info=True)
+            raise Unavailable("The job queue cannot be reached. Please retry in a moment.") from exc
+
+    def publish_zip(self, batch_id: str) -> None:
+        """Publish the build of a batch's ZIP on the batch queue (behind chat turns)."""
+        try:
+            self.celery.send_task(EXPORT_ZIP_TASK, args=[batch_id], queue=BATCH_QUEUE)
+        except Exception as exc:
             log.warning("could not publish to the broker: %s", type(exc).__name__, exc_info=True)
             raise Unavailable("The job queue cannot be reached. Please retry in a moment.") from exc
 
@@ -107,7 +120,10 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         "accept_content": ["json"],
         "task_ignore_result": True,  # results live in job:{id}, written by the task itself
         "task_default_queue": INTERACTIVE_QUEUE,
-        "task_routes": {RUN_TURN_TASK: {"queue": INTERACTIVE_QUEUE}},
+        "task_routes": {
+            RUN_TURN_TASK: {"queue": INTERACTIVE_QUEUE},
+            EXPORT_ZIP_TASK: {"queue": BATCH_QUEUE},
+        },
         # a down broker must answer 503 quickly, not hang the request
         "task_publish_retry_policy": {
             "max_retries": 2,

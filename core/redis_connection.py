@@ -49,7 +49,9 @@ class Redis(redis.Redis):
             return False
 
 
-def connect(url: str, *, max_connections: int = 64, socket_timeout: float = 5) -> Redis:
+def connect(
+    url: str, *, max_connections: int = 64, socket_timeout: float = 5, binary: bool = False
+) -> Redis:
     """A client for `url` sized for `max_connections` concurrent callers.
 
     When every connection is busy a caller waits (up to 5 s) for one instead of failing: a
@@ -60,7 +62,7 @@ def connect(url: str, *, max_connections: int = 64, socket_timeout: float = 5) -
         url,
         max_connections=max_connections,
         timeout=5,
-        decode_responses=True,
+        decode_responses=not binary,  # binary: bytes in and out (a ZIP's chunks)
         socket_timeout=socket_timeout,
         socket_connect_timeout=2,
         health_check_interval=30,

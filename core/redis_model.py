@@ -16,6 +16,9 @@ which fills `$NAME` placeholders from LUA_NAMES, so no name is spelled twice.
     batch:{id}                    hash  owner, total, created_at, cancelled_at, and the counts
                                         by status (moved by the job scripts)
     batch:{id}:items              list  {"reference", "job_id", "session_id"} per item
+    export:{batch_id}             hash  a batch's ZIP of PDFs: status, progress
+                                        (core/batch_exports.py)
+    export:{batch_id}:zip         list  that ZIP's chunks (binary)
     batchq:pending:{owner}        sorted set  job id -> arrival order: the owner's waiting items
     batchq:open:{owner}           sorted set  job id -> when accepted, until final: what
                                         BATCH_MAX_QUEUED_ITEMS counts
@@ -108,6 +111,14 @@ def batch_key(batch_id: str) -> str:
 
 def batch_items_key(batch_id: str) -> str:
     return f"{BATCH_PREFIX}{batch_id}:items"
+
+
+def batch_export_key(batch_id: str) -> str:
+    return f"export:{batch_id}"
+
+
+def batch_zip_key(batch_id: str) -> str:
+    return f"export:{batch_id}:zip"
 
 
 def batch_pending_key(owner: str) -> str:

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import redis
+
+from core.batch_exports import BatchZips
 from core.batch_queue import FairBatchQueue
 from core.batches import BatchStore
 from core.clock import Clock, utc_now
@@ -32,17 +35,39 @@ class RedisStores:
     workers: WorkerRegistry
     figures: Figures
     renders: ConcurrencyLimit  # exports being made at once, per API key
+    zips: BatchZips  # batches' invoices as ZIPs of PDFs
 
     @classmethod
     def from_settings(
         cls, settings: Settings, *, max_connections: int = 64, clock: Clock = utc_now
     ) -> RedisStores:
         """The stores on REDIS_URL, for up to `max_connections` concurrent callers."""
-        return cls.on(connect(settings.redis_url, max_connections=max_connections), settings, clock)
+        return cls.on(
+            connect(settings.redis_url, max_connections=max_connections),
+            settings,
+            clock,
+            binary=connect(settings.redis_url, max_connections=4, binary=True),
+        )
 
     @classmethod
-    def on(cls, client: Redis, settings: Settings, clock: Clock = utc_now) -> RedisStores:
-        """The stores on a client of your own (tests: a fakeredis server)."""
+    def on(
+        cls,
+        client: Redis,
+        settings: Settings,
+        clock: Clock = utc_now,
+        *,
+        binary: Redis | None = None,
+    ) -> RedisStores:
+        """The stores on a client of your own (tests: a fakeredis server); `binary` is the same
+        Redis without decoding (a text client's pool is reused without it)."""
+        if binary is None:
+            pool = client.connection_pool
+            binary = Redis(
+                connection_pool=redis.ConnectionPool(
+                    connection_class=pool.connection_class,
+                    **{**pool.connection_kwargs, "decode_responses": False},
+                )
+            )
         jobs = JobStore(
             client,
             session_ttl=settings.session_ttl_seconds,
@@ -61,4 +86,5 @@ class RedisStores:
             workers=WorkerRegistry(client),
             figures=Figures(client, session_ttl=settings.session_ttl_seconds),
             renders=ConcurrencyLimit(client, RENDERING_PREFIX, settings.export_concurrency),
+            zips=BatchZips(client, binary),
         )

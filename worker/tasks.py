@@ -6,15 +6,17 @@ import logging
 import random
 import socket
 import threading
+import time
 
 from celery import Task, shared_task, signals
 from celery.exceptions import SoftTimeLimitExceeded
 from gevent import Timeout as GreenletTimeout  # the worker runs the gevent pool
 
 from core.errors import ProviderTransient, TurnTimedOut, Unavailable
+from core.exports import pdf, typesetter
 from core.llm_rate import SlotNotAvailable
 from core.logs import configure_logging
-from core.queue import BATCH_QUEUE, RUN_TURN_TASK
+from core.queue import BATCH_QUEUE, EXPORT_ZIP_TASK, RUN_TURN_TASK
 from core.redis_model import TurnOutcome
 from worker import probe
 from worker.runtime import dispatch_next_batch_items, runner, settings, stores
@@ -65,6 +67,26 @@ def run_turn(self: Task, job_id: str, deferrals: int = 0) -> TurnOutcome:
     return outcome
 
 
+ZIP_PACE = 0.5  # after each PDF, rest half as long as it took: the API keeps its CPU
+
+
+@shared_task(name=EXPORT_ZIP_TASK)
+def export_batch_zip(batch_id: str) -> None:
+    """Render a batch's invoices into its ZIP (core/batch_exports.py), one PDF at a time."""
+    current = stores()
+    current.zips.build(batch_id, current.batches.invoices(batch_id), _paced(pdf.render_pdf))
+
+
+def _paced(render):
+    def paced(invoice):
+        began = time.monotonic()
+        document = render(invoice)
+        time.sleep((time.monotonic() - began) * ZIP_PACE)  # cooperative: a greenlet sleeps
+        return document
+
+    return paced
+
+
 def _next_batch_items(app) -> None:
     try:
         dispatch_next_batch_items(app)
@@ -95,6 +117,9 @@ def _json_logs(**_):
 def _fail_fast_on_bad_settings(**_):
     """Build the provider at start-up: a misconfigured worker stops now, not on every job."""
     runner()
+    # a ZIP's PDFs are typeset on a native thread, at a low priority: the turns in flight go
+    # on meanwhile, and an API on the same machine keeps its CPU (bench/batch_zip.py)
+    typesetter.compile_on_native_threads(parallel=1, niceness=10)
 
 
 @signals.worker_ready.connect

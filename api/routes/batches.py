@@ -7,14 +7,21 @@ import math
 from flask import Response, g, request, stream_with_context, url_for
 
 from api.blueprint import Blueprint
-from api.schemas import BatchPageSchema, BatchRequestSchema, BatchSchema, ErrorSchema
+from api.schemas import (
+    BatchPageSchema,
+    BatchRequestSchema,
+    BatchSchema,
+    ErrorSchema,
+    ZipProgressSchema,
+)
 from api.services import services
 from core.batches import BatchItemRequest, parse_csv, results_csv, validate_items
-from core.errors import InvalidUpload, ValidationFailed
-from core.exports.archive import iter_pdf_zip
+from core.errors import InvalidUpload, Unavailable, ValidationFailed
 from core.turns import start_batch
 
 blp = Blueprint("batches", __name__, url_prefix="/api", description="Batches of invoices")
+
+ZIP_POLL_SECONDS = 2
 
 CSV_UPLOAD = {
     "multipart/form-data": {
@@ -124,13 +131,33 @@ def batch_results(batch_id):
 
 @blp.route("/batches/<batch_id>/invoices.zip")
 @blp.alt_response(200, description="one PDF per succeeded item", content_type="application/zip")
+@blp.alt_response(
+    202, schema=ZipProgressSchema, description="the ZIP is being made: ask again (Retry-After)"
+)
 @blp.alt_response(404, schema=ErrorSchema, description="batch_not_found")
 def batch_invoices(batch_id):
-    """The PDFs of every invoice the batch made, as one ZIP (streamed while it is written)."""
-    batches = services().stores.batches
-    batches.summary(batch_id, g.owner)  # ownership, before anything is sent
-    return Response(
-        stream_with_context(iter_pdf_zip(batches.invoices(batch_id))),
-        mimetype="application/zip",
-        headers={"Content-Disposition": f'attachment; filename="batch-{batch_id}.zip"'},
-    )
+    """The PDFs of every invoice the batch made, as one ZIP: made by a worker on the first
+    request (202 with the progress until it is ready), then downloaded (200)."""
+    svc = services()
+    summary = svc.stores.batches.summary(batch_id, g.owner)  # ownership first
+    claim = svc.stores.zips.claim(batch_id, g.owner, summary["counts"]["succeeded"])
+    if claim == "start":
+        try:
+            svc.publisher.publish_zip(batch_id)
+        except Unavailable:
+            svc.stores.zips.forget(batch_id)  # the next request starts it again
+            raise
+    if claim == "ready":
+        return Response(
+            stream_with_context(svc.stores.zips.chunks(batch_id)),
+            mimetype="application/zip",
+            headers={"Content-Disposition": f'attachment; filename="batch-{batch_id}.zip"'},
+        )
+    progress = svc.stores.zips.status(batch_id)
+    body = {
+        "status": "building",
+        "done": progress.done,
+        "total": progress.total,
+        "status_url": url_for("batches.batch_invoices", batch_id=batch_id),
+    }
+    return body, 202, {"Retry-After": str(ZIP_POLL_SECONDS)}

@@ -46,6 +46,14 @@ def run_job(app: Flask, job_id: str, provider: Any = None) -> str:
     return runner.run(job_id)
 
 
+def run_zip_export(app: Flask, batch_id: str) -> None:
+    """Build a batch's ZIP in-process, as the worker's export task does."""
+    from core.exports.pdf import render_pdf
+
+    stores = app.extensions["invoice_agent"].stores
+    stores.zips.build(batch_id, stores.batches.invoices(batch_id), render_pdf)
+
+
 def start_turn(
     client,
     message: str,
