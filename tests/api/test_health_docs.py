@@ -307,3 +307,10 @@ def test_metrics_report_queue_depth_active_sessions_and_turn_durations(app, clie
     assert "invoice_agent_job_queue_wait_seconds_count 1.0" in after
     assert 'invoice_agent_job_run_seconds_bucket{le="+Inf"} 1.0' in after
     assert "invoice_agent_active_sessions 1.0" in after
+
+
+def test_the_openapi_document_states_the_rate_limits(make_app):
+    client = make_app(turn_rate_limit="7/minute", read_rate_limit="70/minute").test_client()
+    description = client.get("/openapi.json").get_json()["info"]["description"]
+    assert "turns: 7/minute" in description and "reads: 70/minute" in description
+    assert "Retry-After" in description
