@@ -12,6 +12,8 @@ which fills `$NAME` placeholders from LUA_NAMES, so no name is spelled twice.
                                         result / error JSON, batch_id; TTL JOB_TTL_SECONDS
     jobs:queued                   sorted set  queued job id -> when queued or dispatched (the
                                         sweep re-sends jobs lost on the way to a worker)
+    jobs:running                  hash  running job id -> the worker running it (its heartbeat
+                                        going stale hands the job back: core/jobs.py)
     jobs:finished                 channel  a finished job's id (wakes long-polls)
     batch:{id}                    hash  owner, total, created_at, cancelled_at, and the counts
                                         by status (moved by the job scripts)
@@ -77,6 +79,7 @@ JOB_PREFIX = "job:"
 BATCH_PREFIX = "batch:"
 ACTIVE_SESSIONS = "sessions:active"
 QUEUED_JOBS = "jobs:queued"
+RUNNING_JOBS = "jobs:running"
 FINISHED_CHANNEL = "jobs:finished"
 INVOICE_SEQUENCE = "invoice:sequence"
 COUNTERS = "metrics:counters"
@@ -144,6 +147,8 @@ LUA_NAMES = {
     "BATCH_PREFIX": BATCH_PREFIX,
     "ACTIVE_SESSIONS": ACTIVE_SESSIONS,
     "QUEUED_JOBS": QUEUED_JOBS,
+    "RUNNING_JOBS": RUNNING_JOBS,
+    "HEARTBEATS": HEARTBEATS,
     "FINISHED_CHANNEL": FINISHED_CHANNEL,
     "COUNTERS": COUNTERS,
     "BATCH_PENDING_PREFIX": BATCH_PENDING_PREFIX,

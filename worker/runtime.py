@@ -7,6 +7,8 @@ import this module instead of each other.
 
 from __future__ import annotations
 
+import os
+import socket
 from functools import cache
 
 from celery import Celery
@@ -30,9 +32,17 @@ def stores() -> RedisStores:
 
 
 @cache
+def worker_id() -> str:
+    """This worker process, as its heartbeat and the jobs it runs name it."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+@cache
 def runner() -> TurnRunner:
     """One runner (and one provider client) per worker process, reused by every turn."""
-    return TurnRunner.from_settings(settings(), stores(), make_provider(settings()))
+    return TurnRunner.from_settings(
+        settings(), stores(), make_provider(settings()), worker=worker_id()
+    )
 
 
 def dispatch_next_batch_items(app: Celery) -> int:

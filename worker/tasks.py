@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import random
-import socket
 import threading
 import time
 
@@ -18,13 +17,13 @@ from core.llm_rate import SlotNotAvailable
 from core.logs import configure_logging
 from core.queue import BATCH_QUEUE, EXPORT_ZIP_TASK, RUN_TURN_TASK
 from core.redis_model import TurnOutcome
+from core.workers import HEARTBEAT_SECONDS
 from worker import probe
-from worker.runtime import dispatch_next_batch_items, runner, settings, stores
+from worker.runtime import dispatch_next_batch_items, runner, settings, stores, worker_id
 
 log = logging.getLogger(__name__)
 
 MAX_PROVIDER_RETRIES = 5
-HEARTBEAT_SECONDS = 10
 REDIS_OUTAGE_RETRIES = 120  # 10 minutes of retries every 5 s
 
 
@@ -123,10 +122,9 @@ def _fail_fast_on_bad_settings(**_):
 
 
 @signals.worker_ready.connect
-def _start_heartbeat(sender=None, **_):
-    name = getattr(sender, "hostname", None) or socket.gethostname()
+def _start_heartbeat(**_):
     threading.Thread(
-        target=_heartbeat_loop, args=(name, _stop_heartbeat), daemon=True, name="heartbeat"
+        target=_heartbeat_loop, args=(worker_id(), _stop_heartbeat), daemon=True, name="heartbeat"
     ).start()
 
 

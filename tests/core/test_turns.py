@@ -191,3 +191,16 @@ def test_the_provider_sees_the_invoice_before_the_last_change(stores, runner, pr
     request = provider.requests[-1]
     assert request.invoice == two.result["invoice"]
     assert request.previous_invoice == one.result["invoice"]
+
+
+def test_a_turn_whose_workers_keep_dying_is_given_up(stores, runner):
+    accepted = start_turn(
+        stores.jobs, KeptPublisher(), owner="", session_id=None, message="hi", kind="chat"
+    )
+    for _ in range(runner.max_attempts):  # started, and its worker died, each time
+        stores.jobs.start_job(accepted.job_id)
+
+    assert runner.run(accepted.job_id) == "failed"
+    job = stores.jobs.get_job(accepted.job_id)
+    assert job.error["code"] == "turn_interrupted"
+    assert stores.sessions.read_session(accepted.session_id, "").pending_job_id is None
