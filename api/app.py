@@ -26,16 +26,17 @@ from api.routes import batches, exports, health, jobs, sessions, turns
 from api.schemas import ErrorSchema
 from api.security import register_security_headers
 from api.services import Services
-from core.errors import Unauthorized
+from core.errors import ConfigurationError, Unauthorized
 from core.exports import typesetter
 from core.logs import start_context
-from core.providers import provider_name
+from core.providers import check_settings, provider_name
 from core.queue import QUEUES, CeleryPublisher, Publisher
 from core.settings import Settings
 from core.stores import RedisStores
 from core.tokens import count_tokens
 
 access_log = logging.getLogger("api.access")
+log = logging.getLogger(__name__)
 
 REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")  # whole value: REQUEST_ID.fullmatch
 PUBLIC_PATHS = ("/api/health", "/metrics", "/openapi.json", "/docs")
@@ -80,6 +81,7 @@ def create_app(
         stores=stores,
         publisher=publisher or CeleryPublisher.from_settings(settings),
         provider_name=provider_name(settings),
+        configuration_problem=_configuration_problem(settings),
     )
 
     _register_request_id(app)
@@ -106,6 +108,17 @@ def create_app(
     _register_swagger_assets(app)
     _register_ui(app, Path(settings.frontend_dist))
     return app
+
+
+def _configuration_problem(settings: Settings) -> str:
+    """What the LLM provider cannot work with in these settings, or "" (checked now, at start:
+    the workers refuse to start with it, and /api/health reports it)."""
+    try:
+        check_settings(settings)
+    except ConfigurationError as problem:
+        log.error("configuration: %s", problem)
+        return problem.message
+    return ""
 
 
 def _is_public(path: str | None = None) -> bool:

@@ -17,6 +17,7 @@ class Services:
     stores: RedisStores
     publisher: Publisher
     provider_name: str
+    configuration_problem: str = ""  # what the settings cannot do (health says it), if anything
 
 
 def services() -> Services:

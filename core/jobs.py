@@ -566,6 +566,13 @@ class JobStore:
         flat = self._reclaim(args=[chat_after, batch_after, limit])
         return list(zip(flat[::2], flat[1::2], strict=True))
 
+    def fail(self, job_id: str, error: InvoiceAgentError) -> None:
+        """Fail a job from outside a run (its time limit stopped it, the worker cannot run
+        turns at all); frees its session. Nothing happens to a missing or final job."""
+        job = self.get_job(job_id)
+        if job is not None:
+            self.fail_job(job_id, job.session_id, error)
+
     def reclaim_orphans(self, *, dead_after: float = 0) -> list[tuple[str, str]]:
         """Running jobs whose worker has not beaten for `dead_after` seconds, put back to
         queued: (job_id, batch_id) pairs, for publishing again (_RECLAIM_ORPHANS)."""

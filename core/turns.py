@@ -247,12 +247,6 @@ class TurnRunner:
         if reservation.seconds > 0:
             self.sleep(reservation.seconds)
 
-    def fail(self, job_id: str, error: InvoiceAgentError) -> None:
-        """Fail a job from outside a run (e.g. its time limit stopped it); frees its session."""
-        job = self.jobs.get_job(job_id)
-        if job is not None:
-            self._fail(job, error)
-
     def _fail(self, job: JobRecord, error: InvoiceAgentError) -> TurnOutcome:
         self.jobs.fail_job(job.job_id, job.session_id, error)
         return TurnOutcome.FAILED

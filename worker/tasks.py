@@ -11,7 +11,7 @@ from celery import Task, shared_task, signals
 from celery.exceptions import SoftTimeLimitExceeded
 from gevent import Timeout as GreenletTimeout  # the worker runs the gevent pool
 
-from core.errors import ProviderTransient, TurnTimedOut, Unavailable
+from core.errors import ConfigurationError, ProviderTransient, TurnTimedOut, Unavailable
 from core.exports import pdf, typesetter
 from core.llm_rate import SlotNotAvailable
 from core.logs import configure_logging
@@ -32,7 +32,12 @@ def run_turn(self: Task, job_id: str, deferrals: int = 0) -> TurnOutcome:
     """Run one chat turn; retried with backoff while the provider is throttled."""
     final_attempt = self.request.retries >= MAX_PROVIDER_RETRIES
     try:
-        outcome = runner().run(job_id, final_attempt=final_attempt)
+        the_runner = runner()
+    except ConfigurationError as error:  # no retry can fix it: the turn ends now, and says why
+        stores().jobs.fail(job_id, error)
+        return TurnOutcome.FAILED
+    try:
+        outcome = the_runner.run(job_id, final_attempt=final_attempt)
     except ProviderTransient as exc:
         backoff = min(2**self.request.retries, 30) + random.uniform(0, 1)  # noqa: S311
         raise self.retry(exc=exc, countdown=backoff) from None
@@ -59,7 +64,7 @@ def run_turn(self: Task, job_id: str, deferrals: int = 0) -> TurnOutcome:
     except (SoftTimeLimitExceeded, GreenletTimeout):
         # The gevent pool enforces JOB_TIME_LIMIT by raising gevent.Timeout (a BaseException)
         # inside the turn; record it, or the job would stay "running" and its session busy.
-        runner().fail(job_id, TurnTimedOut())
+        stores().jobs.fail(job_id, TurnTimedOut())
         raise
     if (self.request.delivery_info or {}).get("routing_key") == BATCH_QUEUE:
         _next_batch_items(self.app)  # a batch item's place in flight goes to the next item
@@ -114,8 +119,14 @@ def _json_logs(**_):
 
 @signals.worker_init.connect
 def _fail_fast_on_bad_settings(**_):
-    """Build the provider at start-up: a misconfigured worker stops now, not on every job."""
-    runner()
+    """Build the runner (provider, stores) at start: a worker whose settings cannot work stops
+    now, saying why, instead of failing every turn (Celery swallows a receiver's Exception,
+    not SystemExit)."""
+    try:
+        runner()
+    except ConfigurationError as error:
+        log.critical("the worker cannot start: %s", error)
+        raise SystemExit(f"invoice-agent worker: {error}") from None
     # a ZIP's PDFs are typeset on a native thread, at a low priority: the turns in flight go
     # on meanwhile, and an API on the same machine keeps its CPU (bench/batch_zip.py)
     typesetter.compile_on_native_threads(parallel=1, niceness=10)
