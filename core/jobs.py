@@ -157,7 +157,8 @@ if status == "$STATUS_QUEUED" then move_batch_count(job, "$STATUS_QUEUED", "$STA
 not_queued(job)
 local job_id = string.sub(job, $JOB_PREFIX_LENGTH + 1)
 if worker ~= "" then redis.call("HSET", "$RUNNING_JOBS", job_id, worker) end
-redis.call("HSET", job, "status", "$STATUS_RUNNING", "worker", worker)
+redis.call("HSET", job, "status", "$STATUS_RUNNING", "worker", worker,
+           "held_at", redis.call("TIME")[1])
 redis.call("HSETNX", job, "started_at", ARGV[1])
 redis.call("HINCRBY", job, "attempts", 1)
 local history = tonumber(ARGV[2])
@@ -246,8 +247,10 @@ return "$OUTCOME_FAILED"
 
 # A running job whose worker stopped beating (killed, its machine gone) goes back to queued,
 # to be published again: another worker picks it up within seconds, instead of waiting for
-# the broker's visibility timeout. If the dead worker's message is delivered again later,
-# START_JOB finds the job final, or running on a live worker ("busy"), and skips it.
+# the broker's visibility timeout. So does a running job its live worker no longer runs (its
+# heartbeat, beaten after the job started, does not list it): after a Redis failover the
+# write that finished it may have been lost with the old primary. If a message of the job is
+# delivered again later, START_JOB finds it final, or running on a live worker, and skips it.
 # ARGV: dead_after (s)   Returns {job_id, batch_id, ...}
 _RECLAIM_ORPHANS = lua(
     JOB_MOVES
@@ -262,8 +265,12 @@ for i = 1, #running, 2 do
   if redis.call("HGET", job, "status") ~= "$STATUS_RUNNING"
      or redis.call("HGET", job, "worker") ~= worker then
     redis.call("HDEL", "$RUNNING_JOBS", job_id)
-  elseif not alive(worker, dead_after) then
+  elseif not alive(worker, dead_after) or (
+    redis.call("SISMEMBER", "$WORKER_RUNNING_PREFIX" .. worker, job_id) == 0
+    and tonumber(redis.call("ZSCORE", "$HEARTBEATS", worker))
+        > tonumber(redis.call("HGET", job, "held_at") or "0") + 1) then
     redis.call("HSET", job, "status", "$STATUS_QUEUED", "worker", "")
+    redis.call("HINCRBY", job, "handbacks", 1)
     move_batch_count(job, "$STATUS_RUNNING", "$STATUS_QUEUED")
     redis.call("HDEL", "$RUNNING_JOBS", job_id)
     redis.call("ZADD", "$QUEUED_JOBS", now, job_id)
@@ -323,6 +330,7 @@ class JobRecord:
     request_id: str
     attempts: int
     batch_id: str = ""
+    handbacks: int = 0  # how often its worker was lost while it ran
 
     @property
     def is_final(self) -> bool:
@@ -623,4 +631,5 @@ def _job_from_hash(fields: dict[str, str]) -> JobRecord:
         request_id=fields.get("request_id", ""),
         attempts=int(fields.get("attempts", 0)),
         batch_id=fields.get("batch_id", ""),
+        handbacks=int(fields.get("handbacks", 0)),
     )

@@ -32,6 +32,7 @@ which fills `$NAME` placeholders from LUA_NAMES, so no name is spelled twice.
     metrics:histogram:{name}      hash  bucket counts and the sum of a duration histogram
     workers:heartbeat             sorted set  worker name -> last heartbeat (unix time)
     workers:slots                 hash  worker name -> turns it runs at once
+    workers:running:{worker}      set   the jobs that worker is running now (its heartbeat)
     llm:rate:next_slot            string  the shared LLM schedule (core/llm_rate.py)
     exports:rendering:{owner}     sorted set  renders in progress (core/concurrency.py)
     LIMITS/…                      the `limits` library's rate-limit windows (api/rate_limits.py)
@@ -86,6 +87,7 @@ COUNTERS = "metrics:counters"
 HISTOGRAM_PREFIX = "metrics:histogram:"
 HEARTBEATS = "workers:heartbeat"
 WORKER_SLOTS = "workers:slots"
+WORKER_RUNNING_PREFIX = "workers:running:"
 BATCH_PENDING_PREFIX = "batchq:pending:"
 BATCH_OPEN_PREFIX = "batchq:open:"
 BATCH_OWNERS = "batchq:owners"
@@ -132,6 +134,10 @@ def batch_open_key(owner: str) -> str:
     return f"{BATCH_OPEN_PREFIX}{owner}"
 
 
+def worker_running_key(worker: str) -> str:
+    return f"{WORKER_RUNNING_PREFIX}{worker}"
+
+
 def histogram_key(name: str) -> str:
     return f"{HISTOGRAM_PREFIX}{name}"
 
@@ -149,6 +155,7 @@ LUA_NAMES = {
     "QUEUED_JOBS": QUEUED_JOBS,
     "RUNNING_JOBS": RUNNING_JOBS,
     "HEARTBEATS": HEARTBEATS,
+    "WORKER_RUNNING_PREFIX": WORKER_RUNNING_PREFIX,
     "FINISHED_CHANNEL": FINISHED_CHANNEL,
     "COUNTERS": COUNTERS,
     "BATCH_PENDING_PREFIX": BATCH_PENDING_PREFIX,

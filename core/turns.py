@@ -158,7 +158,7 @@ class TurnRunner:
     max_slot_wait: float = 2.0  # longer waits go back to the queue instead of holding a slot
     max_lines: int = 500  # MAX_INVOICE_LINES: bounds what any export of the invoice costs
     worker: str = ""  # who runs the turns (a worker process's id): its heartbeat holds them
-    max_attempts: int = 5  # a turn started this often without finishing is given up
+    max_handbacks: int = 5  # a turn whose worker was lost this often is given up (poison)
 
     @classmethod
     def from_settings(
@@ -195,7 +195,7 @@ class TurnRunner:
             if started is None:
                 return TurnOutcome.SKIPPED
             job, context = started
-            if job.attempts > self.max_attempts:  # a poison turn: its workers keep dying
+            if job.handbacks >= self.max_handbacks:  # a poison turn: its workers keep dying
                 return self._fail(job, TurnInterrupted())
             bind(session_id=job.session_id, request_id=job.request_id, batch_id=job.batch_id)
             started = time.monotonic()

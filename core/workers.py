@@ -7,19 +7,26 @@ sizes its window by their slots; a running job whose worker stopped beating is h
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from core.redis_connection import Redis
-from core.redis_model import HEARTBEATS, WORKER_SLOTS
+from core.redis_model import HEARTBEATS, WORKER_SLOTS, worker_running_key
 
 ALIVE_WITHIN_SECONDS = 30  # what health counts as a live worker
 HEARTBEAT_SECONDS = 5  # how often a worker beats
 # a worker silent this long has died: its running jobs are handed back (core/jobs.py)
 WORKER_DEAD_AFTER_SECONDS = 15
 
-# KEYS: heartbeats, slots   ARGV: worker, slots, now ("" = Redis's clock)
+# KEYS: heartbeats, slots, running   ARGV: worker, slots, now ("" = Redis's clock), job ids...
 _BEAT = """
 local now = ARGV[3] ~= "" and tonumber(ARGV[3]) or tonumber(redis.call("TIME")[1])
 redis.call("ZADD", KEYS[1], now, ARGV[1])
 redis.call("HSET", KEYS[2], ARGV[1], ARGV[2])
+redis.call("DEL", KEYS[3])
+if #ARGV > 3 then
+  redis.call("SADD", KEYS[3], unpack(ARGV, 4))
+  redis.call("EXPIRE", KEYS[3], 120)
+end
 return 1
 """
 
@@ -51,11 +58,20 @@ class WorkerRegistry:
         self._beat = client.register_script(_BEAT)
 
     def record_heartbeat(
-        self, worker_name: str, *, slots: int = 0, now: float | None = None
+        self,
+        worker_name: str,
+        *,
+        slots: int = 0,
+        running: Collection[str] = (),
+        now: float | None = None,
     ) -> None:
-        """The worker is alive, with `slots` turns it can run at once (at Redis's time, so
-        every machine's heartbeats compare; `now` for tests)."""
-        self._beat(keys=[HEARTBEATS, WORKER_SLOTS], args=[worker_name, slots, now or ""])
+        """The worker is alive, with `slots` turns it can run at once and the jobs it is
+        `running` now (at Redis's time, so every machine's heartbeats compare; `now` for tests).
+        A job recorded as running on this worker but not among these is handed back."""
+        self._beat(
+            keys=[HEARTBEATS, WORKER_SLOTS, worker_running_key(worker_name)],
+            args=[worker_name, slots, now or "", *running],
+        )
 
     def live_workers(
         self, *, within_seconds: float = ALIVE_WITHIN_SECONDS, now: float | None = None

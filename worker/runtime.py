@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 
 from celery import Celery
@@ -53,3 +55,18 @@ def dispatch_next_batch_items(app: Celery) -> int:
         CeleryPublisher(app),
         default_slots=settings().worker_concurrency,
     )
+
+
+# The jobs this process is running now: its heartbeat lists them, so that a job the store still
+# calls running here, but which is not (a finishing write lost in a Redis failover), is handed
+# back (core/jobs.py). A job joins before its turn starts and leaves when its task ends.
+RUNNING: set[str] = set()
+
+
+@contextmanager
+def running(job_id: str) -> Iterator[None]:
+    RUNNING.add(job_id)
+    try:
+        yield
+    finally:
+        RUNNING.discard(job_id)

@@ -18,7 +18,7 @@ from core.logs import configure_logging
 from core.queue import BATCH_QUEUE, EXPORT_ZIP_TASK, RUN_TURN_TASK
 from core.redis_model import TurnOutcome
 from core.workers import HEARTBEAT_SECONDS
-from worker import probe
+from worker import probe, runtime
 from worker.runtime import dispatch_next_batch_items, runner, settings, stores, worker_id
 
 log = logging.getLogger(__name__)
@@ -30,6 +30,11 @@ REDIS_OUTAGE_RETRIES = 120  # 10 minutes of retries every 5 s
 @shared_task(name=RUN_TURN_TASK, bind=True, max_retries=MAX_PROVIDER_RETRIES)
 def run_turn(self: Task, job_id: str, deferrals: int = 0) -> TurnOutcome:
     """Run one chat turn; retried with backoff while the provider is throttled."""
+    with runtime.running(job_id):  # the heartbeat says this process runs it
+        return _run_turn(self, job_id, deferrals)
+
+
+def _run_turn(self: Task, job_id: str, deferrals: int) -> TurnOutcome:
     final_attempt = self.request.retries >= MAX_PROVIDER_RETRIES
     try:
         the_runner = runner()
@@ -102,7 +107,9 @@ def _heartbeat_loop(name: str, stop: threading.Event) -> None:
     while not stop.is_set():
         try:
             with probe.beat():  # leaves the pod's probes a note: alive, and did Redis answer
-                stores().workers.record_heartbeat(name, slots=settings().worker_concurrency)
+                stores().workers.record_heartbeat(
+                    name, slots=settings().worker_concurrency, running=tuple(runtime.RUNNING)
+                )
         except Exception:  # Redis away: health will say so; keep beating
             log.warning("worker heartbeat failed", exc_info=True)
         stop.wait(HEARTBEAT_SECONDS)

@@ -378,3 +378,16 @@ def test_finished_jobs_leave_the_running_index(stores, backend):
     assert backend.hgetall("jobs:running") == {JOB: "w1:1"}
     stores.jobs.apply_turn(job, outcome())
     assert backend.hgetall("jobs:running") == {}
+
+
+def test_a_job_its_live_worker_no_longer_runs_is_handed_back(stores):
+    # e.g. a Redis failover lost the write that finished it: the record still says running
+    begin(stores)
+    stores.workers.record_heartbeat("w1:1", running=[JOB], now=time.time() - 5)
+    stores.jobs.start_turn(JOB, 2, worker="w1:1")
+    stores.workers.record_heartbeat("w1:1", running=[JOB])  # still running it: kept
+    assert stores.jobs.reclaim_orphans() == []
+
+    stores.workers.record_heartbeat("w1:1", running=[], now=time.time() + 3)  # done with it
+    assert stores.jobs.reclaim_orphans() == [(JOB, "")]
+    assert stores.jobs.get_job(JOB).handbacks == 1

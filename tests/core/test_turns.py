@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import date
 
 import pytest
@@ -197,8 +198,10 @@ def test_a_turn_whose_workers_keep_dying_is_given_up(stores, runner):
     accepted = start_turn(
         stores.jobs, KeptPublisher(), owner="", session_id=None, message="hi", kind="chat"
     )
-    for _ in range(runner.max_attempts):  # started, and its worker died, each time
-        stores.jobs.start_job(accepted.job_id)
+    for n in range(runner.max_handbacks):  # started, and its worker died, each time
+        stores.workers.record_heartbeat(f"lost:{n}", now=time.time() - 60)
+        stores.jobs.start_job(accepted.job_id, worker=f"lost:{n}")
+        assert stores.jobs.reclaim_orphans() == [(accepted.job_id, "")]
 
     assert runner.run(accepted.job_id) == "failed"
     job = stores.jobs.get_job(accepted.job_id)
