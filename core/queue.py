@@ -12,10 +12,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from typing import Any, Protocol
+from urllib.parse import quote
 
 from celery import Celery
 
 from core.errors import Unavailable
+from core.redis_connection import is_sentinel_url, parse_sentinel_url
 from core.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -103,16 +105,38 @@ class CeleryPublisher:
             return False
 
 
+def broker_settings(url: str) -> tuple[str, dict[str, Any]]:
+    """kombu's broker URL and transport options for CELERY_BROKER_URL (or REDIS_URL).
+
+    A redis+sentinel:// URL (core/redis_connection.py) becomes kombu's Sentinel transport
+    on the same Sentinels: `sentinel://h1:26379;sentinel://h2:26379` with the master's name.
+    """
+    if not is_sentinel_url(url):
+        return url, {}
+    address = parse_sentinel_url(url)
+    auth = f":{quote(address.password, safe='')}@" if address.password else ""
+    kombu_url = ";".join(
+        f"sentinel://{auth}{host}:{port}/{address.db}" for host, port in address.sentinels
+    )
+    options: dict[str, Any] = {"master_name": address.master}
+    if address.sentinel_password:
+        options["sentinel_kwargs"] = {"password": address.sentinel_password}
+    return kombu_url, options
+
+
 def celery_config(settings: Settings) -> dict[str, Any]:
-    """Celery settings shared by producer and worker (nothing secret: Flower shows them)."""
+    """Celery settings shared by producer and worker (nothing secret: Flower shows them, and
+    masks the broker's password)."""
+    broker_url, sentinel_options = broker_settings(settings.broker_url)
     return {
-        "broker_url": settings.broker_url,
+        "broker_url": broker_url,
         # the redis transport redelivers an unacknowledged job after this many seconds
         "broker_transport_options": {
             "visibility_timeout": settings.job_visibility_timeout,
             # Redis: take from the queues in the order the worker lists them (-Q interactive,
             # batch), so a person's chat turn goes ahead of waiting batch items
             "queue_order_strategy": "priority",
+            **sentinel_options,
         },
         "broker_connection_timeout": 3,
         "broker_connection_retry_on_startup": True,
