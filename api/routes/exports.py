@@ -94,7 +94,7 @@ CiiArgs = _profile_args("cii")
 
 
 def _invoice(session_id: str) -> dict[str, Any]:
-    session = services().store.read_session(session_id, g.owner)
+    session = services().stores.sessions.read_session(session_id, g.owner)
     if session.invoice is None:
         raise NoInvoice()
     return session.invoice
@@ -115,7 +115,7 @@ def _render(function, /, *args: Any, **kwargs: Any) -> Any:
         "Your other exports are still being made; this one can start as soon as one of them "
         "is done. Please retry in a moment."
     )
-    with services().renders.slot(g.owner, busy_message=busy):
+    with services().stores.renders.slot(g.owner, busy_message=busy):
         return function(*args, **kwargs)
 
 

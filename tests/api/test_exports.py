@@ -9,7 +9,7 @@ import pypdf
 import pytest
 from lxml import etree
 
-from tests.api.conftest import assert_error, run_job, start_turn
+from tests.support.api import assert_error, run_job, start_turn
 from tests.support.providers import BUYER, SELLER, draft, script
 from tests.support.scenarios import SCENARIOS
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from datetime import datetime, timedelta
 
-from tests.api.conftest import (
+from tests.support.api import (
     CHAT,
     GENERATE,
     assert_error,

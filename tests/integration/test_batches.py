@@ -6,6 +6,7 @@ import csv
 import io
 import subprocess
 import sys
+import zipfile
 from datetime import datetime
 from decimal import Decimal
 
@@ -168,6 +169,8 @@ def test_the_cli_runs_a_batch_against_a_running_stack(tmp_path, live_api, start_
             api.base_url,
             "--out",
             str(out),
+            "--zip",
+            str(tmp_path / "invoices.zip"),
         ],
         cwd=ROOT,
         capture_output=True,
@@ -181,6 +184,22 @@ def test_the_cli_runs_a_batch_against_a_running_stack(tmp_path, live_api, start_
     assert rows["acme"]["total"] == "6000.00" and rows["globex"]["total"] == "3600.00"
     assert rows["nonsense"]["status"] == "failed"
     assert rows["nonsense"]["error_code"] == "no_invoice_produced"
+    assert len(zipfile.ZipFile(tmp_path / "invoices.zip").namelist()) == 2  # the two made
+
+
+def test_the_cli_waits_when_asked_to_slow_down(tmp_path, live_api, start_worker):
+    start_worker("patient")
+    api = live_api(READ_RATE_LIMIT="1 per 3 seconds")  # the CLI polls every second
+    requests_csv = tmp_path / "requests.csv"
+    with requests_csv.open("w", newline="", encoding="utf-8") as out:
+        csv.writer(out).writerows([["message"], [script(sleep=4, invoice=draft())]])
+    finished = subprocess.run(
+        [sys.executable, "-m", "api.cli", "batch", str(requests_csv), "--api", api.base_url,
+         "--out", str(tmp_path / "r.csv")],
+        cwd=ROOT, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert finished.returncode == 0, finished.stderr
+    assert "asked to slow down" in finished.stderr and "1 succeeded" in finished.stderr
 
 
 def test_the_cli_reports_a_refused_batch(tmp_path, live_api):
@@ -263,3 +282,25 @@ def test_one_key_cannot_queue_more_than_its_share(redis_server, redis_client):
 
 def batch_of(client, batch_id, headers):
     return client.get(f"/api/batches/{batch_id}", headers=headers).get_json()
+
+
+def test_a_worker_makes_the_zip_while_the_api_answers_with_progress(client, start_worker):
+    import io
+    import zipfile
+
+    start_worker("zipper")
+    submitted = submit(client, [script(invoice=draft(buyer=f"Client {n}")) for n in range(12)])
+    done = wait_for_batch(client, submitted["batch_id"])
+    assert done["counts"]["succeeded"] == 12
+
+    url = submitted["invoices_url"]
+    first = client.get(url)
+    assert first.status_code == 202 and first.get_json()["total"] == 12
+    ready = wait_until(
+        lambda: (answer := client.get(url)).status_code == 200 and answer,
+        timeout=60,
+        interval=0.3,
+        message="the ZIP",
+    )
+    names = zipfile.ZipFile(io.BytesIO(ready.data)).namelist()
+    assert len(names) == 12 and len(set(names)) == 12
