@@ -15,6 +15,7 @@ from typing import Any, Protocol
 from urllib.parse import quote
 
 from celery import Celery
+from kombu import Exchange, Queue
 
 from core.errors import Unavailable
 from core.redis_connection import is_sentinel_url, parse_sentinel_url
@@ -27,6 +28,11 @@ EXPORT_ZIP_TASK = "invoice_agent.export_batch_zip"  # a batch's invoices as a ZI
 INTERACTIVE_QUEUE = "interactive"  # chat turns: a person is waiting
 BATCH_QUEUE = "batch"  # batch items go behind interactive turns
 QUEUES = (INTERACTIVE_QUEUE, BATCH_QUEUE)  # workers take from them in this order
+# RabbitMQ gives up a message delivered this often without an ack (a poison message that
+# kills every worker taking it). A lost worker's turn is normally handed back by our own
+# heartbeat sweep as a new message (core/turns.py gives a turn up after 5 hand-backs), so a
+# single message rarely sees a second delivery; this is the broker's backstop.
+DELIVERY_LIMIT = 5
 
 
 def queue_for(batch_id: str) -> str:
@@ -124,11 +130,32 @@ def broker_settings(url: str) -> tuple[str, dict[str, Any]]:
     return kombu_url, options
 
 
+def is_amqp_url(url: str) -> bool:
+    return url.split("://", 1)[0].lower() in ("amqp", "amqps", "pyamqp")
+
+
+def quorum_queues() -> list[Queue]:
+    """The two queues as RabbitMQ quorum queues: replicated, durable, and with a delivery
+    limit. Their exchanges are topic exchanges, because Celery's native delayed delivery (the
+    only way a quorum queue can hold a retry's countdown) cannot route through direct ones."""
+    return [
+        Queue(
+            name,
+            Exchange(name, type="topic"),
+            routing_key=name,
+            queue_arguments={"x-queue-type": "quorum", "x-delivery-limit": DELIVERY_LIMIT},
+        )
+        for name in QUEUES
+    ]
+
+
 def celery_config(settings: Settings) -> dict[str, Any]:
     """Celery settings shared by producer and worker (nothing secret: Flower shows them, and
     masks the broker's password)."""
     broker_url, sentinel_options = broker_settings(settings.broker_url)
+    amqp = {"task_queues": quorum_queues()} if is_amqp_url(broker_url) else {}
     return {
+        **amqp,
         "broker_url": broker_url,
         # the redis transport redelivers an unacknowledged job after this many seconds
         "broker_transport_options": {

@@ -17,8 +17,6 @@ from tests.support.providers import draft, script
 
 pytestmark = pytest.mark.integration
 
-RABBITMQ_URL = "amqp://guest:guest@127.0.0.1:5672/invoice-agent-test"
-
 
 def test_a_worker_killed_mid_turn_loses_nothing(client, start_worker, redis_client):
     # a short visibility timeout so the abandoned job comes back within the test
@@ -38,16 +36,30 @@ def test_a_worker_killed_mid_turn_loses_nothing(client, start_worker, redis_clie
     assert json.loads(redis_client.hget(f"job:{accepted['job_id']}", "attempts")) == 2
 
 
-def test_rabbitmq_as_broker(redis_server, start_worker):
-    settings = make_settings(redis_server.url, celery_broker_url=RABBITMQ_URL)
+def test_rabbitmq_as_broker(redis_server, start_worker, rabbitmq_vhost):
+    settings = make_settings(redis_server.url, celery_broker_url=rabbitmq_vhost)
     client = create_app(settings).test_client()
-    start_worker("amqp", CELERY_BROKER_URL=RABBITMQ_URL)
+    start_worker("amqp", CELERY_BROKER_URL=rabbitmq_vhost)
 
     created, job = run_turn(client, script(reply="via amqp", invoice=draft()))
 
     assert job["status"] == "succeeded" and job["result"]["reply"] == "via amqp"
     health = client.get("/api/health").get_json()
     assert health["broker"] == "connected" and health["workers"] >= 1
+    queues = rabbitmq_queues(rabbitmq_vhost)
+    for name in ("interactive", "batch"):
+        assert queues[name]["type"] == "quorum", queues
+        assert ["x-delivery-limit", 5] in [[k, v] for k, _, v in queues[name]["arguments"]]
+
+
+def rabbitmq_queues(url: str) -> dict[str, dict]:
+    """The vhost's queues as rabbitmqctl lists them: name -> {type, arguments}."""
+    listed = subprocess.run(
+        ["rabbitmqctl", "list_queues", "-q", "--formatter", "json", "-p", url.rsplit("/", 1)[1],
+         "name", "type", "arguments"],
+        capture_output=True, text=True, check=True, timeout=60,
+    )  # fmt: skip
+    return {q["name"]: q for q in json.loads(listed.stdout)}
 
 
 def test_a_turn_past_its_time_limit_fails_and_frees_the_session(client, start_worker):
