@@ -27,16 +27,17 @@ from core.exports.address import parse_address
 from core.exports.einvoice import (
     cii_xml,
     en16931_terms,
-    facturx_pdf,
     required_terms,
     ubl_xml,
     unit_code,
-    vat_identifier,
 )
-from core.exports.samples import BUYER, SELLER, sample_invoice
+from core.exports.factur_x import facturx_pdf
+from core.exports.parties import vat_identifier
+from core.exports.pdf import render_pdf
 from core.exports.validation import validate, warm_up
 from core.invoice import Discount, InvoiceDraft, LineItem, Party, price_invoice
 from core.schemas import dump_invoice
+from tests.support.samples import BUYER, SELLER, sample_invoice
 
 UBL_NS = {
     "ubl": "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2",
@@ -258,8 +259,10 @@ def test_a_chat_invoice_lists_what_an_einvoice_still_needs():
     assert missing["seller.tax_id"]["term"] == "BT-31"
     assert missing["buyer.address"]["term"] == "BT-55"
     assert missing["due_date"]["term"] == "BT-9"
+    assert missing["due_date"]["rule"] == "BR-CO-25"
+    assert missing["seller.tax_id"]["rule"] == "BR-CO-26"
     for entry in missing.values():
-        assert set(entry) == {"field", "term", "message"}
+        assert set(entry) == {"field", "term", "message", "rule"}
         assert entry["message"][0].islower() and "BT-" not in entry["message"]
 
 
@@ -303,7 +306,7 @@ def test_business_terms_of_the_sample():
     assert terms["BT-1"] == "INV-0042" and terms["BT-3"] == "380" and terms["BT-5"] == "EUR"
     assert terms["BT-24"] == "urn:cen.eu:en16931:2017"
     seller, buyer = terms["BG-4"], terms["BG-7"]
-    assert seller["name"] == "Nordlys Studio ApS" and seller["vat_identifier"] == "DK12345678"
+    assert seller["name"] == "Nordlys Studio ApS" and seller["vat_identifier"] == "DK13585628"
     assert seller["country_code"] == "DK" and seller["postcode"] == "1620"
     assert seller["contacts"] == [
         {"name": "Ingrid Sørensen", "phone": "+45 33 12 34 56", "email": "billing@nordlys.example"}
@@ -426,6 +429,16 @@ def test_facturx_embeds_the_cii_unchanged_and_declares_pdf_a3():
     (spec,) = (s.get_object() for s in root["/AF"])
     assert spec["/AFRelationship"] == "/Data"
     assert "INV-0042" in reader.pages[0].extract_text()
+
+
+def test_facturx_is_one_clean_pdf_file():
+    """One header at the start, one end of file at the end: no earlier PDF left in front."""
+    invoice = sample_invoice(3)
+    document = facturx_pdf(invoice)
+
+    assert document.startswith(b"%PDF-1.") and document.count(b"%PDF-") == 1
+    assert document.rstrip().endswith(b"%%EOF") and document.count(b"%%EOF") == 1
+    assert len(document) < len(render_pdf(invoice)) + len(cii_xml(invoice))
 
 
 def test_facturx_of_an_incomplete_invoice_is_refused():

@@ -1,4 +1,5 @@
-"""Sample invoices for the benchmark, the tests and trying the exports out by hand:
+"""Sample invoices for the export tests and the benchmark (bench/exports.py), and for trying the
+exports out by hand:
 `render_pdf(sample_invoice(lines=60))` is a three-page invoice.
 """
 
@@ -15,7 +16,7 @@ SELLER = Party(
     email="billing@nordlys.example",
     phone="+45 33 12 34 56",
     address="Vesterbrogade 12, 1620 København V, Denmark",
-    tax_id="DK12345678",
+    tax_id="DK13585628",
 )
 BUYER = Party(
     name="Jean Dupont",
