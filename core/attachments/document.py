@@ -163,7 +163,7 @@ class EinvoiceImport:
 
     @property
     def totals_match(self) -> bool:
-        keys = ("tax_exclusive", "tax_total", "total")
+        keys = ("tax_exclusive", "tax_total", "total", "amount_due")
         return all(self.stated.get(k) == self.priced.get(k) for k in keys if k in self.stated)
 
 

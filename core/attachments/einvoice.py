@@ -3,27 +3,34 @@
 No model is involved. The steps:
 
 1. parse with the hardened parser (xmlsafe.py: no DTD, no entities, nothing fetched);
-2. validate with our export's validator (`core.exports.validation.validate`: the XML Schema,
-   then the EN 16931 Schematron). A file that breaks the schema is refused with
-   EinvoiceInvalid (422 einvoice_invalid), its errors in words in `details.errors`; one that
-   only breaks business rules is still read, with `valid` False and the rules in `problems`.
-   A UBL CreditNote is checked against UBL's CreditNote schema (the export's validator knows
-   only Invoice) and the same Schematron;
+2. validate with our export's validator (`core.exports.validation.validate`: the XML Schema of
+   the Invoice or CreditNote, then the EN 16931 Schematron). A file that breaks the schema is
+   refused with EinvoiceInvalid (422 einvoice_invalid), its errors in words in
+   `details.errors`; one that only breaks business rules is still read, with `valid` False and
+   the broken rules in `problems`;
 3. read the business terms with the factur-x library's parser (`parse_ubl_cii_xml`, the
-   reverse of what our export writes with `generate_xml`);
+   reverse of the `generate_xml` our export writes with);
 4. map them onto our draft, the reverse of `core.exports.einvoice.en16931_terms`:
 
        EN 16931 term                          our draft
-       BT-5 currency, BT-2/BT-9 dates         currency, issue_date, due_date
+       BT-5 currency; BT-2, BT-9, BT-72       currency; issue_date, due_date, delivery_date
        BT-20 payment terms, BT-22 notes       payment_terms, notes (several joined by a blank line)
-       BT-27 name + BT-41 contact person      seller.company + seller.name (no contact person:
-                                              seller.name only); the same for the buyer
-       BT-42/43 (BT-34 when scheme EM)        seller.phone, seller.email
+       BT-10 buyer ref., BT-13 order ref.     buyer_reference, purchase_order
+       BT-113 paid amount                     prepaid_amount
+       BG-16: BT-81, BT-83, BT-84, BT-85,     payment: means_code, reference, iban, account_name,
+         BT-86                                  bic
+       BG-3: BT-25, BT-26                     preceding_invoice: number, issue_date
+       BT-27 name + BT-41 contact person      seller.company + seller.name (no other contact
+                                              person: seller.name only); the same for the buyer
+       BT-42/43 contact phone, e-mail         seller.phone, seller.email
+       BT-34 electronic address + scheme      seller.electronic_address (scheme EM: the e-mail)
        BG-5 address lines, post code, city,   seller.address as text: lines, "post code city"
-         subdivision, country                 (US/GB/CA: "city, state post code"), country name
+         subdivision, country                 (US/GB/CA…: "city, state post code"), country name
        BT-31 VAT id, else BT-32, else BT-29   seller.tax_id  (buyer: BT-48)
        BG-25 line: BT-153 name, BT-129 qty,   items: description, quantity, unit (a word for the
-         BT-130 unit code, BT-152 rate         UN/ECE code), tax_rate
+         BT-130 unit code, BT-152 rate,         UN/ECE code), tax_rate, tax_category (E, AE, K,
+         BT-151 category                        G, O; S and Z follow from the rate)
+       BG-23 BT-120/BT-121 by category+rate   exemption_reason {text, code} of those lines
        BT-148 gross price and BT-147 price    unit_price = gross price and discount_percent =
          discount (BT-146 net price)          discount ÷ gross × 100 when that is exact to 4
                                               places; else unit_price = net price. A base
@@ -33,13 +40,14 @@ No model is involved. The steps:
                                               else the amount BT-107
        BG-21 document charges                 one extra line each (reason, 1 × amount, its rate)
 
+   The legal registration identifiers (BT-30, BT-47) and a deliver-to address (BG-13) are not
+   read: our export derives them from the electronic address, the VAT number and the buyer.
 5. price the draft with our core and compare with the document's own totals (BT-109
    tax-exclusive, BT-110 tax, BT-112 total): any difference is a problem in words, and
    `stated` / `priced` carry both sets of figures.
 
-What our invoice has no field for yet (buyer reference, purchase order reference, payment
-means, prepaid amount, tax categories other than S and Z …) is named in `problems` when the
-document carries it, so nothing disappears silently.
+Terms our invoice has no field for (a project or contract reference, an invoicing period …)
+are named in `problems` when the document carries them, so nothing disappears silently.
 """
 
 from __future__ import annotations
@@ -56,7 +64,7 @@ from marshmallow import ValidationError
 
 from core.attachments.document import EinvoiceImport
 from core.attachments.sniff import CII_INVOICE, UBL_CREDIT_NOTE, UBL_INVOICE
-from core.attachments.xmlsafe import hardened_parser, parse_xml
+from core.attachments.xmlsafe import parse_xml
 from core.errors import EinvoiceInvalid, UnsupportedAttachment
 
 Container = Literal["xml", "facturx"]
@@ -65,6 +73,10 @@ _TEXT_LIMITS = {"name": 200, "company": 200, "phone": 50, "address": 500, "tax_i
 _NOTE_LIMIT = 2000
 _TERMS_LIMIT = 500
 _DESCRIPTION_LIMIT = 500
+_REFERENCE_LIMIT = 200
+# UNTDID 1001 document types EN 16931 treats as credit notes (a CII credit note is a
+# CrossIndustryInvoice with one of these; UBL has its own CreditNote document)
+CREDIT_NOTE_CODES = frozenset({"81", "83", "381", "396", "532"})
 
 # UN/ECE Rec. 20 codes as a word our export maps back to the same code (core.exports.einvoice).
 UNIT_WORDS = {
@@ -152,6 +164,7 @@ def read_einvoice(xml: bytes, *, container: Container = "xml") -> EinvoiceImport
         ("tax_exclusive", "total without tax"),
         ("tax_total", "tax"),
         ("total", "total"),
+        ("amount_due", "amount due"),
     ):
         if key in stated and key in priced and stated[key] != priced[key]:
             problems.append(
@@ -160,7 +173,9 @@ def read_einvoice(xml: bytes, *, container: Container = "xml") -> EinvoiceImport
             )
     return EinvoiceImport(
         syntax=syntax.name,
-        document=syntax.document,
+        document="credit_note"
+        if syntax.document == "credit_note" or _text(terms.get("BT-3")) in CREDIT_NOTE_CODES
+        else "invoice",
         container=container,
         draft=draft,
         number=_text(terms.get("BT-1")),
@@ -180,27 +195,28 @@ def _violation_text(violation: Any) -> str:
 
 
 def _validate(xml: bytes, root: etree._Element, syntax: _Syntax):
-    from core.exports import validation
+    """The export's validator. A CII under another specification (XRechnung's BT-24, say) is
+    checked with EN 16931's identifier in its place: the Factur-X Schematron knows only its own
+    profiles' identifiers, and the CEN rules it carries are those every CIUS builds on."""
+    from core.exports.einvoice import with_specification
+    from core.exports.profiles import EN16931_ID
+    from core.exports.validation import validate
 
-    if syntax.document == "invoice":
-        return validation.validate(xml, syntax.name)
-    # A UBL CreditNote: its own schema, then the EN 16931 UBL Schematron (which covers both).
-    schema = _credit_note_schema()
-    if not schema.validate(root):
-        errors = tuple(
-            validation.Violation("XSD", f"{e.message} (line {e.line})", e.path)
-            for e in schema.error_log
-        )
-        return validation.ValidationReport("ubl", errors, ())
-    return validation._schematron_report(xml, "ubl")  # noqa: SLF001 - see the module docstring
+    if syntax.name == "cii":
+        found = root.xpath(_CII_SPECIFICATION, namespaces=_CII_NS)
+        if found and (found[0].text or "").strip() != EN16931_ID:
+            xml = with_specification(xml, "cii", EN16931_ID)
+    return validate(xml, syntax.name)  # XSD (Invoice or CreditNote), then the Schematron
 
 
-@cache
-def _credit_note_schema() -> etree.XMLSchema:
-    from core.exports.validation import artefact_path
-
-    path = artefact_path("ubl-2.1/maindoc/UBL-CreditNote-2.1.xsd")
-    return etree.XMLSchema(etree.parse(str(path), hardened_parser()))
+_CII_NS = {
+    "rsm": "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100",
+    "ram": "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100",
+}
+_CII_SPECIFICATION = (
+    "/rsm:CrossIndustryInvoice/rsm:ExchangedDocumentContext"
+    "/ram:GuidelineSpecifiedDocumentContextParameter/ram:ID"
+)
 
 
 # --- terms to draft ---------------------------------------------------------------------------
@@ -209,20 +225,34 @@ def _credit_note_schema() -> etree.XMLSchema:
 def _draft(terms: dict[str, Any], problems: list[str]) -> dict[str, Any]:
     currency = _text(terms.get("BT-5")) or "EUR"
     draft: dict[str, Any] = {"currency": currency}
-    if isinstance(terms.get("BT-2"), date):
-        draft["issue_date"] = terms["BT-2"].isoformat()
-    if isinstance(terms.get("BT-9"), date):
-        draft["due_date"] = terms["BT-9"].isoformat()
-    if seller := _party(terms.get("BG-4"), "seller"):
-        draft["seller"] = seller
-    if buyer := _party(terms.get("BG-7"), "buyer"):
-        draft["buyer"] = buyer
+    for key, term in (("issue_date", "BT-2"), ("due_date", "BT-9"), ("delivery_date", "BT-72")):
+        if isinstance(terms.get(term), date):
+            draft[key] = terms[term].isoformat()
+    for role, term in (("seller", "BG-4"), ("buyer", "BG-7")):
+        if party := _party(terms.get(term), role):
+            draft[role] = party
+            _registration_left_out(terms[term], role, problems)
     notes = [_text(note.get("BT-22")) for note in terms.get("BG-1") or [] if note.get("BT-22")]
     if notes:
         draft["notes"] = "\n\n".join(n for n in notes if n)[:_NOTE_LIMIT]
-    if terms.get("BT-20"):
-        draft["payment_terms"] = _text(terms["BT-20"])[:_TERMS_LIMIT]
-    items = [_line(line, i, problems) for i, line in enumerate(terms.get("BG-25") or [], 1)]
+    for key, term, limit in (
+        ("payment_terms", "BT-20", _TERMS_LIMIT),
+        ("buyer_reference", "BT-10", _REFERENCE_LIMIT),
+        ("purchase_order", "BT-13", _REFERENCE_LIMIT),
+    ):
+        if value := _text(terms.get(term)):
+            draft[key] = value[:limit]
+    if (prepaid := _decimal(terms.get("BT-113"))) is not None and prepaid:
+        draft["prepaid_amount"] = format(prepaid, "f")
+    if payment := _payment(terms):
+        draft["payment"] = payment
+    if preceding := _preceding(terms):
+        draft["preceding_invoice"] = preceding
+    exemptions = _exemptions(terms)
+    items = [
+        _line(line, i, exemptions, problems)
+        for i, line in enumerate(terms.get("BG-25") or [], start=1)
+    ]
     for charge in terms.get("BG-21") or []:
         items.append(_charge_line(charge))
     draft["items"] = [item for item in items if item is not None]
@@ -233,7 +263,52 @@ def _draft(terms: dict[str, Any], problems: list[str]) -> dict[str, Any]:
     return draft
 
 
+def _payment(terms: dict[str, Any]) -> dict[str, Any] | None:
+    """BG-16: BT-81 means code, BT-83 reference, BT-84 IBAN, BT-85 account name, BT-86 BIC."""
+    payment = {
+        key: value
+        for key, term in (
+            ("means_code", "BT-81"),
+            ("reference", "BT-83"),
+            ("iban", "BT-84"),
+            ("account_name", "BT-85"),
+            ("bic", "BT-86"),
+        )
+        if (value := _text(terms.get(term)))
+    }
+    return payment or None
+
+
+def _preceding(terms: dict[str, Any]) -> dict[str, Any] | None:
+    """BG-3, the first preceding invoice: BT-25 number, BT-26 issue date."""
+    references = terms.get("BG-3") or []
+    if not references or not _text(references[0].get("BT-25")):
+        return None
+    reference = {"number": _text(references[0]["BT-25"])}
+    if isinstance(references[0].get("BT-26"), date):
+        reference["issue_date"] = references[0]["BT-26"].isoformat()
+    return reference
+
+
+def _exemptions(terms: dict[str, Any]) -> dict[tuple[str, Decimal], dict[str, str]]:
+    """(category, rate) -> exemption reason (BT-121 code, BT-120 text) from the VAT breakdown."""
+    found = {}
+    for row in terms.get("BG-23") or []:
+        reason = {
+            key: value
+            for key, term in (("code", "BT-121"), ("text", "BT-120"))
+            if (value := _text(row.get(term)))
+        }
+        category = _text(row.get("BT-118")) or ""
+        if reason and category not in ("S", "Z"):
+            found[(category, _decimal(row.get("BT-119")) or Decimal(0))] = reason
+    return found
+
+
 def _party(party: dict[str, Any] | None, role: str) -> dict[str, Any] | None:
+    """The reverse of the export's party terms: BT-27 is the company when a contact person
+    (BT-41) is named beside it, else the name; the contact's phone and e-mail are the party's;
+    an e-invoicing address in a scheme other than EM is kept as electronic_address."""
     if not party:
         return None
     legal_name = _text(party.get("name"))
@@ -246,8 +321,12 @@ def _party(party: dict[str, Any] | None, role: str) -> dict[str, Any] | None:
     else:
         result["name"] = legal_name or person
     email = _text(contact.get("email"))
-    if not email and (party.get("einvoicing_addr_schemeid") or "").upper() == "EM":
-        email = _text(party.get("einvoicing_addr"))
+    scheme = (_text(party.get("einvoicing_addr_schemeid")) or "").upper()
+    address_value = _text(party.get("einvoicing_addr"))
+    if address_value and scheme == "EM":
+        email = email or address_value
+    elif address_value and scheme:
+        result["electronic_address"] = {"scheme": scheme, "value": address_value}
     if email:
         result["email"] = email
     if phone := _text(contact.get("phone")):
@@ -266,6 +345,21 @@ def _party(party: dict[str, Any] | None, role: str) -> dict[str, Any] | None:
         k: (v[: _TEXT_LIMITS[k]] if k in _TEXT_LIMITS and isinstance(v, str) else v)
         for k, v in result.items()
     }
+
+
+def _registration_left_out(party: dict[str, Any], role: str, problems: list[str]) -> None:
+    """Our export derives a legal registration identifier (BT-30 / BT-47) from the electronic
+    address or the VAT number; one the document gives beside neither is said, not kept."""
+    value = _text(party.get("legal_identifier"))
+    scheme = _text(party.get("legal_identifier_schemeid")) or ""
+    if not value or _text(party.get("vat_identifier")):
+        return
+    if value == _text(party.get("einvoicing_addr")):
+        return
+    problems.append(
+        f"The {role}'s registration number ({scheme} {value}) has no field in our invoice, so it "
+        "was not carried over."
+    )
 
 
 def _address_text(party: dict[str, Any]) -> str | None:
@@ -295,7 +389,12 @@ def country_name(code: str) -> str:
     return Locale.parse("en").territories.get(code.upper(), code.upper())
 
 
-def _line(line: dict[str, Any], position: int, problems: list[str]) -> dict[str, Any] | None:
+def _line(
+    line: dict[str, Any],
+    position: int,
+    exemptions: dict[tuple[str, Decimal], dict[str, str]],
+    problems: list[str],
+) -> dict[str, Any] | None:
     description = _text(line.get("BT-153")) or _text(line.get("BT-154")) or "-"
     quantity = _decimal(line.get("BT-129"))
     net_price = _decimal(line.get("BT-146"))
@@ -334,11 +433,10 @@ def _line(line: dict[str, Any], position: int, problems: list[str]) -> dict[str,
     if unit:
         item["unit"] = unit
     category = _text(line.get("BT-151"))
-    if category and category not in ("S", "Z"):
-        problems.append(
-            f"Line {position} ({description[:40]}) has VAT category {category}; it was read "
-            f"with a {rate}% rate, and the category itself has no field in our invoice yet."
-        )
+    if category and category not in ("S", "Z"):  # S and Z follow from the rate
+        item["tax_category"] = category
+        if reason := exemptions.get((category, rate)):
+            item["exemption_reason"] = reason
     if line.get("BG-27") or line.get("BG-28"):
         problems.append(
             f"Line {position} ({description[:40]}) has its own allowances or charges; they "
@@ -387,18 +485,17 @@ def _discount(
 
 def _name_what_is_left_out(terms: dict[str, Any], problems: list[str]) -> None:
     left_out = {
-        "BT-10": "the buyer reference",
-        "BT-13": "the purchase order reference",
-        "BT-72": "the delivery date",
-        "BT-113": "the amount already paid",
-        "BG-16": "the payment instructions",
-        "BG-3": "the preceding invoice",
+        "BT-11": "a project reference",
+        "BT-12": "a contract reference",
+        "BT-14": "a sales order reference",
+        "BT-19": "the buyer's accounting reference",
+        "BT-73": "an invoicing period",
     }
     for term, words in left_out.items():
         if terms.get(term):
             problems.append(
-                f"The e-invoice gives {words} ({term}); our invoice has no field "
-                "for it yet, so it was not carried over."
+                f"The e-invoice gives {words} ({term}); our invoice has no field for it, so it "
+                "was not carried over."
             )
 
 
@@ -438,6 +535,7 @@ def _priced_totals(draft: dict[str, Any]) -> dict[str, str]:
         "tax_exclusive": format(invoice.subtotal - invoice.discount_total, "f"),
         "tax_total": format(invoice.tax_total, "f"),
         "total": format(invoice.total, "f"),
+        "amount_due": format(invoice.amount_due, "f"),
     }
 
 

@@ -2,13 +2,13 @@
 
 Nothing is downloaded: images are drawn with Pillow in the DejaVu fonts Debian installs
 (`fonts-dejavu-core`), PDFs are made from those images (scans, no text layer) or typeset by
-WeasyPrint (a text layer), spreadsheets are written by openpyxl, e-invoices by our own export,
+Typst (a text layer), spreadsheets are written by openpyxl, e-invoices by our own export,
 and the hostile files are built byte by byte.
 
     printed_document(seed)        a receipt or a purchase order: the truth (PrintedDocument)
     document_png(doc, noisy=…)    that document drawn as an image (noisy: rotated 2°, noise, blur)
     scanned_pdf(png)              an image-only PDF, as a scanner makes it
-    text_pdf(doc)                 the same facts typeset with a text layer
+    text_pdf(doc)                 the same facts typeset by Typst, with a text layer
     timesheet(seed)               a timesheet: the truth (Timesheet)
     timesheet_csv / _xlsx         that timesheet written as CSV (any encoding, delimiter) or XLSX
     hostile files                 executable(), zip_bomb(), huge_png(), pdf_with_javascript(), …
@@ -27,7 +27,6 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
-from html import escape
 from pathlib import Path
 from typing import Literal
 
@@ -399,46 +398,78 @@ def scanned_pdf(*images: Image.Image, dpi: int = 200) -> bytes:
     return buffer.getvalue()
 
 
-def document_html(doc: PrintedDocument) -> str:
-    """The document as HTML with a table, for a PDF with a text layer."""
+# Typst (the typesetter our invoice PDFs use) lays the same facts out with a text layer; the
+# data goes in through sys.inputs as JSON, so no description can become Typst markup.
+_TYPST_SOURCE = rb"""
+#let doc = json(bytes(sys.inputs.doc))
+#set page(paper: "a4", margin: 2cm)
+#set text(font: "DejaVu Sans", size: 11pt)
+#text(size: 18pt, weight: "bold", doc.title)
+
+#strong(doc.issuer)
+
+#for line in doc.head [#line \ ]
+
+#table(
+  columns: (1fr, auto, auto, auto),
+  column-gutter: 2em,
+  stroke: none,
+  align: (left, right, right, right),
+  ..doc.header.map(strong),
+  ..doc.rows.flatten(),
+)
+"""
+
+
+def document_pdf_facts(doc: PrintedDocument) -> dict:
+    """The document as the data the Typst source above lays out."""
     labels = _LABELS[doc.language]
     dc = doc.decimal_comma
-    rows = "".join(
-        f"<tr><td>{escape(line.description)}</td><td class=n>"
-        f"{written_quantity(line.quantity, dc)}</td><td class=n>{written(line.unit_price, dc)}"
-        f"</td><td class=n>{written(line.amount, dc)}</td></tr>"
+    head = [f"{labels['number'][doc.kind]} {doc.number}", f"{labels['date']} {_date_text(doc)}"]
+    if doc.vendor:
+        head.append(f"{labels['vendor']}: {doc.vendor}")
+    rows = [
+        [
+            line.description,
+            written_quantity(line.quantity, dc),
+            written(line.unit_price, dc),
+            written(line.amount, dc),
+        ]
         for line in doc.lines
-    )
+    ]
     tax_label = labels["tax_included"] if doc.tax_included else labels["tax"]
-    totals = []
-    if not doc.tax_included:
-        totals.append((labels["subtotal"], written(doc.subtotal, dc)))
-        totals.append((f"{tax_label} {_percent_text(doc.tax_rate, dc)}", written(doc.tax, dc)))
-    totals.append((f"{labels['total']} {doc.currency}", written(doc.total, dc)))
+    tax_row = ["", "", f"{tax_label} {_percent_text(doc.tax_rate, dc)}", written(doc.tax, dc)]
+    total_row = ["", "", f"{labels['total']} {doc.currency}", written(doc.total, dc)]
     if doc.tax_included:
-        totals.append((f"{tax_label} {_percent_text(doc.tax_rate, dc)}", written(doc.tax, dc)))
-    total_rows = "".join(
-        f"<tr><td></td><td colspan=2 class=n>{escape(label)}</td><td class=n>{amount}</td></tr>"
-        for label, amount in totals
-    )
-    vendor = f"<p>{labels['vendor']}: {escape(doc.vendor)}</p>" if doc.vendor else ""
-    return f"""<!doctype html><html><head><meta charset="utf-8"><style>
-      @page {{ size: A4; margin: 2cm }} body {{ font-family: DejaVu Sans; font-size: 11pt }}
-      table {{ width: 100%; border-collapse: collapse }} td, th {{ padding: 2pt 4pt }}
-      .n {{ text-align: right }}</style></head><body>
-      <h1>{labels[doc.kind]}</h1><p><b>{escape(doc.issuer)}</b></p>
-      <p>{labels["number"][doc.kind]} {escape(doc.number)}</p>
-      <p>{labels["date"]} {_date_text(doc)}</p>{vendor}
-      <table><tr><th>{labels["description"]}</th><th class=n>{labels["quantity"]}</th>
-      <th class=n>{labels["unit_price"]}</th><th class=n>{labels["amount"]}</th></tr>
-      {rows}{total_rows}</table></body></html>"""
+        rows += [total_row, tax_row]
+    else:
+        rows += [["", "", labels["subtotal"], written(doc.subtotal, dc)], tax_row, total_row]
+    return {
+        "title": labels[doc.kind],
+        "issuer": doc.issuer,
+        "head": head,
+        "header": [
+            labels["description"],
+            labels["quantity"],
+            labels["unit_price"],
+            labels["amount"],
+        ],
+        "rows": rows,
+    }
 
 
 def text_pdf(doc: PrintedDocument) -> bytes:
-    """The document typeset by WeasyPrint: a PDF with a text layer."""
-    from weasyprint import HTML
+    """The document typeset by Typst: a PDF with a text layer."""
+    import json
 
-    return HTML(string=document_html(doc)).write_pdf()
+    import typst
+
+    return typst.compile(
+        _TYPST_SOURCE,
+        font_paths=[str(FONT_DIR)],
+        ignore_system_fonts=True,
+        sys_inputs={"doc": json.dumps(document_pdf_facts(doc))},
+    )
 
 
 # --- timesheets ------------------------------------------------------------------------------
@@ -814,8 +845,10 @@ class Einvoices:
 
 def einvoices(invoice=None, *, facturx: bool = True) -> Einvoices:
     """`invoice` (the sample invoice by default) as UBL, CII and a Factur-X PDF."""
-    from core.exports.einvoice import cii_xml, facturx_pdf, ubl_xml
     from core.exports.samples import sample_invoice
+
+    from core.exports.einvoice import cii_xml, ubl_xml
+    from core.exports.factur_x import facturx_pdf
 
     invoice = invoice or sample_invoice()
     return Einvoices(
