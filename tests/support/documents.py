@@ -845,10 +845,9 @@ class Einvoices:
 
 def einvoices(invoice=None, *, facturx: bool = True) -> Einvoices:
     """`invoice` (the sample invoice by default) as UBL, CII and a Factur-X PDF."""
-    from core.exports.samples import sample_invoice
-
     from core.exports.einvoice import cii_xml, ubl_xml
     from core.exports.factur_x import facturx_pdf
+    from tests.support.samples import sample_invoice
 
     invoice = invoice or sample_invoice()
     return Einvoices(
