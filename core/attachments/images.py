@@ -178,27 +178,29 @@ def fit_image(
         image = ImageOps.exif_transpose(opened) or opened
         image.load()
     scale = min(1.0, max_side / max(image.size))
-    quality = 85
     while True:
         size = (max(1, math.floor(image.width * scale)), max(1, math.floor(image.height * scale)))
         resized = image.resize(size, Image.Resampling.LANCZOS) if scale < 1 else image
-        encoded, fmt = _encode(resized, prefer_png=image_format == "png", quality=quality)
-        if len(encoded) <= max_bytes:
-            return encoded, fmt, resized.width, resized.height
-        if quality > 60:
-            quality -= 10
-        else:
-            scale *= 0.8
+        # a page or screenshot stays PNG (sharp text) while that fits; then JPEG, less and less
+        # fine, before the image is made smaller
+        for fmt, quality in _ENCODINGS if image_format == "png" else _ENCODINGS[1:]:
+            encoded = _encode(resized, fmt, quality)
+            if len(encoded) <= max_bytes:
+                return encoded, fmt, resized.width, resized.height
+        scale *= 0.8
 
 
-def _encode(image: Image.Image, *, prefer_png: bool, quality: int) -> tuple[bytes, str]:
+_ENCODINGS = (("png", 0), ("jpeg", 85), ("jpeg", 75), ("jpeg", 65))
+
+
+def _encode(image: Image.Image, fmt: str, quality: int) -> bytes:
     buffer = io.BytesIO()
-    if prefer_png and quality == 85:
+    if fmt == "png":
         image.save(buffer, "PNG", optimize=True)
-        return buffer.getvalue(), "png"
-    flat = image.convert("L") if image.mode in ("L", "LA", "1") else grey_or_rgb(image)
-    flat.save(buffer, "JPEG", quality=quality, optimize=True)
-    return buffer.getvalue(), "jpeg"
+    else:
+        flat = grey(image) if image.mode in ("L", "LA", "1") else grey_or_rgb(image)
+        flat.save(buffer, "JPEG", quality=quality, optimize=True)
+    return buffer.getvalue()
 
 
 def grey_or_rgb(image: Image.Image) -> Image.Image:
