@@ -4,6 +4,7 @@ need failover. Nothing here touches a developer's Redis."""
 from __future__ import annotations
 
 import shutil
+import signal
 import subprocess
 import time
 from pathlib import Path
@@ -39,6 +40,13 @@ class RedisProcess:
         if self.process and self.process.poll() is None:
             self.process.kill()
             self.process.wait(10)
+
+    def pause(self) -> None:
+        """Stop the process where it is (SIGSTOP): it answers nothing until `resume`."""
+        self.process.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        self.process.send_signal(signal.SIGCONT)
 
     def client(self) -> redis.Redis:
         return redis.Redis(port=self.port, decode_responses=True, socket_timeout=2)
