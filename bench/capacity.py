@@ -21,6 +21,7 @@ import threading
 import time
 from pathlib import Path
 
+import redis
 import requests
 
 from bench.support import Context, Figure, Outcome, Service
@@ -140,11 +141,15 @@ def run(ctx: Context) -> Outcome:
         "worker": process_group(worker),
         "Redis": process_group(ctx.redis),
     }
+    redis_client = redis.Redis.from_url(ctx.redis.url())
+    memory_before = redis_client.info("memory")["used_memory"]
     before = {name: cpu_seconds(pgid) for name, pgid in groups.items()}
     ctx.log(f"{MEASURED_TURNS} turns by {CLIENTS} people at once")
     chats = Chats(base_url, MEASURED_TURNS)
     wall = chats.run()
     used = {name: cpu_seconds(pgid) - before[name] for name, pgid in groups.items()}
+    memory_per_turn = (redis_client.info("memory")["used_memory"] - memory_before) / MEASURED_TURNS
+    redis_client.close()
 
     outcome = Outcome(NAME)
     if warm.failures or chats.failures:
@@ -163,6 +168,8 @@ def run(ctx: Context) -> Outcome:
         f"machine, all processes sharing its {os.cpu_count()} cores); each turn is a POST, "
         "one or more long-polls and a session read",
         "CPU seconds used: " + ", ".join(f"{name} {seconds:.1f}" for name, seconds in used.items()),
+        f"Redis memory per turn kept: {memory_per_turn / 1024:.1f} KiB (its job record for "
+        "JOB_TTL_SECONDS, its messages for SESSION_TTL_SECONDS)",
         f"input tokens sent to Bedrock (core/tokens.py estimate): first turn {first:,}, "
         f"fourth turn of a session {fourth:,}",
     ]
