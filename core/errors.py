@@ -17,7 +17,8 @@
     ├── TokenLimitExceeded        413 token_limit_exceeded (details: token_count, token_limit)
     ├── PayloadTooLarge           413 payload_too_large
     ├── RateLimited               429 rate_limited
-    ├── Unavailable               503 unavailable (Redis or the broker cannot be reached)
+    ├── Unavailable               503 unavailable (Redis, the broker or the records database
+    │                             cannot be reached)
     └── TurnFailed                a turn could not produce a valid invoice; becomes a job's error
         ├── InvalidDraft          invalid_invoice: the provider's invoice did not validate
         ├── ProviderError         provider_error: the LLM provider failed for good
@@ -250,3 +251,28 @@ class SessionGone(TurnFailed):
 
     code = "session_not_found"
     default_message = "The session was deleted or expired while this turn was running."
+
+
+class InvoiceNotFound(NotFound):
+    """No issued invoice of this number belongs to the caller."""
+
+    code = "invoice_not_found"
+    default_message = "There is no issued invoice with this number."
+
+
+class ClientNotFound(NotFound):
+    """The client is unknown, deleted, or belongs to another API key."""
+
+    code = "client_not_found"
+    default_message = "There is no client with this id."
+
+
+class InvoiceIssued(InvoiceAgentError):
+    """The session's invoice was issued already; details.number is its number."""
+
+    code = "invoice_issued"
+    http_status = 409
+    default_message = (
+        "This invoice has been issued and can no longer change. Create a credit note to "
+        "cancel it, or a copy to start a new invoice from it."
+    )
