@@ -20,6 +20,8 @@ from flask import Flask
 
 from core.settings import Settings
 
+pytest_plugins = ("tests.support.records",)  # records_url, records: SQLite and PostgreSQL
+
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPTED_PROVIDER = "tests.support.providers:ScriptedProvider"
 
