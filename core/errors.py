@@ -11,9 +11,12 @@
     │   ├── SessionNotFound       session_not_found (unknown, expired, or another key's)
     │   ├── JobNotFound           job_not_found
     │   ├── BatchNotFound         batch_not_found
-    │   └── NoInvoice             no_invoice
+    │   ├── NoInvoice             no_invoice
+    │   ├── InvoiceNotFound       invoice_not_found (no issued invoice of that number here)
+    │   └── ClientNotFound        client_not_found
     ├── MethodNotAllowed          405 method_not_allowed
     ├── TurnInProgress            409 turn_in_progress (details.job_id)
+    ├── InvoiceIssued             409 invoice_issued (details.number): issued already
     ├── TokenLimitExceeded        413 token_limit_exceeded (details: token_count, token_limit)
     ├── PayloadTooLarge           413 payload_too_large
     ├── RateLimited               429 rate_limited
@@ -27,7 +30,7 @@
         ├── NoInvoiceProduced     no_invoice_produced: a batch item's request made no invoice
         └── SessionGone           session_not_found: the session was deleted during the turn
 
-Lower-level errors (redis, kombu, botocore) are translated into these at the boundary where
+Lower-level errors (redis, kombu, botocore, SQLAlchemy) are translated into these at the boundary where
 they occur, so callers above `core` never import those libraries to catch their errors.
 """
 
