@@ -30,8 +30,9 @@
         ├── NoInvoiceProduced     no_invoice_produced: a batch item's request made no invoice
         └── SessionGone           session_not_found: the session was deleted during the turn
 
-Lower-level errors (redis, kombu, botocore, SQLAlchemy) are translated into these at the boundary where
-they occur, so callers above `core` never import those libraries to catch their errors.
+Lower-level errors (redis, kombu, botocore, SQLAlchemy) are translated into these at the
+boundary where they occur, so callers above `core` never import those libraries to catch
+their errors.
 """
 
 from __future__ import annotations
