@@ -2,10 +2,9 @@
 
 `records_url` is parametrised: a test that takes it (or `records`) runs once on each. The
 PostgreSQL database is the test run's own (`invoice_agent_test_<random>`), created on the
-server at TEST_POSTGRES_URL (default: user postgres, trust auth, on 127.0.0.1:5432; `make
-test` installs and starts one when none answers: scripts/ensure-test-services.sh) and
-dropped at the end; no other database of that server is touched. Both are migrated once per
-run and emptied before each test.
+server on 127.0.0.1:5432 (see CANDIDATE_URLS; `make test` installs and starts one when none
+answers: scripts/ensure-test-services.sh) and dropped at the end; no other database of that
+server is touched. Both are migrated once per run and emptied before each test.
 """
 
 from __future__ import annotations
@@ -22,8 +21,15 @@ from sqlalchemy.engine import make_url
 from core.records import RecordsService
 from core.records.migrate import upgrade
 
-ADMIN_URL = os.environ.get(
-    "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+# Where the test run may create its database: TEST_POSTGRES_URL, else user postgres with
+# trust auth, else the role scripts/ensure-test-services.sh makes when it installs PostgreSQL.
+CANDIDATE_URLS = (
+    [os.environ["TEST_POSTGRES_URL"]]
+    if os.environ.get("TEST_POSTGRES_URL")
+    else [
+        "postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
+        "postgresql+psycopg://invoice_agent_test:invoice_agent_test@127.0.0.1:5432/postgres",
+    ]
 )
 BACKENDS = ("sqlite", "postgresql")
 TABLES = ("issued_invoices", "clients", "number_sequences", "profiles")
@@ -36,17 +42,13 @@ class PostgresServer:
         self.admin_url = admin_url
         self.engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
 
-    def check(self) -> None:
+    def answers(self) -> bool:
         try:
             with self.engine.connect() as connection:
                 connection.execute(text("select 1"))
-        except Exception as exc:
-            pytest.fail(
-                f"no PostgreSQL answers at {make_url(self.admin_url).render_as_string()}: run "
-                f"scripts/ensure-test-services.sh (or `make test`), or set TEST_POSTGRES_URL "
-                f"({type(exc).__name__})",
-                pytrace=False,
-            )
+        except Exception:
+            return False
+        return True
 
     def create(self) -> str:
         name = f"invoice_agent_test_{uuid.uuid4().hex[:12]}"
@@ -64,10 +66,23 @@ class PostgresServer:
         self.engine.dispose()
 
 
+def find_server() -> PostgresServer:
+    """The first of CANDIDATE_URLS that answers; fails the test run if none does."""
+    for url in CANDIDATE_URLS:
+        server = PostgresServer(url)
+        if server.answers():
+            return server
+        server.close()
+    pytest.fail(
+        "no PostgreSQL answers on 127.0.0.1:5432 for the records tests: run "
+        "scripts/ensure-test-services.sh (or `make test`), or set TEST_POSTGRES_URL",
+        pytrace=False,
+    )
+
+
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[PostgresServer]:
-    server = PostgresServer(ADMIN_URL)
-    server.check()
+    server = find_server()
     yield server
     server.close()
 
@@ -78,7 +93,7 @@ def _migrated() -> Iterator[dict[str, str]]:
     made: dict[str, str] = {}
     yield made
     if "postgresql" in made:
-        server = PostgresServer(ADMIN_URL)
+        server = find_server()
         server.drop(made["postgresql"])
         server.close()
 
