@@ -50,20 +50,22 @@ def keys(party: Mapping[str, Any]) -> dict[str, str | None]:
 def matching_client(session: Session, owner: str, party: Mapping[str, Any]) -> Client | None:
     """The owner's stored client that `party` is, by the rule above; None for a new one."""
     wanted = keys(party)
-    for column in ("tax_key", "email_key", "name_key"):
-        value = wanted[column]
-        if value is None:
-            continue
-        query = (
-            select(Client)
-            .where(Client.owner == owner, getattr(Client, column) == value)
-            .order_by(Client.created_at, Client.id)
-        )
-        if column != "tax_key" and wanted["tax_key"] is not None:  # a different VAT ID: not us
-            query = query.where(or_(Client.tax_key.is_(None), Client.tax_key == wanted["tax_key"]))
-        found = session.scalars(query.limit(1)).first()
-        if found is not None:
-            return found
+    order = [c for c in ("tax_key", "email_key", "name_key") if wanted[c] is not None]
+    if not order:
+        return None
+    # one query for every candidate; the rule's order is applied here
+    candidates = session.scalars(
+        select(Client)
+        .where(Client.owner == owner, or_(*(getattr(Client, c) == wanted[c] for c in order)))
+        .order_by(Client.created_at, Client.id)
+    ).all()
+    for column in order:
+        for client in candidates:
+            if getattr(client, column) != wanted[column]:
+                continue
+            if column != "tax_key" and None not in (wanted["tax_key"], client.tax_key):
+                continue  # both have a VAT ID, and they differ: another company
+            return client
     return None
 
 

@@ -4,7 +4,8 @@ SQLite (the embedded default) runs in WAL mode, so readers never wait for the wr
 foreign keys on, `synchronous=FULL` (an issued number must survive a power cut, or it would
 be handed out again) and a busy timeout. pysqlite's own transaction handling is switched
 off: a read starts with `BEGIN`, a write with `BEGIN IMMEDIATE`, which takes the database's
-write lock at once, so two writers queue at the start instead of failing half-way.
+write lock at once, so two writers queue at the start instead of failing half-way; and they
+queue in the kernel (`WriterLock`), not in SQLite's sleeping busy handler.
 
 PostgreSQL (production) runs at READ COMMITTED. Writes that must be serialised lock the row
 they change (the number sequence: see `core/records/service.py`).
@@ -16,11 +17,16 @@ a database that cannot be reached (or whose schema is missing: not migrated) bec
 
 from __future__ import annotations
 
+import fcntl
 import json
 import logging
+import os
 import random
+import threading
 import time
-from collections.abc import Callable
+import weakref
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -90,7 +96,50 @@ def make_engine(url: str, *, pool_size: int = 5) -> Engine:
     engine = create_engine(resolved, **options)
     if backend == "sqlite":
         _configure_sqlite(engine)
+        database = resolved.database or ""
+        if database and database != ":memory:" and not database.startswith("file:"):
+            _writer_locks[engine] = WriterLock(Path(f"{database}.writer-lock"))
     return engine
+
+
+class WriterLock:
+    """The writers of one SQLite file, in line: a lock of this process, then `flock` on a
+    file beside the database.
+
+    SQLite's own busy handler makes a waiting writer sleep and poll (up to 100 ms a time),
+    so under contention an unlucky writer waited over a second while others came and went.
+    Waiting in the kernel instead, a writer starts as soon as the last one commits. The
+    process's lock comes first because flock does not exclude two holders in one process
+    (greenlets of a gevent worker): under gevent it is cooperative, and flock itself only
+    ever waits for another process's transaction, which is short.
+    """
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._local = threading.Lock()
+        self._fd: int | None = None
+        self._pid = 0
+
+    @contextmanager
+    def held(self) -> Iterator[None]:
+        with self._local:
+            if self._fd is None or self._pid != os.getpid():  # not the fd of a forked parent
+                self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+                self._pid = os.getpid()
+            fcntl.flock(self._fd, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(self._fd, fcntl.LOCK_UN)
+
+
+_writer_locks: weakref.WeakKeyDictionary[Engine, WriterLock] = weakref.WeakKeyDictionary()
+
+
+def _writers_in_line(sessions: sessionmaker[Session]) -> Any:
+    """The SQLite writer lock of this session factory's engine, or nothing to hold."""
+    lock = _writer_locks.get(sessions.kw.get("bind"))  # type: ignore[arg-type]
+    return lock.held() if lock is not None else nullcontext()
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -148,7 +197,7 @@ def in_transaction(
     """
     for attempt in range(ATTEMPTS):
         try:
-            with sessions() as session:
+            with _writers_in_line(sessions) if write else nullcontext(), sessions() as session:
                 if write:
                     session.connection(execution_options={WRITE: True})
                 result = work(session)

@@ -364,16 +364,25 @@ class RecordsService:
         session's invoice was issued already), Unavailable.
         """
         owner = owner_key(owner)
-        earlier = self._earlier(owner, idempotency_key, session_id)
+
+        def before(session: Session) -> tuple[Issued | None, dict[str, Any]]:
+            # one read, no lock: an earlier result of this key, and the profile
+            try:
+                _check_not_issued(session, owner, idempotency_key, session_id)
+            except _Replay as replay:
+                return Issued(_invoice_view(session, replay.row), replayed=True), {}
+            return None, _profile_document(session, owner)
+
+        earlier, profile = self._read(before)
         if earlier is not None:
             return earlier
-        profile = self.profile(owner)
-        document, issue_date = _issuable(invoice, profile)
+        document, issue_date = _issuable(invoice, _profile_view(profile))
+        pattern = _patterns(profile)[INVOICE_SERIES]
 
         def work(session: Session) -> Issued:
-            pattern = _patterns(_profile_document(session, owner))[INVOICE_SERIES]
+            # Everything between the draw and the commit holds this owner's series: keep it
+            # short. A concurrent request with the same key or session is caught here too.
             number, _ = self._draw(session, owner, INVOICE_SERIES, pattern, issue_date)
-            # this owner's series is locked now: these checks cannot race another issuer
             _check_not_issued(session, owner, idempotency_key, session_id)
             now = self.clock()
             stored = {**document, "number": number, "status": "issued", "type": "invoice"}
@@ -398,7 +407,7 @@ class RecordsService:
         Raises InvoiceNotFound, ValidationFailed (a credit note, or credited already).
         """
         owner = owner_key(owner)
-        earlier = self._earlier(owner, idempotency_key, None)
+        earlier = self.already_issued(owner, idempotency_key=idempotency_key)
         if earlier is not None:
             return earlier
 
@@ -433,11 +442,13 @@ class RecordsService:
 
         return self._issuing(work, owner, idempotency_key, None)
 
-    def _earlier(
-        self, owner: str, idempotency_key: str | None, session_id: str | None
+    def already_issued(
+        self, owner: str, *, idempotency_key: str | None = None, session_id: str | None = None
     ) -> Issued | None:
-        """What an earlier request already issued: the replay of its key, or InvoiceIssued
-        for the session. A cheap read before taking any lock."""
+        """What an earlier request issued with this key (`replayed`), or None. Raises
+        InvoiceIssued when the session's invoice was issued already, ValidationFailed when
+        the key was used for another session. A cheap read, no lock."""
+        owner = owner_key(owner)
 
         def work(session: Session) -> Issued | None:
             try:
@@ -461,11 +472,15 @@ class RecordsService:
             try:
                 return self._write(work)
             except _Replay:
-                earlier = self._earlier(owner, idempotency_key, session_id)
+                earlier = self.already_issued(
+                    owner, idempotency_key=idempotency_key, session_id=session_id
+                )
                 if earlier is not None:
                     return earlier
             except IntegrityError:
-                earlier = self._earlier(owner, idempotency_key, session_id)
+                earlier = self.already_issued(
+                    owner, idempotency_key=idempotency_key, session_id=session_id
+                )
                 if earlier is not None:
                     return earlier
         return self._write(work)
@@ -786,31 +801,30 @@ def _check_not_issued(
     """Raises _Replay for an earlier request's invoice with this key (of the same session),
     InvoiceIssued when the session's invoice was issued already, ValidationFailed when the
     key was used for a different session's invoice."""
+    if not idempotency_key and not session_id:
+        return
+    conditions = []
     if idempotency_key:
-        row = session.scalars(
-            select(IssuedInvoice).where(
-                IssuedInvoice.owner == owner, IssuedInvoice.idempotency_key == idempotency_key
-            )
-        ).first()
-        if row is not None:
+        conditions.append(IssuedInvoice.idempotency_key == idempotency_key)
+    if session_id:
+        conditions.append(IssuedInvoice.session_id == session_id)
+    rows = session.scalars(
+        select(IssuedInvoice).where(IssuedInvoice.owner == owner, or_(*conditions))
+    ).all()
+    for row in rows:
+        if idempotency_key and row.idempotency_key == idempotency_key:
             if row.session_id != session_id:
                 raise ValidationFailed(
                     "This Idempotency-Key was used for another request; use a new key.",
                     details={"Idempotency-Key": ["Used already for another request."]},
                 )
             raise _Replay(row)
-    if session_id:
-        number = session.scalar(
-            select(IssuedInvoice.number).where(
-                IssuedInvoice.owner == owner, IssuedInvoice.session_id == session_id
-            )
+    for row in rows:
+        raise InvoiceIssued(
+            f"This session's invoice was issued already as {row.number}. Create a credit "
+            "note to cancel it, or a copy to start a new invoice from it.",
+            details={"number": row.number},
         )
-        if number is not None:
-            raise InvoiceIssued(
-                f"This session's invoice was issued already as {number}. Create a credit "
-                "note to cancel it, or a copy to start a new invoice from it.",
-                details={"number": number},
-            )
 
 
 def _issuable(
