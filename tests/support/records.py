@@ -10,6 +10,7 @@ server is touched. Both are migrated once per run and emptied before each test.
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -85,6 +86,16 @@ def postgres_server() -> Iterator[PostgresServer]:
     server = find_server()
     yield server
     server.close()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _default_records_database() -> Iterator[None]:
+    """The records database of apps and workers that choose none (tests/conftest.py)."""
+    from tests.conftest import TEST_DATABASE_DIR, TEST_DATABASE_URL
+
+    upgrade(TEST_DATABASE_URL)
+    yield
+    shutil.rmtree(TEST_DATABASE_DIR, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
