@@ -26,10 +26,10 @@ from api.routes import batches, clients, exports, health, invoices, jobs, profil
 from api.schemas import ErrorSchema
 from api.security import register_security_headers
 from api.services import Services
-from core.errors import Unauthorized
+from core.errors import ConfigurationError, Unauthorized
 from core.exports import typesetter
 from core.logs import start_context
-from core.providers import provider_name
+from core.providers import check_settings, provider_name
 from core.queue import QUEUES, CeleryPublisher, Publisher
 from core.records import RecordsService
 from core.settings import Settings
@@ -37,6 +37,7 @@ from core.stores import RedisStores
 from core.tokens import count_tokens
 
 access_log = logging.getLogger("api.access")
+log = logging.getLogger(__name__)
 
 REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")  # whole value: REQUEST_ID.fullmatch
 PUBLIC_PATHS = ("/api/health", "/metrics", "/openapi.json", "/docs")
@@ -84,6 +85,7 @@ def create_app(
         publisher=publisher or CeleryPublisher.from_settings(settings),
         provider_name=provider_name(settings),
         records=records or RecordsService.from_url(settings.database_url),
+        configuration_problem=_configuration_problem(settings),
     )
 
     _register_request_id(app)
@@ -113,6 +115,17 @@ def create_app(
     _register_swagger_assets(app)
     _register_ui(app, Path(settings.frontend_dist))
     return app
+
+
+def _configuration_problem(settings: Settings) -> str:
+    """What the LLM provider cannot work with in these settings, or "" (checked now, at start:
+    the workers refuse to start with it, and /api/health reports it)."""
+    try:
+        check_settings(settings)
+    except ConfigurationError as problem:
+        log.error("configuration: %s", problem)
+        return problem.message
+    return ""
 
 
 def _is_public(path: str | None = None) -> bool:

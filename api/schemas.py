@@ -137,6 +137,9 @@ class HealthSchema(Schema):
     workers = fields.Integer()
     llm_provider = fields.String()
     timestamp = fields.String()
+    configuration = fields.String(
+        metadata={"description": "what the settings cannot do, when something (then unhealthy)"}
+    )
 
 
 class ErrorSchema(Schema):

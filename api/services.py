@@ -19,6 +19,7 @@ class Services:
     publisher: Publisher
     provider_name: str
     records: RecordsService  # profiles, clients, issued invoices (the SQL database)
+    configuration_problem: str = ""  # what the settings cannot do (health says it), if anything
 
 
 def services() -> Services:

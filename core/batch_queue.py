@@ -159,8 +159,10 @@ class FairBatchQueue:
 
 
 def dispatch_window(worker_slots: int, *, default_slots: int) -> int:
-    """Items in flight at once: the live workers' slots plus a quarter, so that no worker
-    waits for the next dispatch and a newcomer's item is never far from the front. With no
+    """Batch items in flight at once: the live workers' slots less an eighth kept free for
+    chat turns, so that a person's turn starts at once on any broker instead of waiting for a
+    batch item to finish (RabbitMQ, unlike our Redis queue order, does not serve the chat
+    queue first). Items are dispatched as others finish, so the window stays full. With no
     worker alive yet, one worker of `default_slots` (WORKER_CONCURRENCY) is assumed."""
     slots = worker_slots or default_slots
-    return slots + max(1, slots // 4)
+    return max(1, slots - max(1, slots // 8))

@@ -28,6 +28,7 @@
         │   └── ProviderTransient provider_unavailable: throttled or transient; retried
         ├── TurnTimedOut          turn_timeout: the turn ran past JOB_TIME_LIMIT
         ├── NoInvoiceProduced     no_invoice_produced: a batch item's request made no invoice
+        ├── TurnInterrupted       turn_interrupted: its workers died under it, again and again
         └── SessionGone           session_not_found: the session was deleted during the turn
 
 Lower-level errors (redis, kombu, botocore, SQLAlchemy) are translated into these at the
@@ -248,6 +249,16 @@ class NoInvoiceProduced(TurnFailed):
 
     code = "no_invoice_produced"
     default_message = "The request did not produce an invoice."
+
+
+class TurnInterrupted(TurnFailed):
+    """Every worker that started the turn died under it: given up rather than tried forever."""
+
+    code = "turn_interrupted"
+    default_message = (
+        "This turn was interrupted several times (the workers running it stopped), so it was "
+        "given up; nothing was changed. Please send the message again."
+    )
 
 
 class SessionGone(TurnFailed):

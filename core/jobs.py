@@ -40,6 +40,7 @@ from core.redis_model import (
     session_key,
 )
 from core.sessions import message_json
+from core.workers import WORKER_DEAD_AFTER_SECONDS
 
 # What every script that ends or moves a job shares (core/batches.py's CANCEL_BATCH too).
 JOB_MOVES = """
@@ -48,6 +49,7 @@ local function not_queued(job)
 end
 local function finished(job)  -- a batch item's place in flight is free (core/batch_queue.py)
   local job_id = string.sub(job, $JOB_PREFIX_LENGTH + 1)
+  redis.call("HDEL", "$RUNNING_JOBS", job_id)
   redis.call("ZREM", "$BATCH_INFLIGHT", job_id)
   redis.call("ZREM", "$BATCH_OPEN_PREFIX" .. (redis.call("HGET", job, "owner") or ""), job_id)
 end
@@ -64,6 +66,10 @@ end
 local function is_final(status)
   return status == "$STATUS_SUCCEEDED" or status == "$STATUS_FAILED"
     or status == "$STATUS_CANCELLED"
+end
+local function alive(worker, dead_after)  -- its heartbeat (Redis's clock) is recent
+  local beat = redis.call("ZSCORE", "$HEARTBEATS", worker)
+  return beat and tonumber(redis.call("TIME")[1]) - tonumber(beat) < dead_after
 end
 """
 
@@ -130,20 +136,29 @@ end
 return 1
 """)
 
-# KEYS: job   ARGV: now, history_turns (-1: the job alone)
+# KEYS: job   ARGV: now, history_turns (-1: the job alone), worker, dead_after (s)
 # Returns {the job's fields (flat list), the session's fields, its last messages} (what a turn
-# reads to run, in the same round trip), or {"missing"} / {"final"}. Reading the session is not
-# activity: no TTL is touched.
+# reads to run, in the same round trip), or {"missing"} / {"final"} / {"busy"} (another worker,
+# alive, runs it: a second delivery). Reading the session is not activity: no TTL is touched.
 _START_JOB = lua(
     JOB_MOVES
     + """
-local job = KEYS[1]
+local job, worker = KEYS[1], ARGV[3]
 local status = redis.call("HGET", job, "status")
 if not status then return {"missing"} end
 if is_final(status) then return {"final"} end
+if status == "$STATUS_RUNNING" then
+  local holder = redis.call("HGET", job, "worker")
+  if holder and holder ~= "" and holder ~= worker and alive(holder, tonumber(ARGV[4])) then
+    return {"busy"}
+  end
+end
 if status == "$STATUS_QUEUED" then move_batch_count(job, "$STATUS_QUEUED", "$STATUS_RUNNING") end
 not_queued(job)
-redis.call("HSET", job, "status", "$STATUS_RUNNING")
+local job_id = string.sub(job, $JOB_PREFIX_LENGTH + 1)
+if worker ~= "" then redis.call("HSET", "$RUNNING_JOBS", job_id, worker) end
+redis.call("HSET", job, "status", "$STATUS_RUNNING", "worker", worker,
+           "held_at", redis.call("TIME")[1])
 redis.call("HSETNX", job, "started_at", ARGV[1])
 redis.call("HINCRBY", job, "attempts", 1)
 local history = tonumber(ARGV[2])
@@ -230,6 +245,44 @@ return "$OUTCOME_FAILED"
 """
 )
 
+# A running job whose worker stopped beating (killed, its machine gone) goes back to queued,
+# to be published again: another worker picks it up within seconds, instead of waiting for
+# the broker's visibility timeout. So does a running job its live worker no longer runs (its
+# heartbeat, beaten after the job started, does not list it): after a Redis failover the
+# write that finished it may have been lost with the old primary. If a message of the job is
+# delivered again later, START_JOB finds it final, or running on a live worker, and skips it.
+# ARGV: dead_after (s)   Returns {job_id, batch_id, ...}
+_RECLAIM_ORPHANS = lua(
+    JOB_MOVES
+    + """
+local dead_after = tonumber(ARGV[1])
+local now = tonumber(redis.call("TIME")[1])
+local running = redis.call("HGETALL", "$RUNNING_JOBS")
+local claimed = {}
+for i = 1, #running, 2 do
+  local job_id, worker = running[i], running[i + 1]
+  local job = "$JOB_PREFIX" .. job_id
+  if redis.call("HGET", job, "status") ~= "$STATUS_RUNNING"
+     or redis.call("HGET", job, "worker") ~= worker then
+    redis.call("HDEL", "$RUNNING_JOBS", job_id)
+  elseif not alive(worker, dead_after) or (
+    redis.call("SISMEMBER", "$WORKER_RUNNING_PREFIX" .. worker, job_id) == 0
+    and tonumber(redis.call("ZSCORE", "$HEARTBEATS", worker))
+        > tonumber(redis.call("HGET", job, "held_at") or "0") + 1) then
+    redis.call("HSET", job, "status", "$STATUS_QUEUED", "worker", "")
+    redis.call("HINCRBY", job, "handbacks", 1)
+    move_batch_count(job, "$STATUS_RUNNING", "$STATUS_QUEUED")
+    redis.call("HDEL", "$RUNNING_JOBS", job_id)
+    redis.call("ZADD", "$QUEUED_JOBS", now, job_id)
+    count("jobs_handed_back")
+    table.insert(claimed, job_id)
+    table.insert(claimed, redis.call("HGET", job, "batch_id") or "")
+  end
+end
+return claimed
+"""
+)
+
 # A job can be queued in Redis with no message anywhere to run it: a worker killed between
 # kombu's BRPOP and its own bookkeeping, or Redis lost between BEGIN_TURN and the publish.
 # Queued jobs are tracked in jobs:queued (id -> when queued, dispatched or last deferred).
@@ -277,6 +330,7 @@ class JobRecord:
     request_id: str
     attempts: int
     batch_id: str = ""
+    handbacks: int = 0  # how often its worker was lost while it ran
 
     @property
     def is_final(self) -> bool:
@@ -364,6 +418,7 @@ class JobStore:
         self._apply = client.register_script(_APPLY_TURN)
         self._fail = client.register_script(_FAIL_JOB)
         self._reclaim = client.register_script(_RECLAIM_QUEUED)
+        self._orphans = client.register_script(_RECLAIM_ORPHANS)
 
     # -- the API's side ---------------------------------------------------------------------
 
@@ -423,25 +478,36 @@ class JobStore:
 
     # -- the worker's side ------------------------------------------------------------------
 
-    def start_job(self, job_id: str) -> JobRecord | None:
-        """Mark the job running; None when it is missing or already final (a redelivery)."""
-        answer = self._start(keys=[job_key(job_id)], args=[isoformat(self.clock()), -1])
-        if answer in (["missing"], ["final"]):
+    def start_job(self, job_id: str, *, worker: str = "") -> JobRecord | None:
+        """Mark the job running; None when it is missing, already final (a redelivery) or
+        running on another live worker."""
+        answer = self._start(
+            keys=[job_key(job_id)],
+            args=[isoformat(self.clock()), -1, worker, WORKER_DEAD_AFTER_SECONDS],
+        )
+        if answer in (["missing"], ["final"], ["busy"]):
             return None
         return _job_from_list(answer[0])
 
     def start_turn(
-        self, job_id: str, history_turns: int
+        self, job_id: str, history_turns: int, *, worker: str = ""
     ) -> tuple[JobRecord, TurnContext | None] | None:
-        """Mark the job running and read what its turn needs — the session's invoice and its
-        last `history_turns` turns — in one round trip. None when the job is missing or final;
-        the context is None when the session no longer exists (the job is running: fail it).
+        """Mark the job running (held by `worker`, whose heartbeat keeps it) and read what its
+        turn needs — the session's invoice and its last `history_turns` turns — in one round
+        trip. None when the job is missing, final, or running on another live worker; the
+        context is None when the session no longer exists (the job is running: fail it).
         Does not count as activity.
         """
         answer = self._start(
-            keys=[job_key(job_id)], args=[isoformat(self.clock()), max(0, history_turns)]
+            keys=[job_key(job_id)],
+            args=[
+                isoformat(self.clock()),
+                max(0, history_turns),
+                worker,
+                WORKER_DEAD_AFTER_SECONDS,
+            ],
         )
-        if answer in (["missing"], ["final"]):
+        if answer in (["missing"], ["final"], ["busy"]):
             return None
         job = _job_from_list(answer[0])
         (exists, invoice, number, token_count, previous), raw_messages = answer[1], answer[2]
@@ -508,6 +574,19 @@ class JobStore:
         flat = self._reclaim(args=[chat_after, batch_after, limit])
         return list(zip(flat[::2], flat[1::2], strict=True))
 
+    def fail(self, job_id: str, error: InvoiceAgentError) -> None:
+        """Fail a job from outside a run (its time limit stopped it, the worker cannot run
+        turns at all); frees its session. Nothing happens to a missing or final job."""
+        job = self.get_job(job_id)
+        if job is not None:
+            self.fail_job(job_id, job.session_id, error)
+
+    def reclaim_orphans(self, *, dead_after: float = 0) -> list[tuple[str, str]]:
+        """Running jobs whose worker has not beaten for `dead_after` seconds, put back to
+        queued: (job_id, batch_id) pairs, for publishing again (_RECLAIM_ORPHANS)."""
+        flat = self._orphans(args=[dead_after or WORKER_DEAD_AFTER_SECONDS])
+        return list(zip(flat[::2], flat[1::2], strict=True))
+
     def still_queued(self, job_id: str) -> None:
         """A deferred job is not abandoned: restart its clock in jobs:queued."""
         self.redis.zadd(QUEUED_JOBS, {job_id: time.time()}, xx=True)
@@ -552,4 +631,5 @@ def _job_from_hash(fields: dict[str, str]) -> JobRecord:
         request_id=fields.get("request_id", ""),
         attempts=int(fields.get("attempts", 0)),
         batch_id=fields.get("batch_id", ""),
+        handbacks=int(fields.get("handbacks", 0)),
     )

@@ -12,10 +12,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from typing import Any, Protocol
+from urllib.parse import quote
 
 from celery import Celery
+from kombu import Exchange, Queue
 
 from core.errors import Unavailable
+from core.redis_connection import is_sentinel_url, parse_sentinel_url
 from core.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -25,6 +28,11 @@ EXPORT_ZIP_TASK = "invoice_agent.export_batch_zip"  # a batch's invoices as a ZI
 INTERACTIVE_QUEUE = "interactive"  # chat turns: a person is waiting
 BATCH_QUEUE = "batch"  # batch items go behind interactive turns
 QUEUES = (INTERACTIVE_QUEUE, BATCH_QUEUE)  # workers take from them in this order
+# RabbitMQ gives up a message delivered this often without an ack (a poison message that
+# kills every worker taking it). A lost worker's turn is normally handed back by our own
+# heartbeat sweep as a new message (core/turns.py gives a turn up after 5 hand-backs), so a
+# single message rarely sees a second delivery; this is the broker's backstop.
+DELIVERY_LIMIT = 5
 
 
 def queue_for(batch_id: str) -> str:
@@ -103,16 +111,59 @@ class CeleryPublisher:
             return False
 
 
+def broker_settings(url: str) -> tuple[str, dict[str, Any]]:
+    """kombu's broker URL and transport options for CELERY_BROKER_URL (or REDIS_URL).
+
+    A redis+sentinel:// URL (core/redis_connection.py) becomes kombu's Sentinel transport
+    on the same Sentinels: `sentinel://h1:26379;sentinel://h2:26379` with the master's name.
+    """
+    if not is_sentinel_url(url):
+        return url, {}
+    address = parse_sentinel_url(url)
+    auth = f":{quote(address.password, safe='')}@" if address.password else ""
+    kombu_url = ";".join(
+        f"sentinel://{auth}{host}:{port}/{address.db}" for host, port in address.sentinels
+    )
+    options: dict[str, Any] = {"master_name": address.master}
+    if address.sentinel_password:
+        options["sentinel_kwargs"] = {"password": address.sentinel_password}
+    return kombu_url, options
+
+
+def is_amqp_url(url: str) -> bool:
+    return url.split("://", 1)[0].lower() in ("amqp", "amqps", "pyamqp")
+
+
+def quorum_queues() -> list[Queue]:
+    """The two queues as RabbitMQ quorum queues: replicated, durable, and with a delivery
+    limit. Their exchanges are topic exchanges, because Celery's native delayed delivery (the
+    only way a quorum queue can hold a retry's countdown) cannot route through direct ones."""
+    return [
+        Queue(
+            name,
+            Exchange(name, type="topic"),
+            routing_key=name,
+            queue_arguments={"x-queue-type": "quorum", "x-delivery-limit": DELIVERY_LIMIT},
+        )
+        for name in QUEUES
+    ]
+
+
 def celery_config(settings: Settings) -> dict[str, Any]:
-    """Celery settings shared by producer and worker (nothing secret: Flower shows them)."""
+    """Celery settings shared by producer and worker (nothing secret: Flower shows them, and
+    masks the broker's password)."""
+    broker_url, sentinel_options = broker_settings(settings.broker_url)
+    amqp = {"task_queues": quorum_queues()} if is_amqp_url(broker_url) else {}
     return {
-        "broker_url": settings.broker_url,
+        **amqp,
+        "broker_url": broker_url,
         # the redis transport redelivers an unacknowledged job after this many seconds
         "broker_transport_options": {
             "visibility_timeout": settings.job_visibility_timeout,
             # Redis: take from the queues in the order the worker lists them (-Q interactive,
             # batch), so a person's chat turn goes ahead of waiting batch items
             "queue_order_strategy": "priority",
+            **sentinel_options,
         },
         "broker_connection_timeout": 3,
         "broker_connection_retry_on_startup": True,

@@ -12,6 +12,8 @@ which fills `$NAME` placeholders from LUA_NAMES, so no name is spelled twice.
                                         result / error JSON, batch_id; TTL JOB_TTL_SECONDS
     jobs:queued                   sorted set  queued job id -> when queued or dispatched (the
                                         sweep re-sends jobs lost on the way to a worker)
+    jobs:running                  hash  running job id -> the worker running it (its heartbeat
+                                        going stale hands the job back: core/jobs.py)
     jobs:finished                 channel  a finished job's id (wakes long-polls)
     batch:{id}                    hash  owner, total, created_at, cancelled_at, and the counts
                                         by status (moved by the job scripts)
@@ -30,6 +32,7 @@ which fills `$NAME` placeholders from LUA_NAMES, so no name is spelled twice.
     metrics:histogram:{name}      hash  bucket counts and the sum of a duration histogram
     workers:heartbeat             sorted set  worker name -> last heartbeat (unix time)
     workers:slots                 hash  worker name -> turns it runs at once
+    workers:running:{worker}      set   the jobs that worker is running now (its heartbeat)
     llm:rate:next_slot            string  the shared LLM schedule (core/llm_rate.py)
     exports:rendering:{owner}     sorted set  renders in progress (core/concurrency.py)
     LIMITS/…                      the `limits` library's rate-limit windows (api/rate_limits.py)
@@ -77,12 +80,14 @@ JOB_PREFIX = "job:"
 BATCH_PREFIX = "batch:"
 ACTIVE_SESSIONS = "sessions:active"
 QUEUED_JOBS = "jobs:queued"
+RUNNING_JOBS = "jobs:running"
 FINISHED_CHANNEL = "jobs:finished"
 INVOICE_SEQUENCE = "invoice:sequence"
 COUNTERS = "metrics:counters"
 HISTOGRAM_PREFIX = "metrics:histogram:"
 HEARTBEATS = "workers:heartbeat"
 WORKER_SLOTS = "workers:slots"
+WORKER_RUNNING_PREFIX = "workers:running:"
 BATCH_PENDING_PREFIX = "batchq:pending:"
 BATCH_OPEN_PREFIX = "batchq:open:"
 BATCH_OWNERS = "batchq:owners"
@@ -129,6 +134,10 @@ def batch_open_key(owner: str) -> str:
     return f"{BATCH_OPEN_PREFIX}{owner}"
 
 
+def worker_running_key(worker: str) -> str:
+    return f"{WORKER_RUNNING_PREFIX}{worker}"
+
+
 def histogram_key(name: str) -> str:
     return f"{HISTOGRAM_PREFIX}{name}"
 
@@ -144,6 +153,9 @@ LUA_NAMES = {
     "BATCH_PREFIX": BATCH_PREFIX,
     "ACTIVE_SESSIONS": ACTIVE_SESSIONS,
     "QUEUED_JOBS": QUEUED_JOBS,
+    "RUNNING_JOBS": RUNNING_JOBS,
+    "HEARTBEATS": HEARTBEATS,
+    "WORKER_RUNNING_PREFIX": WORKER_RUNNING_PREFIX,
     "FINISHED_CHANNEL": FINISHED_CHANNEL,
     "COUNTERS": COUNTERS,
     "BATCH_PENDING_PREFIX": BATCH_PENDING_PREFIX,

@@ -167,6 +167,18 @@ class Settings(BaseSettings):
             raise ValueError(f"is not a rate like '30/minute': {value!r}") from None
         return value
 
+    @field_validator("redis_url", "celery_broker_url")
+    @classmethod
+    def _a_redis_url(cls, value: str) -> str:
+        from core.redis_connection import is_sentinel_url, parse_sentinel_url
+
+        if is_sentinel_url(value):
+            try:
+                parse_sentinel_url(value)
+            except ConfigurationError as problem:
+                raise ValueError(problem.message) from None
+        return value
+
     @field_validator("llm_rate_limit")
     @classmethod
     def _an_optional_rate(cls, value: str) -> str:

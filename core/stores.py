@@ -19,7 +19,7 @@ from core.clock import Clock, utc_now
 from core.concurrency import ConcurrencyLimit
 from core.jobs import JobStore
 from core.metrics import Figures
-from core.redis_connection import Redis, connect
+from core.redis_connection import Redis, check_sentinels, connect
 from core.redis_model import RENDERING_PREFIX
 from core.sessions import SessionStore
 from core.settings import Settings
@@ -41,7 +41,12 @@ class RedisStores:
     def from_settings(
         cls, settings: Settings, *, max_connections: int = 64, clock: Clock = utc_now
     ) -> RedisStores:
-        """The stores on REDIS_URL, for up to `max_connections` concurrent callers."""
+        """The stores on REDIS_URL, for up to `max_connections` concurrent callers.
+
+        Raises ConfigurationError when REDIS_URL names Sentinels that do not answer or do not
+        know its master: settings that can never work stop the process at start.
+        """
+        check_sentinels(settings.redis_url)
         return cls.on(
             connect(settings.redis_url, max_connections=max_connections),
             settings,

@@ -28,6 +28,7 @@ from core.errors import (
     NoInvoiceProduced,
     ProviderTransient,
     SessionGone,
+    TurnInterrupted,
     Unavailable,
 )
 from core.ids import new_id
@@ -156,13 +157,16 @@ class TurnRunner:
     sleep: Callable[[float], None] = time.sleep  # cooperative under the gevent pool
     max_slot_wait: float = 2.0  # longer waits go back to the queue instead of holding a slot
     max_lines: int = 500  # MAX_INVOICE_LINES: bounds what any export of the invoice costs
+    worker: str = ""  # who runs the turns (a worker process's id): its heartbeat holds them
+    max_handbacks: int = 5  # a turn whose worker was lost this often is given up (poison)
 
     @classmethod
     def from_settings(
-        cls, settings: Settings, stores: RedisStores, provider: Provider
+        cls, settings: Settings, stores: RedisStores, provider: Provider, *, worker: str = ""
     ) -> TurnRunner:
         spacing = parse_rate(settings.llm_rate_limit)
         return cls(
+            worker=worker,
             jobs=stores.jobs,
             figures=stores.figures,
             provider=provider,
@@ -187,10 +191,12 @@ class TurnRunner:
                 if peeked is None or peeked.is_final:
                     return TurnOutcome.SKIPPED
                 self._wait_for_llm_slot(queue_for(peeked.batch_id))
-            started = self.jobs.start_turn(job_id, self.history_turns)
+            started = self.jobs.start_turn(job_id, self.history_turns, worker=self.worker)
             if started is None:
                 return TurnOutcome.SKIPPED
             job, context = started
+            if job.handbacks >= self.max_handbacks:  # a poison turn: its workers keep dying
+                return self._fail(job, TurnInterrupted())
             bind(session_id=job.session_id, request_id=job.request_id, batch_id=job.batch_id)
             started = time.monotonic()
             result = self._run_started(job, context, final_attempt)
@@ -240,12 +246,6 @@ class TurnRunner:
             raise SlotNotAvailable(reservation.seconds, queue)
         if reservation.seconds > 0:
             self.sleep(reservation.seconds)
-
-    def fail(self, job_id: str, error: InvoiceAgentError) -> None:
-        """Fail a job from outside a run (e.g. its time limit stopped it); frees its session."""
-        job = self.jobs.get_job(job_id)
-        if job is not None:
-            self._fail(job, error)
 
     def _fail(self, job: JobRecord, error: InvoiceAgentError) -> TurnOutcome:
         self.jobs.fail_job(job.job_id, job.session_id, error)

@@ -307,3 +307,22 @@ def live_api(tmp_path, redis_server):
         process.terminate()
     for process in started:
         process.wait(30)
+
+
+@pytest.fixture
+def rabbitmq_vhost() -> Iterator[str]:
+    """An amqp:// URL of a RabbitMQ virtual host of this test's own, deleted afterwards: queues
+    declared by earlier runs (or another kind of queue) can never get in the way."""
+    ctl = shutil.which("rabbitmqctl")
+    if ctl is None:
+        pytest.fail("rabbitmqctl is missing: run `make test` (it installs RabbitMQ)")
+    vhost = f"invoice-agent-test-{os.getpid()}-{time.monotonic_ns()}"
+    subprocess.run([ctl, "add_vhost", vhost], check=True, capture_output=True, timeout=60)
+    subprocess.run(
+        [ctl, "set_permissions", "-p", vhost, "guest", ".*", ".*", ".*"],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    yield f"amqp://guest:guest@127.0.0.1:5672/{vhost}"
+    subprocess.run([ctl, "delete_vhost", vhost], capture_output=True, timeout=60)

@@ -7,6 +7,10 @@ import this module instead of each other.
 
 from __future__ import annotations
 
+import os
+import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 
 from celery import Celery
@@ -30,9 +34,17 @@ def stores() -> RedisStores:
 
 
 @cache
+def worker_id() -> str:
+    """This worker process, as its heartbeat and the jobs it runs name it."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+@cache
 def runner() -> TurnRunner:
     """One runner (and one provider client) per worker process, reused by every turn."""
-    return TurnRunner.from_settings(settings(), stores(), make_provider(settings()))
+    return TurnRunner.from_settings(
+        settings(), stores(), make_provider(settings()), worker=worker_id()
+    )
 
 
 def dispatch_next_batch_items(app: Celery) -> int:
@@ -43,3 +55,18 @@ def dispatch_next_batch_items(app: Celery) -> int:
         CeleryPublisher(app),
         default_slots=settings().worker_concurrency,
     )
+
+
+# The jobs this process is running now: its heartbeat lists them, so that a job the store still
+# calls running here, but which is not (a finishing write lost in a Redis failover), is handed
+# back (core/jobs.py). A job joins before its turn starts and leaves when its task ends.
+RUNNING: set[str] = set()
+
+
+@contextmanager
+def running(job_id: str) -> Iterator[None]:
+    RUNNING.add(job_id)
+    try:
+        yield
+    finally:
+        RUNNING.discard(job_id)

@@ -26,7 +26,7 @@ def health():
         workers = svc.stores.workers.live_workers() if redis_ok else 0
     except Unavailable:
         workers, redis_ok = 0, False
-    healthy = redis_ok and broker_ok
+    healthy = redis_ok and broker_ok and not svc.configuration_problem
     body = {
         "status": "healthy" if healthy else "unhealthy",
         "redis": "connected" if redis_ok else "disconnected",
@@ -35,4 +35,6 @@ def health():
         "llm_provider": svc.provider_name,
         "timestamp": isoformat(datetime.now(UTC)),
     }
+    if svc.configuration_problem:
+        body["configuration"] = svc.configuration_problem
     return body, 200 if healthy else 503

@@ -90,7 +90,9 @@ TOOL_DESCRIPTION = (
     "Answer the person and state the complete invoice draft after this turn. `reply` is the "
     "message shown to the person; `invoice` is the whole draft (every field kept that the "
     "person did not ask to change), or null when nothing changes. State facts only: amounts "
-    "are decimal strings, and the server computes every total."
+    "are decimal strings, and the server computes every total. VAT categories other than the "
+    "rate's (reverse charge, exempt, export, intra-community) are set only when the person "
+    "says so; ask when unsure."
 )
 
 

@@ -63,7 +63,13 @@ def assert_server_totals(invoice: dict) -> None:
     assert invoice["items"][0]["net_amount"] == "6000.00"
     assert (invoice["subtotal"], invoice["discount_total"]) == ("6000.00", "0.00")
     assert (invoice["tax_total"], invoice["total"]) == ("480.00", "6480.00")
-    assert invoice["tax_breakdown"] == [{"rate": "8", "base": "6000.00", "tax": "480.00"}]
+    [row] = invoice["tax_breakdown"]
+    assert (row["tax_category"], row["rate"], row["base"], row["tax"]) == (
+        "S",
+        "8",
+        "6000.00",
+        "480.00",
+    )
 
 
 def test_totals_the_model_states_are_ignored(app, client):

@@ -314,3 +314,13 @@ def test_the_openapi_document_states_the_rate_limits(make_app):
     description = client.get("/openapi.json").get_json()["info"]["description"]
     assert "turns: 7/minute" in description and "reads: 70/minute" in description
     assert "Retry-After" in description
+
+
+def test_settings_the_llm_provider_cannot_use_make_health_say_so(make_app):
+    client = make_app(llm_provider="bedrock", job_time_limit=8).test_client()
+
+    response = client.get("/api/health")
+
+    assert response.status_code == 503
+    body = response.get_json()
+    assert body["status"] == "unhealthy" and "JOB_TIME_LIMIT=8" in body["configuration"]

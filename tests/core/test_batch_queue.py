@@ -117,6 +117,7 @@ def test_items_whose_job_disappeared_are_skipped(batches, stores):
 
 
 def test_the_window_fits_the_workers_alive():
-    assert dispatch_window(20, default_slots=64) == 25
-    assert dispatch_window(0, default_slots=64) == 80  # no worker yet: as if one default one
-    assert dispatch_window(1, default_slots=64) == 2
+    assert dispatch_window(20, default_slots=64) == 18  # two slots kept for chat turns
+    assert dispatch_window(0, default_slots=64) == 56  # no worker yet: as if one default one
+    assert dispatch_window(2, default_slots=64) == 1
+    assert dispatch_window(1, default_slots=64) == 1  # nothing to keep: still one at a time

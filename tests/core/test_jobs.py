@@ -343,3 +343,51 @@ def test_deferred_jobs_restart_their_clock(stores, backend):
     backend.zadd("jobs:queued", {JOB: 1000})
     stores.jobs.still_queued(JOB)
     assert stores.jobs.reclaim_queued(chat_after=60, batch_after=900) == []
+
+
+def test_a_job_running_on_a_live_worker_is_not_started_twice(stores):
+    begin(stores)
+    stores.workers.record_heartbeat("w1:1")
+    stores.workers.record_heartbeat("w2:2")
+    assert stores.jobs.start_turn(JOB, 2, worker="w1:1") is not None
+
+    assert stores.jobs.start_turn(JOB, 2, worker="w2:2") is None  # a second delivery: skipped
+    assert stores.jobs.start_turn(JOB, 2, worker="w1:1") is not None  # its own redelivery
+    assert stores.jobs.get_job(JOB).attempts == 2
+
+
+def test_a_dead_workers_running_job_is_handed_back_once(stores):
+    begin(stores)
+    stores.workers.record_heartbeat("dead:1", now=time.time() - 60)  # silent for a minute
+    stores.workers.record_heartbeat("alive:2")
+    stores.jobs.start_turn(JOB, 2, worker="dead:1")
+    begin(stores, new_session_id=SID2, job_id=JOB2)
+    stores.jobs.start_turn(JOB2, 2, worker="alive:2")
+
+    assert stores.jobs.reclaim_orphans() == [(JOB, "")]
+    assert stores.jobs.reclaim_orphans() == []  # handed back once
+    job = stores.jobs.get_job(JOB)
+    assert job.status == "queued" and stores.jobs.get_job(JOB2).status == "running"
+    assert stores.jobs.start_turn(JOB, 2, worker="alive:2")[0].attempts == 2  # runs again
+
+
+def test_finished_jobs_leave_the_running_index(stores, backend):
+    begin(stores)
+    stores.workers.record_heartbeat("w1:1")
+    job, _ = stores.jobs.start_turn(JOB, 2, worker="w1:1")
+    assert backend.hgetall("jobs:running") == {JOB: "w1:1"}
+    stores.jobs.apply_turn(job, outcome())
+    assert backend.hgetall("jobs:running") == {}
+
+
+def test_a_job_its_live_worker_no_longer_runs_is_handed_back(stores):
+    # e.g. a Redis failover lost the write that finished it: the record still says running
+    begin(stores)
+    stores.workers.record_heartbeat("w1:1", running=[JOB], now=time.time() - 5)
+    stores.jobs.start_turn(JOB, 2, worker="w1:1")
+    stores.workers.record_heartbeat("w1:1", running=[JOB])  # still running it: kept
+    assert stores.jobs.reclaim_orphans() == []
+
+    stores.workers.record_heartbeat("w1:1", running=[], now=time.time() + 3)  # done with it
+    assert stores.jobs.reclaim_orphans() == [(JOB, "")]
+    assert stores.jobs.get_job(JOB).handbacks == 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import date
 
 import pytest
@@ -191,3 +192,18 @@ def test_the_provider_sees_the_invoice_before_the_last_change(stores, runner, pr
     request = provider.requests[-1]
     assert request.invoice == two.result["invoice"]
     assert request.previous_invoice == one.result["invoice"]
+
+
+def test_a_turn_whose_workers_keep_dying_is_given_up(stores, runner):
+    accepted = start_turn(
+        stores.jobs, KeptPublisher(), owner="", session_id=None, message="hi", kind="chat"
+    )
+    for n in range(runner.max_handbacks):  # started, and its worker died, each time
+        stores.workers.record_heartbeat(f"lost:{n}", now=time.time() - 60)
+        stores.jobs.start_job(accepted.job_id, worker=f"lost:{n}")
+        assert stores.jobs.reclaim_orphans() == [(accepted.job_id, "")]
+
+    assert runner.run(accepted.job_id) == "failed"
+    job = stores.jobs.get_job(accepted.job_id)
+    assert job.error["code"] == "turn_interrupted"
+    assert stores.sessions.read_session(accepted.session_id, "").pending_job_id is None

@@ -128,7 +128,7 @@ def test_the_heartbeat_loop_leaves_the_note(note, monkeypatch):
     class Store:
         answers = True
 
-        def record_heartbeat(self, name, slots=0):
+        def record_heartbeat(self, name, slots=0, running=()):
             if not self.answers:
                 raise ConnectionError("Redis away")
 
