@@ -305,21 +305,13 @@ class InvoicePageSchema(Schema):
     total = fields.Integer()
 
 
-class PrecedingInvoiceSchema(Schema):
-    number = fields.String()
-    issue_date = fields.String(metadata={"format": "date"})
-
-
 class IssuedInvoiceSchema(InvoiceSchema):
     """An issued invoice or credit note as kept: the invoice JSON and its record fields."""
 
-    type = fields.String(metadata={"enum": ["invoice", "credit_note"]})
-    status = fields.String(metadata={"enum": STATUSES})
     issued_at = fields.String(metadata={"format": "date-time"})
     paid_at = fields.String(allow_none=True, metadata={"format": "date-time"})
     credit_note_numbers = fields.List(fields.String())
     credits = fields.String(allow_none=True, metadata={"description": "the invoice it credits"})
-    preceding_invoice = fields.Nested(PrecedingInvoiceSchema, allow_none=True)
     client_id = fields.String(allow_none=True)
 
 

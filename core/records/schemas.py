@@ -14,12 +14,11 @@ from typing import Any
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 from core.exports.formatting import is_known_locale
+from core.identifiers import bic_problem, iban_problem
 from core.money import is_known_currency
 from core.records.numbering import PatternError, check_pattern
 from core.schemas import DecimalText, Text
 
-_IBAN = re.compile(r"\A[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}\Z")
-_BIC = re.compile(r"\A[A-Z]{4}[A-Z]{2}[A-Z0-9]{2}(?:[A-Z0-9]{3})?\Z")
 # UNTDID 4461 payment means: a code of one to three digits (30 credit transfer, 58 SEPA
 # credit transfer, 59 SEPA direct debit, 48 card…) or ZZZ (mutually defined)
 _MEANS_CODE = re.compile(r"\A(?:[0-9]{1,3}|ZZZ)\Z")
@@ -30,19 +29,15 @@ def _text(max_length: int, **kwargs: Any) -> Text:
 
 
 def _iban(value: str | None) -> None:
-    if value is None:
-        return
-    compact = "".join(value.split()).upper()
-    if not _IBAN.match(compact):
-        raise ValidationError("Not an IBAN: two letters, two check digits, then 11 to 30 more.")
-    rearranged = compact[4:] + compact[:4]
-    if int("".join(str(int(char, 36)) for char in rearranged)) % 97 != 1:
-        raise ValidationError("This IBAN's check digits do not match: is there a typo?")
+    problem = iban_problem(value) if value is not None else None
+    if problem:
+        raise ValidationError(f"This is {problem}.")
 
 
 def _bic(value: str | None) -> None:
-    if value is not None and not _BIC.match("".join(value.split()).upper()):
-        raise ValidationError("Not a BIC: 8 or 11 letters and digits, e.g. DEUTDEFF.")
+    problem = bic_problem(value) if value is not None else None
+    if problem:
+        raise ValidationError(f"This is {problem}; a BIC has 8 or 11 characters, e.g. DEUTDEFF.")
 
 
 def _currency(value: str | None) -> None:
@@ -80,8 +75,8 @@ class PartyDetailsSchema(_Strict):
     tax_id = _text(50, metadata={"description": "VAT ID (BT-31 for a seller, BT-48 for a buyer)"})
 
 
-class PaymentSchema(_Strict):
-    """How the seller is paid (BG-16)."""
+class ProfilePaymentSchema(_Strict):
+    """How the seller is paid (BG-16), as the profile keeps it."""
 
     means_code = fields.String(
         allow_none=True,
@@ -95,7 +90,7 @@ class PaymentSchema(_Strict):
     account_name = _text(200, metadata={"description": "account holder"})
 
 
-class DefaultsSchema(_Strict):
+class ProfileDefaultsSchema(_Strict):
     """What a new invoice starts with."""
 
     currency = fields.String(allow_none=True, validate=_currency, metadata={"example": "EUR"})
@@ -137,8 +132,8 @@ class ProfileSchema(_Strict):
     """Your business: every section and field optional; in a PATCH, null clears it."""
 
     seller = fields.Nested(PartyDetailsSchema, allow_none=True)
-    payment = fields.Nested(PaymentSchema, allow_none=True)
-    defaults = fields.Nested(DefaultsSchema, allow_none=True)
+    payment = fields.Nested(ProfilePaymentSchema, allow_none=True)
+    defaults = fields.Nested(ProfileDefaultsSchema, allow_none=True)
     numbering = fields.Nested(NumberingSchema, allow_none=True)
 
 

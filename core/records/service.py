@@ -920,8 +920,10 @@ def _credit_note_document(
 ) -> dict[str, Any]:
     """The credit note: the invoice's parties, lines and amounts, referring to it (BT-25/26)."""
     document = {k: v for k, v in original.document.items() if k not in RECORD_FIELDS}
-    for name in ("due_date", "payment_terms", "purchase_order", "delivery_date", "prepaid_amount"):
+    for name in ("purchase_order", "delivery_date", "prepaid_amount"):
         document.pop(name, None)
+    if "amount_due" in document:  # the whole total is credited, whatever was paid before
+        document["amount_due"] = document["total"]
     issued_on = original.issue_date.isoformat()
     document.update(
         number=number,
@@ -932,5 +934,7 @@ def _credit_note_document(
         issued_at=isoformat(now),
         preceding_invoice={"number": original.number, "issue_date": issued_on},
         notes=f"Credit note for invoice {original.number} of {issued_on}: cancels it in full.",
+        # BR-CO-25: an amount due needs a due date or terms; this one is settled, not paid
+        payment_terms=f"Refunded, or set off against invoice {original.number}.",
     )
     return document

@@ -214,6 +214,12 @@ def test_issued_invoices_export_in_every_format(app, client):
         assert f">{number}<" in xml.get_data(as_text=True)  # BT-1
     facturx = client.get(f"/api/invoices/{number}.facturx.pdf", headers=KEY_A)
     assert facturx.status_code == 200 and facturx.data.startswith(b"%PDF")
+    # a credit note is an e-invoice of its own: type 381, referring to the invoice (BT-25)
+    note = client.post(f"/api/invoices/{number}/credit-note", headers=KEY_A).get_json()
+    ubl = client.get(f"/api/invoices/{note['number']}.ubl.xml", headers=KEY_A)
+    assert ubl.status_code == 200, ubl.get_data(as_text=True)
+    text = ubl.get_data(as_text=True)
+    assert "381" in text and f">{number}<" in text and f">{note['number']}<" in text
     assert_error(
         client.get(f"/api/invoices/{number}.pdf?paper=A3", headers=KEY_A), 422, "validation_error"
     )

@@ -162,7 +162,8 @@ def test_the_profile_fills_a_missing_seller_and_payment(records):
     )
     issued = records.issue(ALICE, draft(seller=None)).invoice
     assert issued["seller"]["company"] == "Nordlys"
-    assert issued["payment"] == {"means_code": "58", "iban": "DK5000400440116243"}
+    assert issued["payment"]["means_code"] == "58"
+    assert issued["payment"]["iban"] == "DK5000400440116243"
     # a draft's own seller wins
     assert records.issue(ALICE, draft()).invoice["seller"]["company"] == "Nordlys Studio ApS"
 
