@@ -156,3 +156,18 @@ def test_a_database_that_cannot_be_reached_answers_503(make_app):
     assert_error(client.get("/api/profile"), 503, "unavailable")
     assert_error(client.get("/api/invoices"), 503, "unavailable")
     assert_error(client.post("/api/session/" + "0" * 32 + "/issue"), 503, "unavailable")
+
+
+def test_the_records_work_under_gunicorn_and_gevent(live_api, records_url):
+    """psycopg and SQLite (and its writer lock) on gevent workers, as production runs them."""
+    import requests
+
+    api = live_api(DATABASE_URL=records_url, WEB_CONCURRENCY="2")
+    patches = [{"seller": {"name": f"Seller {n}"}} for n in range(20)]
+    with requests.Session() as http:
+        for body in patches:
+            response = http.patch(api.url("/api/profile"), json=body, timeout=10)
+            assert response.status_code == 200, response.text
+        profile = http.get(api.url("/api/profile"), timeout=10).json()
+        assert profile["seller"] == {"name": "Seller 19"}
+        assert http.get(api.url("/api/invoices"), timeout=10).json()["total"] == 0
