@@ -39,7 +39,7 @@ if ! pg_answers; then
   if ! ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1; then apt_install postgresql; fi
   command -v pg_lsclusters >/dev/null || apt_install postgresql-common
   version=$(ls /usr/lib/postgresql | sort -V | tail -1)
-  pg_lsclusters -h | grep -q "^$version main" || pg_createcluster "$version" main >/dev/null
+  pg_lsclusters -h | grep -q "^$version main" || pg_createcluster "$version" main >/dev/null || true
   echo "postgresql: starting cluster $version/main"
   pg_ctlcluster "$version" main start || sudo pg_ctlcluster "$version" main start || true
   for _ in $(seq 30); do pg_answers && break; sleep 1; done
