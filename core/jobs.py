@@ -27,7 +27,7 @@ from core.errors import (
 from core.invoice import format_invoice_number
 from core.job_events import JobWaiters
 from core.providers.base import ChatMessage, Usage
-from core.redis_connection import Pipeline, Redis
+from core.redis_connection import Pipeline, Redis, ReplicaWait
 from core.redis_model import (
     FINAL_STATUSES,
     INVOICE_SEQUENCE,
@@ -405,8 +405,10 @@ class JobStore:
         job_ttl: int,
         token_limit: int,
         clock: Clock = utc_now,
+        replica_wait: ReplicaWait | None = None,
     ):
         self.redis = client
+        self.replica_wait = replica_wait or ReplicaWait()  # accepted turns outlive a failover
         self.session_ttl = session_ttl
         self.job_ttl = job_ttl
         self.token_limit = token_limit
@@ -439,7 +441,13 @@ class JobStore:
         if pipeline is not None:
             self._begin(keys=keys, args=args, client=pipeline)
             return None
-        return self.accepted_turn(self._begin(keys=keys, args=args), turn)
+        if not self.replica_wait.replicas:
+            return self.accepted_turn(self._begin(keys=keys, args=args), turn)
+        with self.redis.pipeline(transaction=False) as pipe:
+            self._begin(keys=keys, args=args, client=pipe)
+            self.replica_wait.queue(pipe)
+            (answer,) = self.replica_wait.check(pipe.execute(), f"turn {turn.job_id}")
+        return self.accepted_turn(answer, turn)
 
     def accepted_turn(self, answer: list, turn: NewTurn) -> AcceptedTurn:
         """Interpret BEGIN_TURN's answer. Raises the refusal it names."""

@@ -66,6 +66,8 @@ class Settings(BaseSettings):
     flower_port: Annotated[int, Field(gt=0, lt=65536)] = 5555
     redis_url: str = "redis://127.0.0.1:6379/0"
     celery_broker_url: str = ""  # empty = same as redis_url
+    # with Sentinels: how long an accepted turn waits for a replica to hold it (0 = no wait)
+    redis_replica_wait_ms: Annotated[int, Field(ge=0, le=10_000)] = 500
     llm_provider: str = "auto"
     aws_region: str = "us-east-1"
     bedrock_model_id: str = "us.anthropic.claude-sonnet-4-5-20250929-v1:0"
