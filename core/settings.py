@@ -101,6 +101,9 @@ class Settings(BaseSettings):
     web_connections: Positive = 1000  # open connections per gunicorn process
     frontend_dist: str = Field(default_factory=lambda: str(_project_root() / "frontend" / "dist"))
     run_dir: str = Field(default_factory=lambda: str(_project_root() / ".run"))  # `make run`
+    # the records (profiles, clients, issued invoices); a relative SQLite path is taken from
+    # the project root (core/records/database.py)
+    database_url: str = "sqlite:///var/invoice-agent.db"
 
     @classmethod
     def settings_customise_sources(
