@@ -1,7 +1,7 @@
 """Time the offline engine over its whole test corpus: `python -m bench.offline_engine`.
 
-Every message of tests/core/test_offline.py and tests/core/test_offline_turns.py (creations,
-edits, currencies, dates, declines, and each turn of the conversations, with the invoice,
+Every message of the tests in tests/core/offline/ (creations, edits, currencies, dates,
+declines, and each turn of the conversations, with the invoice,
 previous invoice and history the turn really had) is answered once to warm up, then
 `--rounds` more times; each `OfflineProvider.respond` call is timed. It prints the mean and
 p99 milliseconds per message, by wall clock and by the CPU time of the thread (which leaves
@@ -19,8 +19,12 @@ from typing import Any
 
 from core.providers.base import ProviderReply, ProviderRequest
 from core.providers.offline import OfflineProvider
-from tests.core import test_offline as corpus
-from tests.core import test_offline_turns as turns
+from tests.core.offline import support
+from tests.core.offline import test_amounts as amounts
+from tests.core.offline import test_changes as changes
+from tests.core.offline import test_dates as dates
+from tests.core.offline import test_message as creation
+from tests.core.offline import test_provider as turns
 
 TARGET_MS = 5.0
 
@@ -44,17 +48,17 @@ class TimedProvider:
 def conversations() -> list[tuple[Any, list[str]]]:
     """Every case of the corpus as (starting invoice or None, messages in order)."""
     cases: list[tuple[Any, list[str]]] = []
-    for param in corpus.CREATION + corpus.CURRENCIES:
+    for param in creation.CREATION + amounts.CURRENCIES:
         cases.append((None, [param.values[0]]))
-    for param in corpus.EDITS:
+    for param in changes.EDITS:
         start, message = param.values[:2]
-        cases.append((corpus.stored(start), [message]))
-    for start, message, _ in corpus.EDIT_REPLIES:
-        cases.append((corpus.stored(start), [message]))
-    for phrase, _, _ in corpus.DATES:
+        cases.append((support.stored(start), [message]))
+    for start, message, _ in changes.EDIT_REPLIES:
+        cases.append((support.stored(start), [message]))
+    for phrase, _, _ in dates.DATES:
         cases.append((None, [f"Invoice Acme for consulting $500, {phrase}"]))
     for start, message, _ in turns.DECLINES:
-        invoice = start if start is None or isinstance(start, dict) else corpus.stored(start)
+        invoice = start if start is None or isinstance(start, dict) else support.stored(start)
         cases.append((invoice, [message]))
     for param in turns.CONVERSATIONS:
         cases.append((None, list(param.values[0])))
@@ -63,7 +67,7 @@ def conversations() -> list[tuple[Any, list[str]]]:
 
 def run(cases: list[tuple[Any, list[str]]], provider: TimedProvider) -> None:
     for invoice, messages in cases:
-        conversation = corpus.Conversation(invoice=invoice, provider=provider)
+        conversation = support.Conversation(invoice=invoice, provider=provider)
         for message in messages:
             conversation.say(message)
 

@@ -1,5 +1,5 @@
 """The offline engine over several turns (undo, answering its questions, editing what it made)
-and the messages it must decline without changing anything."""
+and the messages it must decline without changing anything (`provider.py`)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pytest
 
 from core.invoice import Party
 from core.providers.offline import HELP
-from tests.core.test_offline import (
+from tests.core.offline.support import (
     DETAILED,
     ONE_LINE,
     THREE_UNTAXED,
