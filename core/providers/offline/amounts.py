@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
+from core.money import is_known_currency, minor_digits
 from core.providers.offline.vocabulary import (
     ADVERB_ALT,
     CODE_ALT,
@@ -18,7 +19,6 @@ from core.providers.offline.vocabulary import (
     NUMBER_WORDS,
     RATE_ADVERBS,
     SYMBOL_ALT,
-    THREE_DIGIT_CURRENCIES,
     UNIT_ALT,
     UNIT_BY_WORD,
 )
@@ -26,7 +26,8 @@ from core.providers.offline.vocabulary import (
 # One number, in the ways people group digits. Order matters: the first alternative that
 # matches wins, so the European and Swiss groupings come before the plain forms.
 NUMBER = (
-    r"(?:\d{1,3}(?:\.\d{3})+,\d{1,2}(?!\d)"  # 1.200,50
+    r"(?:\d{1,2}(?:,\d{2})+,\d{3}(?:\.\d{1,2})?(?![\d,])"  # 2,50,000 (lakh)
+    r"|\d{1,3}(?:\.\d{3})+,\d{1,2}(?!\d)"  # 1.200,50
     r"|\d{1,3}(?:[ \u00a0\u202f]\d{3})+,\d{1,2}(?!\d)"  # 1 200,50
     r"|\d{1,3}(?:[\u00a0\u202f]\d{3})+(?!\d)"  # 1 200 (non-breaking spaces)
     r"|\d{1,3}(?:'\d{3})+(?:\.\d+)?"  # 1'200.50
@@ -79,8 +80,10 @@ class PriceMatch:
     @property
     def ambiguous(self) -> bool:
         """ "€1.200": one thousand two hundred, or one point two? Only the writer knows."""
-        return bool(_AMBIGUOUS_RE.fullmatch(self.written)) and (
-            self.money.currency not in THREE_DIGIT_CURRENCIES
+        currency = self.money.currency
+        three_digits = currency is not None and is_known_currency(currency)
+        return bool(_AMBIGUOUS_RE.fullmatch(self.written)) and not (
+            three_digits and minor_digits(currency) == 3  # type: ignore[arg-type]
         )
 
 
@@ -89,7 +92,7 @@ _MONEY_RE = re.compile(
     rf"(?<![\w.,])(?P<number>{NUMBER})(?P<thousands>k\b)?"
     r"(?![\d]|[.,]\d|[-/–]\d|\s?(?:%|percent\b|per\s?cent\b|pct\b))"
     rf"(?:\s?(?P<symbol_after>{SYMBOL_ALT})(?![\w$])(?!\s?\d)"
-    rf"|\s?\b(?P<code_after>{CODE_ALT}|{NAME_ALT})\b)?",
+    rf"|\s?\b(?P<code_after>{CODE_ALT}|{NAME_ALT})\b|\s?(?P<cents>cents?)\b)?",
     re.I,
 )
 _PER_UNIT_RE = re.compile(
@@ -129,9 +132,11 @@ def _price_at(match: re.Match[str], text: str) -> PriceMatch:
     amount = parse_number(match["number"])
     if match["thousands"]:
         amount = amount.scaleb(3)
+    if match["cents"]:  # "9 cents a word": of the invoice's currency
+        amount = amount.scaleb(-2)
     # "$500 CAD": the code says which dollars.
     marker = match["code"] or match["code_after"] or match["symbol"] or match["symbol_after"]
-    written_as_money = marker is not None or match["thousands"] is not None  # "$2k", "1.5k"
+    written_as_money = marker is not None or bool(match["thousands"] or match["cents"])
     end = match.end()
     unit = None
     per = _PER_UNIT_RE.match(text, end)
@@ -148,7 +153,7 @@ def _price_at(match: re.Match[str], text: str) -> PriceMatch:
         per=per is not None,
         start=match.start(),
         end=end,
-        written="" if match["thousands"] else match["number"],
+        written="" if match["thousands"] or match["cents"] else match["number"],
     )
 
 
@@ -174,12 +179,6 @@ def find_price(text: str) -> PriceMatch | None:
     if not candidates:
         return None
     return next((price for strong, price in candidates if strong), candidates[0][1])
-
-
-def all_prices(text: str) -> list[PriceMatch]:
-    """Every amount in `text` written as money (with a currency, "/h" or "each")."""
-    prices = [_price_at(match, text) for match in _MONEY_RE.finditer(text)]
-    return [price for price in prices if price.marked or price.per]
 
 
 def money_value(text: str) -> PriceMatch | None:

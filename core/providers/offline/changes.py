@@ -30,23 +30,39 @@ from core.providers.offline.formatting import (
 from core.providers.offline.vocabulary import DOLLAR, DOLLAR_CURRENCIES, ORDINALS
 
 
-class Clarification(Exception):
-    """A change cannot be made without guessing; the message is the question for the user."""
+class Question(Exception):
+    """Something the engine cannot do without guessing, as a question for the person.
 
-
-@dataclass(frozen=True)
-class Ask:
-    """A clause that needs an answer before anything can change ("how much for consulting?").
-
-    `missing_price` names the line whose price is missing (as `lines.answer_key` writes it),
-    so that a reply of just "$500" can answer it on the next turn; `subject` is that line in
-    words ("40 hours of consulting"), for asking several prices in one question.
+    Readers return one when a clause is clear but something is missing ("How much should I
+    charge for consulting?"); changes raise one while applying ("Which line do you mean?").
+    Either way the invoice stays as it was. `missing_price` names the line whose price is
+    missing (as `lines.answer_key` writes it), so that a reply of just "$500" can answer it
+    on the next turn; `subject` is that line in words ("40 hours of consulting"), for asking
+    several prices in one question.
     """
 
-    question: str
-    missing_price: str | None = None
-    subject: str = ""
-    needs_description: bool = False  # "What is the $800 for?"
+    def __init__(
+        self,
+        text: str,
+        *,
+        missing_price: str | None = None,
+        subject: str = "",
+        needs_description: bool = False,  # "What is the $800 for?"
+    ) -> None:
+        super().__init__(text)
+        self.text = text
+        self.missing_price = missing_price
+        self.subject = subject
+        self.needs_description = needs_description
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Question) and self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def _key(self) -> tuple[object, ...]:
+        return (self.text, self.missing_price, self.subject, self.needs_description)
 
 
 @dataclass
@@ -117,16 +133,16 @@ class LineRef:
         return text if text.lower() not in {"", "it", "that", "this"} else "the line"
 
     def find(self, items: tuple[LineItem, ...], skip: frozenset[int] = frozenset()) -> int:
-        """The index of the line meant. Raises Clarification when none or several match."""
+        """The index of the line meant. Raises Question when none or several match."""
         live = [i for i in range(len(items)) if i not in skip]
         if not live:
-            raise Clarification("The invoice has no lines yet, so there is nothing to change.")
+            raise Question("The invoice has no lines yet, so there is nothing to change.")
         text = " ".join(re.sub(r"[^\w\s#-]", " ", self.text.lower()).split())
         text = re.sub(r"^(?:the|that|this)\s+", "", text)
         position = self._position(text, len(items))
         if position is not None:
             if position in skip:
-                raise Clarification(f"Line {position + 1} is already being removed.")
+                raise Question(f"Line {position + 1} is already being removed.")
             return position
         words = [w for w in re.findall(r"\w+", text) if w not in _REF_NOISE]
         if not words:
@@ -136,8 +152,8 @@ class LineRef:
             return matches[0]
         if matches:
             listed = "; ".join(f"{i + 1}. {items[i].description}" for i in matches)
-            raise Clarification(f"Several lines match “{self.text}” ({listed}). Which one?")
-        raise Clarification(
+            raise Question(f"Several lines match “{self.text}” ({listed}). Which one?")
+        raise Question(
             f"I couldn't find a line matching “{self.text}”. The lines are: {list_lines(items)}."
         )
 
@@ -156,7 +172,7 @@ class LineRef:
             return None
         if not 1 <= number <= count:
             lines = "line" if count == 1 else "lines"
-            raise Clarification(f"There is no line {number}; the invoice has {count} {lines}.")
+            raise Question(f"There is no line {number}; the invoice has {count} {lines}.")
         return number - 1
 
     def _only_line(self, items: tuple[LineItem, ...], live: list[int]) -> int:
@@ -165,7 +181,7 @@ class LineRef:
         same_unit = [i for i in live if self.unit and items[i].unit == self.unit]
         if len(same_unit) == 1:
             return same_unit[0]
-        raise Clarification(f"Which line do you mean? {list_lines(items)}.")
+        raise Question(f"Which line do you mean? {list_lines(items)}.")
 
 
 def _replace_item(draft: InvoiceDraft, index: int, item: LineItem) -> InvoiceDraft:
@@ -218,7 +234,7 @@ class AddToQuantity(Change):
         index = self.ref.find(draft.items, frozenset(ctx.removed))
         item = draft.items[index]
         if self.unit and item.unit and self.unit != item.unit:
-            raise Clarification(
+            raise Question(
                 f"Line {index + 1} ({item.description}) is counted in {item.unit}s, not "
                 f"{self.unit}s — what should its quantity be?"
             )
@@ -322,7 +338,7 @@ class SetTax(Change):
     def apply(self, draft: InvoiceDraft, ctx: Context) -> tuple[InvoiceDraft, str | None]:
         if not draft.items:
             if not ctx.creating:
-                raise Clarification("Tax is set per line — add a line first, then the tax.")
+                raise Question("Tax is set per line — add a line first, then the tax.")
             return draft, "Tax is set per line, so I'll need a line before I can add tax."
         if self.ref is None:
             items = tuple(replace(item, tax_rate=self.rate) for item in draft.items)
@@ -562,7 +578,7 @@ class SetPartyDetail(Change):
                     "the seller first, e.g. “my company is Pixel Studio”."
                 )
             if not ctx.creating:
-                raise Clarification(question)
+                raise Question(question)
             return draft, question  # the new invoice is still worth creating
         party = replace(party, **{self.field: self.value})
         who = "Client" if self.role == "buyer" else "Your"
@@ -625,7 +641,7 @@ class Undo(Change):
     def apply(self, draft: InvoiceDraft, ctx: Context) -> tuple[InvoiceDraft, str | None]:
         previous = ctx.previous
         if previous is None or previous == draft:
-            raise Clarification(
+            raise Question(
                 "There's no earlier version of this invoice to go back to, so nothing changed."
             )
         return previous, f"Undid the last change: {describe_difference(draft, previous)}."
@@ -696,7 +712,7 @@ def resolve_currency(current: str | None, changes: list[Change]) -> str:
     """The currency the invoice ends up in; every amount written must fit it.
 
     `current` is None for a new invoice, whose currency then comes from the amounts.
-    Raises Clarification when the amounts disagree with each other or with the currency.
+    Raises Question when the amounts disagree with each other or with the currency.
     """
     explicit = [c.code for c in changes if isinstance(c, SetCurrency)]
     written = [m.currency for c in changes for m in c.amounts() if m.currency]
@@ -706,7 +722,7 @@ def resolve_currency(current: str | None, changes: list[Change]) -> str:
         dollars = DOLLAR in written and not set(specific) <= DOLLAR_CURRENCIES
         if len(specific) > 1 or dollars:
             shown = [*specific, "dollars"] if dollars else specific
-            raise Clarification(
+            raise Question(
                 f"I see amounts in {' and '.join(shown)}, but an invoice has one currency. "
                 "Which one should I use?"
             )
@@ -715,7 +731,7 @@ def resolve_currency(current: str | None, changes: list[Change]) -> str:
     for code in written:
         if code != target and not (code == DOLLAR and target in DOLLAR_CURRENCIES):
             shown = "dollars" if code == DOLLAR else code
-            raise Clarification(
+            raise Question(
                 f"This invoice is in {target}, but you wrote an amount in {shown}. Say “change "
                 f"currency to {'USD' if code == DOLLAR else code}” first, or give the amount "
                 f"in {target}."
@@ -731,7 +747,7 @@ def apply_changes(
 ) -> tuple[InvoiceDraft, list[str]]:
     """The draft after `changes`, and what each change did (for the reply), without repeats.
 
-    Raises Clarification when a change cannot be made without guessing.
+    Raises Question when a change cannot be made without guessing.
     """
     if ctx.creating or current is None:
         seller = current.seller if current else None  # the seller is the user: keep them

@@ -1,6 +1,6 @@
 """Reading one clause ("8% tax", "due next Friday", "client email is ap@acme.com").
 
-Each reader is a small function that returns a Change (or a list of them), an Ask (a question
+Each reader is a small function that returns a Change (or a list of them), an Question (a question
 back: the clause is clear but something is missing), IGNORED ("thanks"), or None when the
 clause is not for it. `read_clause` tries the readers in turn, those about lines (in
 `lines.py`) last; a clause nobody reads is "not understood".
@@ -24,10 +24,10 @@ from core.providers.offline.amounts import (
 )
 from core.providers.offline.changes import (
     DUE_ON_RECEIPT,
-    Ask,
     Change,
     ClearInvoice,
     LineRef,
+    Question,
     SetCurrency,
     SetDiscount,
     SetDueDate,
@@ -65,11 +65,11 @@ IGNORED = object()  # "thanks", "please": understood, nothing to do
 # --- the total, undo -------------------------------------------------------------------------
 
 
-def _read_total(clause: str) -> Ask | None:
+def _read_total(clause: str) -> Question | None:
     if re.search(r"\b(?:sub)?total\b", clause, re.I) and re.search(r"\d", clause):
         if re.search(r"\boff\b|\bdiscount\b", clause, re.I):
             return None  # "10% off the total" is a discount
-        return Ask(
+        return Question(
             "The total is computed from the lines, tax and discount, so I can't set it "
             "directly — change a rate, a quantity or the discount instead."
         )
@@ -156,23 +156,25 @@ def _scope(ref: str | None) -> LineRef | None:
     return LineRef(ref.strip())
 
 
-def _percent_value(text: str) -> Decimal | Ask:
+def _percent_value(text: str) -> Decimal | Question:
     value = parse_number(text)
     if value > 100:
-        return Ask(f"{plain(value)}% is more than 100% — what rate did you mean?")
+        return Question(f"{plain(value)}% is more than 100% — what rate did you mean?")
     return value
 
 
 _BARE_PERCENT_RE = re.compile(rf"^(?:add|plus|with|apply|and)?\s*{PERCENT}$", re.I)
 
 
-def _read_tax(clause: str) -> Change | Ask | None:
+def _read_tax(clause: str) -> Change | Question | None:
     bare = _BARE_PERCENT_RE.match(clause)
     if bare:
         pct = bare["pct"]
-        return Ask(f"Should {pct}% be tax or a discount? Say “{pct}% tax” or “{pct}% discount”.")
+        return Question(
+            f"Should {pct}% be tax or a discount? Say “{pct}% tax” or “{pct}% discount”."
+        )
     if _TAX_INCLUDED_RE.search(clause):
-        return Ask(
+        return Question(
             "I can't take tax out of prices that already include it. Give me the prices "
             "before tax and the rate, e.g. “$500 plus 20% VAT”."
         )
@@ -180,7 +182,7 @@ def _read_tax(clause: str) -> Change | Ask | None:
         match = regex.match(clause)
         if match:
             rate = _percent_value(match["pct"])
-            return rate if isinstance(rate, Ask) else SetTax(rate, _scope(match["ref"]))
+            return rate if isinstance(rate, Question) else SetTax(rate, _scope(match["ref"]))
     for regex in _NO_TAX_RES:
         match = regex.match(clause)
         if match:
@@ -210,7 +212,7 @@ _NO_DISCOUNT_RE = re.compile(
 )
 
 
-def _read_discount(clause: str) -> Change | Ask | None:
+def _read_discount(clause: str) -> Change | Question | None:
     match = _NO_DISCOUNT_RE.match(clause)
     if match:
         ref = _scope(match["ref"])
@@ -219,7 +221,7 @@ def _read_discount(clause: str) -> Change | Ask | None:
         match = regex.match(clause)
         if match:
             percent = _percent_value(match["pct"])
-            if isinstance(percent, Ask):
+            if isinstance(percent, Question):
                 return percent
             ref = _scope(match["ref"])
             if ref is not None:
@@ -288,7 +290,7 @@ _DUE_SHIFT_RE = re.compile(
 )
 
 
-def _read_dates(clause: str) -> Change | Ask | None:
+def _read_dates(clause: str) -> Change | Question | None:
     shifted = _DUE_SHIFT_RE.match(clause)
     if shifted:
         count = 1 if shifted["one"] else int(number_value(shifted["n"]))
@@ -310,7 +312,7 @@ def _read_dates(clause: str) -> Change | Ask | None:
         match = regex.match(clause)
         if match:
             day = iso(match["date"])
-            return change(day) if day else Ask(f"{match['date']} is not a valid date.")
+            return change(day) if day else Question(f"{match['date']} is not a valid date.")
     return None
 
 
@@ -329,11 +331,11 @@ _CONVERT_RE = re.compile(
 )
 
 
-def _read_currency(clause: str) -> Change | Ask | None:
+def _read_currency(clause: str) -> Change | Question | None:
     match = _CONVERT_RE.match(clause)
     if match:
         code = currency_of(match["currency"])
-        return Ask(
+        return Question(
             "I can't convert amounts — I have no exchange rates. Say “change currency to "
             f"{code}” to keep the numbers and switch the currency, or give the new prices."
         )
@@ -458,7 +460,7 @@ def _detail_field(role: str, written: str) -> str:
     return field
 
 
-def _read_party(clause: str) -> Change | Ask | None:
+def _read_party(clause: str) -> Change | Question | None:
     match = _PARTY_DETAIL_REMOVAL_RE.match(clause)
     if match:
         role = "buyer" if match["buyer"] else "seller"
@@ -473,7 +475,7 @@ def _read_party(clause: str) -> Change | Ask | None:
             return None  # "name: …" alone says nothing about whose
         if unsaid and field == "tax_id":
             value = match["value"].strip()
-            return Ask(
+            return Question(
                 f"Is {value} your tax ID or the client's? Say “my tax ID is {value}” or "
                 f"“client tax ID is {value}”."
             )
@@ -482,7 +484,7 @@ def _read_party(clause: str) -> Change | Ask | None:
             name = party_name(value)
             return SetParty(role, name, keep_details=True) if name else None
         if field == "email" and not _EMAIL_VALUE_RE.match(value):
-            return None if unsaid else Ask(f"“{value}” doesn't look like an email address.")
+            return None if unsaid else Question(f"“{value}” doesn't look like an email address.")
         return SetPartyDetail(role, field, value) if value else None
     for regex in _CLIENT_RES:
         match = regex.match(clause)
@@ -504,7 +506,7 @@ _NOTE_ADD_RE = re.compile(
 )
 
 
-def _read_notes(clause: str) -> Change | Ask | None:
+def _read_notes(clause: str) -> Change | Question | None:
     if re.match(r"^(?:remove|delete|clear|drop|no)\s+(?:the\s+|any\s+)?notes?$", clause, re.I):
         return SetNotes(None)
     match = _NOTE_ADD_RE.match(clause)
@@ -513,7 +515,7 @@ def _read_notes(clause: str) -> Change | Ask | None:
     text = match["text"].strip(" \"'“”")
     own = re.match(r"^(?:our|my|your|the)\s+", text, re.I)
     if own and not re.search(r"\d", text):
-        return Ask(
+        return Question(
             f"What should the note say? I don't know {text} — write it out after “note:”, "
             "e.g. “note: IBAN DE89 3704 0044 0532 0130 00”."
         )
@@ -568,7 +570,7 @@ MAX_CLAUSE_CHARS = 240
 
 
 def read_clause(clause: str, *, item_expected: bool = False, answers: Answers | None = None) -> Any:
-    """The change one clause asks for: a Change (or a list), an Ask, IGNORED, or None."""
+    """The change one clause asks for: a Change (or a list), an Question, IGNORED, or None."""
     clause = tidy(clause)
     if _FILLER_RE.match(clause):
         return IGNORED

@@ -2,7 +2,7 @@
 $200 travel line"), changing one ("make it 45 hours", "travel is $250", "rename line 2 to
 Flights"), and removing lines ("remove lines 1 and 3", "remove 5 hours from consulting").
 
-Like every reader, each returns a Change (or a list), an Ask, or None when the clause is not
+Like every reader, each returns a Change (or a list), an Question, or None when the clause is not
 for it.
 """
 
@@ -27,10 +27,10 @@ from core.providers.offline.amounts import (
 from core.providers.offline.changes import (
     AddLine,
     AddToQuantity,
-    Ask,
     Change,
     ChangeLine,
     LineRef,
+    Question,
     RemoveLine,
 )
 from core.providers.offline.formatting import capitalise
@@ -201,7 +201,7 @@ def _split_target(target: str) -> tuple[str | None, str, str | None]:
     return None, target.strip(), None
 
 
-def read_line_change(clause: str) -> Change | Ask | None:
+def read_line_change(clause: str) -> Change | Question | None:
     match = _RENAME_RES[0].match(clause) or _RENAME_RES[1].match(clause)
     if match:
         description = clean_description(match["value"])
@@ -216,17 +216,17 @@ def read_line_change(clause: str) -> Change | Ask | None:
     return None
 
 
-def ambiguous_amount(price: PriceMatch) -> Ask | None:
+def ambiguous_amount(price: PriceMatch) -> Question | None:
     if not price.ambiguous:
         return None
     whole, decimals = price.written.split(".")
-    return Ask(
+    return Question(
         f"Did you mean {whole},{decimals} or {whole}.{decimals[:2]}? Please write the amount "
         f"as {whole}{decimals} or {whole}.{decimals[:2]}."
     )
 
 
-def _line_change(target: str, value: str, *, strict: bool) -> Change | Ask | None:
+def _line_change(target: str, value: str, *, strict: bool) -> Change | Question | None:
     attribute, ref_text, unit_hint = _split_target(target)
     pronoun = ref_text.lower() in _PRONOUNS
     price = money_value(value)
@@ -250,7 +250,7 @@ def _line_change(target: str, value: str, *, strict: bool) -> Change | Ask | Non
         amount, unit = quantity
         if unit or attribute == "quantity":
             return ChangeLine(LineRef(ref_text, unit or unit_hint), quantity=amount, unit=unit)
-        return Ask(
+        return Question(
             f"Should {value.strip()} be the quantity or the price? Say e.g. “make it "
             f"{value.strip()} hours” or “change the rate to {value.strip()}”."
         )
@@ -363,7 +363,7 @@ def _quantity_and_description(text: str) -> _QuantityAndDescription:
     )
 
 
-def _price_question(found: _QuantityAndDescription) -> Ask:
+def _price_question(found: _QuantityAndDescription) -> Question:
     description = found.description[0].lower() + found.description[1:]
     if found.explicit and found.unit:
         what = f"{plain(found.quantity)} {found.unit}{'s' if found.quantity != 1 else ''}"
@@ -371,14 +371,16 @@ def _price_question(found: _QuantityAndDescription) -> Ask:
         description = f"{what} of {description}"
     else:
         example = f"“{description.lower()} $500”"
-    return Ask(
+    return Question(
         f"How much should I charge for {description}? Reply with the price, e.g. {example}.",
         missing_price=answer_key(found.description),
         subject=description,
     )
 
 
-def read_line_item(clause: str, *, item_expected: bool, answers: Answers) -> Change | Ask | None:
+def read_line_item(
+    clause: str, *, item_expected: bool, answers: Answers
+) -> Change | Question | None:
     """A new line: "40 hours of consulting at $150/h", "add a $200 travel line", …"""
     add = _ADD_PREFIX_RE.match(clause)
     body = clause[add.end() :] if add else clause
@@ -408,7 +410,7 @@ def read_line_item(clause: str, *, item_expected: bool, answers: Answers) -> Cha
         return None  # "Acme Corp 40 hours consulting": the 40 hours belong somewhere else
     if not found.description or not re.search(r"[^\W\d_]", found.description):
         shown = body[price.start : price.end].strip()
-        return Ask(
+        return Question(
             f"What is the {shown} for? Say e.g. “{shown} for travel”.", needs_description=True
         )
     return AddLine(found.description, found.quantity, found.unit or price.unit, price.money)

@@ -20,9 +20,10 @@ from typing import Any
 
 from core.providers.offline.amounts import currency_of
 from core.providers.offline.changes import (
+    NET_TERMS_RE,
     AddLine,
-    Ask,
     Change,
+    Question,
     SetCurrency,
     SetDueIn,
     SetNotes,
@@ -55,7 +56,6 @@ MAX_CLAUSES = 60
 
 _QUOTES = str.maketrans({"’": "'", "‘": "'", "\t": " "})
 _SPACE_IN_NUMBER_RE = re.compile(r"(?<=\d)[\u00a0\u202f](?=\d{3}\b)")
-_OTHER_SPACE_RE = re.compile(r"[\u00a0\u202f\u2009 ]+")
 
 
 def normalise(message: str, today: date) -> str:
@@ -79,7 +79,6 @@ _TERMS_RE = re.compile(
     r"\s*(?:[:=]|\bare\b|\bis\b|\bto\b)\s*(?P<value>.+?)\s*(?=[.;\n](?:\s|$)|$)",
     re.I,
 )
-_NET_TERMS_RE = re.compile(r"^net\s*(\d+)(?:\s+days)?$", re.I)
 _ADDRESS_RE = re.compile(
     r"(?:^|(?<=[\s,;.]))(?:(?:and|also|set|change|update)\s+)*(?:the\s+)?"
     r"(?:(?P<buyer>client|customer|buyer|recipient|their|bill[\s-]to)|(?P<seller>my|our|seller"
@@ -120,7 +119,7 @@ def take_tails(text: str) -> tuple[str, list[Change]]:
     match = _TERMS_RE.search(text)
     if match and match["value"].strip():
         terms = match["value"].strip().strip("\"'“”")
-        net = _NET_TERMS_RE.match(terms)
+        net = NET_TERMS_RE.match(terms)
         changes.append(
             SetDueIn(int(net[1]), "day", terms=f"Net {int(net[1])}") if net else SetTerms(terms)
         )
@@ -393,7 +392,7 @@ class Reading:
 
     opening: bool
     changes: list[Change] = field(default_factory=list)
-    questions: list[Ask] = field(default_factory=list)
+    questions: list[Question] = field(default_factory=list)
     not_understood: list[str] = field(default_factory=list)
 
 
@@ -428,7 +427,7 @@ class _Clauses:
         """A clause that is only a description: "consulting", "research" (no number, no price)."""
         text = self.clauses[index][0]
         result = self.read(text)
-        missing = isinstance(result, Ask) and result.missing_price is not None
+        missing = isinstance(result, Question) and result.missing_price is not None
         return (result is None or missing) and not re.search(r"\d", text)
 
     def address_after(self, index: int) -> tuple[int, str | None]:
@@ -440,7 +439,7 @@ class _Clauses:
         while last + 1 < len(self.clauses) and self.clauses[last + 1][1].strip() == ",":
             text = self.clauses[last + 1][0]
             result = self.read(text)
-            if len(text.split()) > 5 or not (result is None or isinstance(result, Ask)):
+            if len(text.split()) > 5 or not (result is None or isinstance(result, Question)):
                 break
             last += 1
         return last, ", ".join(tidy(text) for text, _ in self.clauses[index + 1 : last + 1])
@@ -523,7 +522,7 @@ def read_message(message: str, today: date, answers: Answers | None = None) -> R
     clause_list = split_clauses(opening.rest)
     if len(clause_list) > MAX_CLAUSES:
         reading.questions.append(
-            Ask(
+            Question(
                 "That is a lot for one message — please send the invoice in a few smaller messages."
             )
         )
@@ -545,7 +544,7 @@ def read_message(message: str, today: date, answers: Answers | None = None) -> R
                 result = [result, SetPartyDetail(result.role, "address", address)]
         if is_change(result):
             reading.changes += changes_of(result)
-        elif isinstance(result, Ask):
+        elif isinstance(result, Question):
             reading.questions.append(result)
         elif result is None:
             reading.not_understood.append(tidy(clause))
@@ -563,7 +562,7 @@ def _split_run_on_name(opening: Opening, clauses: _Clauses, reading: Reading) ->
         return
     first, separator = clauses.clauses[0]
     result = clauses.read(first)
-    if not (isinstance(result, Ask) and result.needs_description):
+    if not (isinstance(result, Question) and result.needs_description):
         return
     split = split_name(opening.name_words)
     name = party_name(split[0]) if split else None

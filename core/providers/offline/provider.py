@@ -12,8 +12,8 @@ from core.invoice import InvoiceDraft, InvoiceRuleError, price_invoice
 from core.providers.base import ProviderReply, ProviderRequest
 from core.providers.offline.changes import (
     AddLine,
-    Clarification,
     Context,
+    Question,
     SetParty,
     Undo,
     apply_changes,
@@ -84,7 +84,7 @@ class OfflineProvider:
             draft, messages = apply_changes(current, reading.changes, ctx)
             data = invoice_draft_schema.dump(draft)
             priced = price_invoice(load_draft(data), "DRAFT", today=request.today)
-        except Clarification as question:
+        except Question as question:
             return ProviderReply(f"{question}{_unchanged(current)}", None)
         except ValidationError as error:
             return ProviderReply(f"{_explain_invalid(error)}{_unchanged(current)}", None)
@@ -267,7 +267,7 @@ def _questions(reading: Reading) -> str:
     """The questions, with the missing prices asked together: "How much should I charge for
     consulting and for design?"."""
     missing = [q for q in reading.questions if q.missing_price]
-    others = [q.question for q in reading.questions if not q.missing_price]
+    others = [q.text for q in reading.questions if not q.missing_price]
     if len(missing) > 1:
         subjects = " and for ".join(q.subject for q in missing)
         samples = [f"${500 - 100 * i}" for i in range(len(missing))]
@@ -276,7 +276,7 @@ def _questions(reading: Reading) -> str:
             0, f"{PRICE_QUESTION} {subjects}? Reply with the prices in that order, e.g. {example}."
         )
     elif missing:
-        others.insert(0, missing[0].question)
+        others.insert(0, missing[0].text)
     return " ".join(dict.fromkeys(others))
 
 
