@@ -74,7 +74,8 @@ def accuracy(
     for result in results:
         by_family[result.case.family].append(result.right)
     for family, marks in sorted(by_family.items()):
-        out(f"    {family:<14} {sum(marks):>3}/{len(marks):<3} {100 * sum(marks) / len(marks):5.1f}%")
+        share = 100 * sum(marks) / len(marks)
+        out(f"    {family:<14} {sum(marks):>3}/{len(marks):<3} {share:5.1f}%")
     if failures:
         for result in results:
             if not result.right:
@@ -108,6 +109,8 @@ def main(argv: list[str] | None = None, out: Callable[[str], Any] = print) -> in
         for case in cases:
             corpus.run(case, Conversation(provider=provider))
         floor += [floor_sample() for _ in range(50)]
+    if not provider.samples:
+        return 0
     cpu = [s * 1000 for s in provider.samples]
     floor_ms = [f * 1000 for f in floor]
     mean, p99 = statistics.fmean(cpu), percentile(cpu, 0.99)

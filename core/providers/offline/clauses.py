@@ -17,7 +17,6 @@ from core.providers.offline.amounts import (
     PERCENT,
     Money,
     currency_of,
-    find_price,
     money_value,
     number_value,
     parse_number,
@@ -52,6 +51,7 @@ from core.providers.offline.lines import (
     read_more,
     read_removal,
 )
+from core.providers.offline.parties import party_name
 from core.providers.offline.vocabulary import (
     CODE_ALT,
     NAME_ALT,
@@ -398,50 +398,6 @@ _SELLER_RES = (
     re.compile(r"^(?:I'?m|I\s+am|we\s+are|we'?re)\s+(?P<name>[A-Z][^\d$€£¥₹]*)$"),
 )
 _EMAIL_VALUE_RE = re.compile(r"^[\w.+-]+@[\w-]+(?:\.[\w-]+)+$")
-_NAME_CASE = {
-    "llc": "LLC", "inc": "Inc", "ltd": "Ltd", "gmbh": "GmbH", "plc": "PLC", "llp": "LLP",
-    "ag": "AG", "sa": "SA", "bv": "BV", "nv": "NV", "co": "Co", "corp": "Corp", "and": "and",
-    "of": "of", "the": "the", "&": "&", "ab": "AB", "oy": "Oy", "kg": "KG", "sarl": "SARL",
-}  # fmt: skip
-
-
-def _tidy_name_case(name: str) -> str:
-    """An all-lower-case name in title case ("acme corp" -> "Acme Corp"); others as typed."""
-    if name != name.lower():
-        return name
-    words = name.split()
-    shown = []
-    for index, word in enumerate(words):
-        bare = word.rstrip(".,")
-        cased = _NAME_CASE.get(bare)
-        if cased is None or (index == 0 and bare in {"and", "of", "the"}):
-            cased = bare[:1].upper() + bare[1:]
-        shown.append(cased + word[len(bare) :])
-    return " ".join(shown)
-
-
-_DIGIT_NAME_RE = re.compile(r"^\d+(?:[A-Z][\w&'-]*|-[A-Za-z][\w&'-]*|[a-z]*[A-Z][\w&'-]*)$")
-
-
-def is_digit_name(word: str) -> bool:
-    """ "3M", "7-Eleven", "23andMe": a name that starts with digits (but not "10h" or "2k")."""
-    return bool(_DIGIT_NAME_RE.match(word))
-
-
-def party_name(text: str) -> str | None:
-    """A cleaned-up party name, or None when `text` cannot be one (a number, an amount)."""
-    name = text.strip(" \t\"'“”‘’,;:")
-    name = re.sub(r"^the\s+", "", name, flags=re.I) if name.lower().startswith("the ") else name
-    if not name or not re.search(r"[^\W\d_]", name) or len(name) > 200:
-        return None
-    first = name.split()[0]
-    if name[0].isdigit() and not is_digit_name(first):
-        return None
-    if find_price(name) and re.search(r"\d", name) and not is_digit_name(first):
-        return None
-    if name.lower() in {"it", "them", "that", "this", "me", "us", "you", "him", "her"}:
-        return None
-    return _tidy_name_case(name)
 
 
 def _detail_field(role: str, written: str) -> str:

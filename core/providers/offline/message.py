@@ -18,13 +18,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from core.providers.offline.amounts import currency_of
 from core.providers.offline.changes import (
     NET_TERMS_RE,
     AddLine,
     Change,
     Question,
-    SetCurrency,
     SetDueIn,
     SetNotes,
     SetParty,
@@ -35,19 +33,25 @@ from core.providers.offline.clauses import (
     IGNORED,
     changes_of,
     is_change,
-    is_digit_name,
-    party_name,
     read_clause,
     tidy,
 )
 from core.providers.offline.dates import rewrite_dates
+from core.providers.offline.entities import (
+    SIGNATURE_RE,
+    odd_numbers,
+    strip_pleasantries,
+    take_blocks,
+    take_details,
+    take_from_to,
+)
 from core.providers.offline.lines import STARTS_WITH_QUANTITY_RE, Answers
+from core.providers.offline.parties import Opening, party_name, split_name, take_opening
 from core.providers.offline.vocabulary import (
     CODE_ALT,
     COMPANY_SUFFIXES,
-    CURRENCY_CODES,
-    ITEM_NOUNS,
     NAME_ALT,
+    SYMBOL_ALT,
 )
 
 MAX_CLAUSES = 60
@@ -58,10 +62,27 @@ _QUOTES = str.maketrans({"’": "'", "‘": "'", "\t": " "})
 _SPACE_IN_NUMBER_RE = re.compile(r"(?<=\d)[\u00a0\u202f](?=\d{3}\b)")
 
 
+# "18 000 SEK", "€ 1 500": digits grouped with plain spaces, next to a currency.
+_SPACED_GROUPS_RE = re.compile(
+    rf"(?P<before>(?:{SYMBOL_ALT}|\b{CODE_ALT})\s?)?(?<![\d.,])(?P<number>\d{{1,3}}(?: \d{{3}})+)"
+    rf"(?![\d])(?P<after>(?:,\d{{1,2}})?\s?(?:{SYMBOL_ALT}|(?:{CODE_ALT}|{NAME_ALT})\b))?",
+    re.I,
+)
+
+
+def _group_spaced_numbers(match: re.Match[str]) -> str:
+    if not (match["before"] or match["after"]):
+        return match.group()
+    number = match["number"].replace(" ", "\u202f")
+    return f"{match['before'] or ''}{number}{match['after'] or ''}"
+
+
 def normalise(message: str, today: date) -> str:
-    text = message.translate(_QUOTES)
+    text = message.translate(_QUOTES).replace("\r\n", "\n")
     text = _SPACE_IN_NUMBER_RE.sub("\u202f", text)  # "1 200 €" keeps its digit group
+    text = _SPACED_GROUPS_RE.sub(_group_spaced_numbers, text)
     text = re.sub(r"(?<!\d)\u202f|\u202f(?!\d)", " ", text)
+    text = re.sub(r"(?<=\d)\.[–—-](?![\w\d])", "", text)  # CHF 3'400.– (no cents)
     text = re.sub(r"[\u00a0\u2009]| {2,}", " ", text).strip()
     return rewrite_dates(text, today)
 
@@ -171,148 +192,6 @@ def take_emails(text: str) -> tuple[str, list[Change]]:
         )
     pieces.append(text[position:])
     return " ".join(pieces), changes
-
-
-# --- the opening: "Invoice Acme Corp for …" --------------------------------------------------
-
-_OPENING_RE = re.compile(
-    r"^(?:(?:hi|hey|hello|ok|okay|please|pls|kindly|can\s+you|could\s+you|would\s+you"
-    r"|i\s+need\s+to|i\s+want\s+to|i'?d\s+like\s+to|let'?s|help\s+me)\b[\s,]*)*"
-    r"(?:(?:create|make|draft|prepare|generate|write|start|raise|issue|send|do|set\s+up|new)"
-    r"\s+(?:me\s+|us\s+)?(?:(?:a|an|the)\s+)?(?:new\s+)?invoice"
-    r"|(?:i\s+need|i\s+want|i'?d\s+like)\s+(?:a|an|to\s+send\s+an?)\s+(?:new\s+)?invoice"
-    r"|new\s+invoice|invoice|bill|charge)(?![\w@])"
-    r"(?!\s+(?:them|him|her|it|us|me|date|number|no|total|currency|notes?|terms|#)\b)"
-    r"(?:\s+(?:for|to)(?!\w))?[\s:,]*(?:(?:client|customer)\b\s*(?:is\b|:)?\s*)?",
-    re.I,
-)
-_NAME_STOPS = frozenset({
-    "for", "with", "at", "@", "due", "net", "plus", "including", "incl", "on", "by", "x", "×",
-    "-", "–", "—", "per", "a", "an", "one", "two", "three", "four", "five", "six", "seven",
-    "eight", "nine", "ten", "from", "in", "this", "all", "the", "some",
-})  # fmt: skip
-_NAME_CONNECTORS = frozenset({
-    "and", "&", "of", "the", "de", "du", "la", "von", "van", "der", "y", "und", "+",
-})  # fmt: skip
-_CURRENCY_AFTER_NAME_RE = re.compile(
-    rf"^\s*in\s+(?P<currency>{CODE_ALT}|{NAME_ALT})\b[\s,:]*(?:for\b\s*)?", re.I
-)
-
-
-@dataclass
-class Opening:
-    """What "Invoice Acme Corp for …" said: the client (and seller), and the rest."""
-
-    found: bool
-    rest: str
-    client: str | None = None
-    name_words: list[str] = field(default_factory=list)
-    delimited: bool = True  # the name ended at "for", a comma, …: no line ran into it
-    changes: list[Change] = field(default_factory=list)
-
-
-def _name_words(rest: str) -> tuple[list[tuple[str, int]], bool]:
-    """The words of a name at the start of `rest`, each with where it ends, and whether the
-    name ended at punctuation or a stop word (rather than at a number or the text's end).
-
-    The name runs until a word that starts the invoice's content: "for", "with", a number, an
-    amount or a punctuation mark. When it starts with a capital, it also ends at the first
-    lower-case word that is not a connector ("Bank of America", "Acme Corp logo design $800").
-    """
-    words: list[tuple[str, int]] = []
-    capitalised: bool | None = None
-    for match in re.finditer(r"\S+", rest):
-        word = match.group()
-        bare = word.rstrip(",:;.!?")
-        low = bare.lower()
-        is_code = bare.isupper() and bare in CURRENCY_CODES
-        starts_name = bare[:1].isalpha() or bare[:1] == "&" or (not words and is_digit_name(bare))
-        if not bare or low in _NAME_STOPS or is_code or not starts_name:
-            stopped_by_word = bool(bare) and (low in _NAME_STOPS or bare[:1] in "-–—")
-            return words, stopped_by_word and not is_code
-        if capitalised is None:
-            capitalised = bare[0].isupper() or bare[0].isdigit()
-        elif capitalised and bare[0].islower() and low not in _NAME_CONNECTORS | COMPANY_SUFFIXES:
-            return words, True
-        if word[len(bare) :] == "." and low in COMPANY_SUFFIXES:
-            words.append((word, match.end()))  # "Acme Corp." keeps its full stop
-            return words, True
-        words.append((bare, match.start() + len(bare)))
-        if bare != word:
-            return words, True
-    return words, False
-
-
-_SENTENCE_START_RE = re.compile(r"(?:[.!?]\s+|\n\s*)(?=\S)")
-
-
-def _opening_first(text: str) -> str:
-    """ "Hi, I'm Jane. Invoice Acme for …": the sentence that opens the invoice goes first."""
-    if _OPENING_RE.match(text):
-        return text
-    for start in _SENTENCE_START_RE.finditer(text):
-        if _OPENING_RE.match(text[start.end() :]):
-            return f"{text[start.end() :]}\n{text[: start.start() + 1]}"
-    return text
-
-
-def take_opening(text: str) -> Opening:
-    """Read "Invoice Acme Corp for …", "bill acme corp 10 hrs …", "Invoice 3M from Pixel
-    Studio in EUR for …" (at the start of the message or of one of its sentences)."""
-    text = _opening_first(text)
-    opening = _OPENING_RE.match(text)
-    if not opening:
-        return Opening(False, text)
-    rest = text[opening.end() :]
-    words, delimited = _name_words(rest)
-    while words and words[-1][0].lower() in _NAME_CONNECTORS:
-        words.pop()
-    client = party_name(" ".join(word for word, _ in words)) if words else None
-    if client is None:
-        return Opening(True, rest)
-    result = Opening(True, rest[words[-1][1] :], client, [w for w, _ in words], delimited)
-    # "… from Pixel Studio", "… in EUR": more about the invoice before its lines.
-    while True:
-        after = result.rest
-        seller = re.match(r"^\s*from\s+", after, re.I)
-        currency = _CURRENCY_AFTER_NAME_RE.match(after)
-        if seller:
-            seller_words, _ = _name_words(after[seller.end() :])
-            name = party_name(" ".join(w for w, _ in seller_words)) if seller_words else None
-            if name is None:
-                break
-            result.changes.append(SetParty("seller", name))
-            result.rest = after[seller.end() + seller_words[-1][1] :]
-        elif currency:
-            code = currency_of(currency["currency"])
-            if code:
-                result.changes.append(SetCurrency(code))
-            result.rest = after[currency.end() :]
-        else:
-            break
-    result.rest = re.sub(r"^\s*(?:for\b|with\b|[:,.–—-])?\s*", "", result.rest, flags=re.I)
-    return result
-
-
-def split_name(words: list[str]) -> tuple[str, str] | None:
-    """Where a client's name ends and a line's description starts, for names that ran into
-    the line ("acme corp logo design" -> "acme corp" + "logo design"). None: cannot tell.
-
-    After a company suffix ("corp", "industries"); else one word before the first usual item
-    noun ("logo design", "web design"), keeping at least one word of name; else after the
-    first word.
-    """
-    if len(words) < 2:
-        return None
-    low = [w.lower().strip(".,") for w in words]
-    for index, word in enumerate(low[:-1]):
-        if word in COMPANY_SUFFIXES:
-            return " ".join(words[: index + 1]), " ".join(words[index + 1 :])
-    nouns = [index for index, word in enumerate(low) if word in ITEM_NOUNS and index >= 1]
-    if nouns:
-        start = nouns[0] - 1 if nouns[0] >= 2 else nouns[0]
-        return " ".join(words[:start]), " ".join(words[start:])
-    return words[0], " ".join(words[1:])
 
 
 # --- clauses ---------------------------------------------------------------------------------
@@ -511,13 +390,22 @@ def _continues_name(text: str, separator: str) -> bool:
 
 def read_message(message: str, today: date, answers: Answers | None = None) -> Reading:
     text = normalise(message, today)
+    odd = odd_numbers(text)
+    if odd:
+        return Reading(False, questions=[odd])
+    text = SIGNATURE_RE.sub("", text).rstrip()
     text, tail_changes = take_tails(text)
-    text, email_changes = take_emails(text)
+    text = strip_pleasantries(text)
+    text, block_changes, block_questions = take_blocks(text)
+    details = take_details(text)
+    text, email_changes = take_emails(details.text)
+    text, from_to = take_from_to(text.strip())
     opening = take_opening(text.strip())
-    reading = Reading(opening.found)
+    reading = Reading(opening.found or bool(from_to))
+    reading.questions += block_questions + details.questions
     if opening.client:
         reading.changes.append(SetParty("buyer", opening.client))
-    reading.changes += opening.changes
+    reading.changes += opening.changes + from_to + block_changes
 
     clause_list = split_clauses(opening.rest)
     if len(clause_list) > MAX_CLAUSES:
@@ -551,7 +439,7 @@ def read_message(message: str, today: date, answers: Answers | None = None) -> R
         leading_verb = _VERB_RE.match(tidy(clause))
         verb = leading_verb[0] if leading_verb else verb
         index += 1
-    reading.changes += email_changes + tail_changes
+    reading.changes += email_changes + details.changes + tail_changes
     return reading
 
 

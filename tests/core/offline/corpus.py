@@ -28,7 +28,8 @@ wrong), and a turn expected `unchanged` returned no invoice. Descriptions may li
 acceptable wordings; they compare without case or punctuation, except that a word written in
 capitals in the expectation (an acronym: "SEO") must be in capitals. "Today" is Tuesday
 2026-11-24. Fields the invoice schema does not have yet (`purchase_order`, a party's `contact`)
-are expected where the engine keeps them meanwhile, in the notes (`expected_notes`).
+are expected where the engine keeps them meanwhile, as lines of the notes after the notes
+written (`expected_notes`).
 """
 
 from __future__ import annotations
@@ -146,17 +147,15 @@ def _has_field(cls: type, name: str) -> bool:
 
 
 def expected_notes(expect: dict[str, Any]) -> str | None:
-    """The notes expected: those written, after the purchase order and the client's contact
+    """The notes expected: those written, then the purchase order and the client's contact
     person while the invoice has no field of its own for them."""
-    parts = []
+    parts = [str(expect["notes"])] if expect.get("notes") else []
     if expect.get("purchase_order") and not _has_field(InvoiceDraft, "purchase_order"):
         reference = str(expect["purchase_order"])
         parts.append(reference if reference.upper().startswith("PO") else f"PO {reference}")
     buyer = expect.get("buyer")
     if isinstance(buyer, dict) and buyer.get("contact") and not _has_field(Party, "contact"):
         parts.append(f"Attn: {buyer['contact']}")
-    if expect.get("notes"):
-        parts.append(str(expect["notes"]))
     return "\n".join(parts) or None
 
 

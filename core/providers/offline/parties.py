@@ -1,0 +1,207 @@
+"""Who the invoice is for and from: party names as people write them, and the opening of a
+request ("Invoice Acme Corp for …", "bill acme corp 10 hrs …", "Charge 3M …") that names the
+client (and the seller, and the currency) before the lines."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from core.providers.offline.amounts import currency_of, find_price
+from core.providers.offline.changes import Change, SetCurrency, SetParty
+from core.providers.offline.vocabulary import (
+    CODE_ALT,
+    COMPANY_SUFFIXES,
+    CURRENCY_CODES,
+    ITEM_NOUNS,
+    NAME_ALT,
+)
+
+# --- names -----------------------------------------------------------------------------------
+
+_NAME_CASE = {
+    "llc": "LLC", "inc": "Inc", "ltd": "Ltd", "gmbh": "GmbH", "plc": "PLC", "llp": "LLP",
+    "ag": "AG", "sa": "SA", "bv": "BV", "nv": "NV", "co": "Co", "corp": "Corp", "and": "and",
+    "of": "of", "the": "the", "&": "&", "ab": "AB", "oy": "Oy", "kg": "KG", "sarl": "SARL",
+}  # fmt: skip
+
+
+def _tidy_name_case(name: str) -> str:
+    """An all-lower-case name in title case ("acme corp" -> "Acme Corp"); others as typed."""
+    if name != name.lower():
+        return name
+    words = name.split()
+    shown = []
+    for index, word in enumerate(words):
+        bare = word.rstrip(".,")
+        cased = _NAME_CASE.get(bare)
+        if cased is None or (index == 0 and bare in {"and", "of", "the"}):
+            cased = bare[:1].upper() + bare[1:]
+        shown.append(cased + word[len(bare) :])
+    return " ".join(shown)
+
+
+_DIGIT_NAME_RE = re.compile(r"^\d+(?:[A-Z][\w&'-]*|-[A-Za-z][\w&'-]*|[a-z]*[A-Z][\w&'-]*)$")
+
+
+def is_digit_name(word: str) -> bool:
+    """ "3M", "7-Eleven", "23andMe": a name that starts with digits (but not "10h" or "2k")."""
+    return bool(_DIGIT_NAME_RE.match(word))
+
+
+def party_name(text: str) -> str | None:
+    """A cleaned-up party name, or None when `text` cannot be one (a number, an amount)."""
+    name = text.strip(" \t\"'“”‘’,;:")
+    name = re.sub(r"^the\s+", "", name, flags=re.I) if name.lower().startswith("the ") else name
+    if not name or not re.search(r"[^\W\d_]", name) or len(name) > 200:
+        return None
+    first = name.split()[0]
+    if name[0].isdigit() and not is_digit_name(first):
+        return None
+    if find_price(name) and re.search(r"\d", name) and not is_digit_name(first):
+        return None
+    if name.lower() in {"it", "them", "that", "this", "me", "us", "you", "him", "her"}:
+        return None
+    return _tidy_name_case(name)
+
+
+# --- the opening: "Invoice Acme Corp for …" --------------------------------------------------
+
+_OPENING_RE = re.compile(
+    r"^(?:(?:hi|hey|hello|ok|okay|please|pls|kindly|can\s+you|could\s+you|would\s+you"
+    r"|i\s+need\s+to|i\s+want\s+to|i'?d\s+like\s+to|let'?s|help\s+me)\b[\s,]*)*"
+    r"(?:(?:create|make|draft|prepare|generate|write|start|raise|issue|send|do|set\s+up|new)"
+    r"\s+(?:me\s+|us\s+)?(?:(?:a|an|the)\s+)?(?:new\s+)?invoice"
+    r"|(?:i\s+need|i\s+want|i'?d\s+like)\s+(?:a|an|to\s+send\s+an?)\s+(?:new\s+)?invoice"
+    r"|new\s+invoice|invoice|bill|charge)(?![\w@])"
+    r"(?!\s+(?:them|him|her|it|us|me|date|number|no|total|currency|notes?|terms|#)\b)"
+    r"(?:\s+(?:for|to)(?!\w))?[\s:,]*(?:(?:client|customer)\b\s*(?:is\b|:)?\s*)?",
+    re.I,
+)
+_NAME_STOPS = frozenset({
+    "for", "with", "at", "@", "due", "net", "plus", "including", "incl", "on", "by", "x", "×",
+    "-", "–", "—", "per", "a", "an", "one", "two", "three", "four", "five", "six", "seven",
+    "eight", "nine", "ten", "from", "in", "this", "all", "the", "some",
+})  # fmt: skip
+_NAME_CONNECTORS = frozenset({
+    "and", "&", "of", "the", "de", "du", "la", "von", "van", "der", "y", "und", "+",
+})  # fmt: skip
+_CURRENCY_AFTER_NAME_RE = re.compile(
+    rf"^\s*in\s+(?P<currency>{CODE_ALT}|{NAME_ALT})\b[\s,:]*(?:for\b\s*)?", re.I
+)
+
+
+@dataclass
+class Opening:
+    """What "Invoice Acme Corp for …" said: the client (and seller), and the rest."""
+
+    found: bool
+    rest: str
+    client: str | None = None
+    name_words: list[str] = field(default_factory=list)
+    delimited: bool = True  # the name ended at "for", a comma, …: no line ran into it
+    changes: list[Change] = field(default_factory=list)
+
+
+def _name_words(rest: str) -> tuple[list[tuple[str, int]], bool]:
+    """The words of a name at the start of `rest`, each with where it ends, and whether the
+    name ended at punctuation or a stop word (rather than at a number or the text's end).
+
+    The name runs until a word that starts the invoice's content: "for", "with", a number, an
+    amount or a punctuation mark. When it starts with a capital, it also ends at the first
+    lower-case word that is not a connector ("Bank of America", "Acme Corp logo design $800").
+    """
+    words: list[tuple[str, int]] = []
+    capitalised: bool | None = None
+    for match in re.finditer(r"\S+", rest):
+        word = match.group()
+        bare = word.rstrip(",:;.!?")
+        low = bare.lower()
+        is_code = bare.isupper() and bare in CURRENCY_CODES
+        starts_name = bare[:1].isalpha() or bare[:1] == "&" or (not words and is_digit_name(bare))
+        if not bare or low in _NAME_STOPS or is_code or not starts_name:
+            stopped_by_word = bool(bare) and (low in _NAME_STOPS or bare[:1] in "-–—")
+            return words, stopped_by_word and not is_code
+        if capitalised is None:
+            capitalised = bare[0].isupper() or bare[0].isdigit()
+        elif capitalised and bare[0].islower() and low not in _NAME_CONNECTORS | COMPANY_SUFFIXES:
+            return words, True
+        if word[len(bare) :] == "." and low in COMPANY_SUFFIXES:
+            words.append((word, match.end()))  # "Acme Corp." keeps its full stop
+            return words, True
+        words.append((bare, match.start() + len(bare)))
+        if bare != word:
+            return words, True
+    return words, False
+
+
+_SENTENCE_START_RE = re.compile(r"(?:[.!?]\s+|\n\s*)(?=\S)")
+
+
+def _opening_first(text: str) -> str:
+    """ "Hi, I'm Jane. Invoice Acme for …": the sentence that opens the invoice goes first."""
+    if _OPENING_RE.match(text):
+        return text
+    for start in _SENTENCE_START_RE.finditer(text):
+        if _OPENING_RE.match(text[start.end() :]):
+            return f"{text[start.end() :]}\n{text[: start.start() + 1]}"
+    return text
+
+
+def take_opening(text: str) -> Opening:
+    """Read "Invoice Acme Corp for …", "bill acme corp 10 hrs …", "Invoice 3M from Pixel
+    Studio in EUR for …" (at the start of the message or of one of its sentences)."""
+    text = _opening_first(text)
+    opening = _OPENING_RE.match(text)
+    if not opening:
+        return Opening(False, text)
+    rest = text[opening.end() :]
+    words, delimited = _name_words(rest)
+    while words and words[-1][0].lower() in _NAME_CONNECTORS:
+        words.pop()
+    client = party_name(" ".join(word for word, _ in words)) if words else None
+    if client is None:
+        return Opening(True, rest)
+    result = Opening(True, rest[words[-1][1] :], client, [w for w, _ in words], delimited)
+    # "… from Pixel Studio", "… in EUR": more about the invoice before its lines.
+    while True:
+        after = result.rest
+        seller = re.match(r"^\s*from\s+", after, re.I)
+        currency = _CURRENCY_AFTER_NAME_RE.match(after)
+        if seller:
+            seller_words, _ = _name_words(after[seller.end() :])
+            name = party_name(" ".join(w for w, _ in seller_words)) if seller_words else None
+            if name is None:
+                break
+            result.changes.append(SetParty("seller", name))
+            result.rest = after[seller.end() + seller_words[-1][1] :]
+        elif currency:
+            code = currency_of(currency["currency"])
+            if code:
+                result.changes.append(SetCurrency(code))
+            result.rest = after[currency.end() :]
+        else:
+            break
+    result.rest = re.sub(r"^\s*(?:for\b|with\b|[:,.–—-])?\s*", "", result.rest, flags=re.I)
+    return result
+
+
+def split_name(words: list[str]) -> tuple[str, str] | None:
+    """Where a client's name ends and a line's description starts, for names that ran into
+    the line ("acme corp logo design" -> "acme corp" + "logo design"). None: cannot tell.
+
+    After a company suffix ("corp", "industries"); else one word before the first usual item
+    noun ("logo design", "web design"), keeping at least one word of name; else after the
+    first word.
+    """
+    if len(words) < 2:
+        return None
+    low = [w.lower().strip(".,") for w in words]
+    for index, word in enumerate(low[:-1]):
+        if word in COMPANY_SUFFIXES:
+            return " ".join(words[: index + 1]), " ".join(words[index + 1 :])
+    nouns = [index for index, word in enumerate(low) if word in ITEM_NOUNS and index >= 1]
+    if nouns:
+        start = nouns[0] - 1 if nouns[0] >= 2 else nouns[0]
+        return " ".join(words[:start]), " ".join(words[start:])
+    return words[0], " ".join(words[1:])
