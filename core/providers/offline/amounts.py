@@ -99,7 +99,9 @@ _PER_UNIT_RE = re.compile(
     r"\s*(?:(?P<each>each\b|ea\b\.?|apiece\b|a\s+piece\b|per\s+(?:unit|item|piece|pc|person"
     r"|head)\b)"
     rf"|(?:/\s*|per\s+|an?\s+)(?P<unit>{UNIT_ALT})\b"
-    rf"|(?P<adverb>{ADVERB_ALT})\b)",
+    rf"|(?P<adverb>{ADVERB_ALT})\b"
+    # "$30/lesson", "$28 per guest": per one of the things counted, which is no unit of ours
+    r"|(?:/\s*|per\s+)(?P<noun>[^\W\d_]{2,})\b)",
     re.I,
 )
 # Words before a bare number that make it a price: "at 19.99", "@ 150", "rate of 90".
@@ -177,8 +179,46 @@ def find_price(text: str) -> PriceMatch | None:
         if price.marked or price.per or strong or last_for:
             candidates.append((strong, price))
     if not candidates:
-        return None
+        return _trailing_price(text)
     return next((price for strong, price in candidates if strong), candidates[0][1])
+
+
+_TRAILING_WORDS_RE = re.compile(
+    r"^[\s,.]*(?:(?:each|ea|total|in\s+total|all\s+in|flat|only|fixed)\b[\s,.]*)*$", re.I
+)
+
+
+def _trailing_price(text: str) -> PriceMatch | None:
+    """ "logo refresh 1200", "parts 310", "Label design - 900": a bare number that ends a
+    clause after the words saying what it is for is its price (a count comes first: "500
+    flyers", or is marked: "x10", "10 hours")."""
+    matches = list(_MONEY_RE.finditer(text))
+    if not matches:
+        return None
+    price = _price_at(matches[-1], text)
+    before = text[: price.start]
+    if not _TRAILING_WORDS_RE.match(text[price.end :]) or _COUNTED_RE.match(text, price.end):
+        return None
+    if not re.search(r"[^\W\d_]{2,}", before) or _NOT_BEFORE_A_PRICE_RE.search(before):
+        return None
+    if _NOT_A_LINE_RE.match(before):
+        return None
+    return price
+
+
+# "x10", "line 2", "not 40", "IL 62701", "version 3": a number that is no price.
+_NOT_BEFORE_A_PRICE_RE = re.compile(
+    r"(?:[x×#]|\b(?:lines?|items?|rows?|number|no|nr|not|than|to|of|is|was|were|from|by|in|on"
+    r"|and|or|about|approx|around|under|over|step|phase|page|room|suite|unit|apt|floor"
+    r"|version|v|only|just|po|ref|order)|\b(?-i:[A-Z]{2}))\.?\s*$",
+    re.I,
+)
+# A clause that asks for something else than a new line.
+_NOT_A_LINE_RE = re.compile(
+    r"^\s*(?:rename|remove|delete|drop|change|set|make|update|move|switch|call|replace|split"
+    r"|swap|undo|revert|i\s+\w+|we\s+\w+|it|that|this)\b",
+    re.I,
+)
 
 
 def money_value(text: str) -> PriceMatch | None:

@@ -48,12 +48,14 @@ class Question(Exception):
         missing_price: str | None = None,
         subject: str = "",
         needs_description: bool = False,  # "What is the $800 for?"
+        line: Change | None = None,  # that line, billed as "Services" when creating
     ) -> None:
         super().__init__(text)
         self.text = text
         self.missing_price = missing_price
         self.subject = subject
         self.needs_description = needs_description
+        self.line = line
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Question) and self._key() == other._key()
@@ -409,6 +411,8 @@ class SetDiscount(Change):
 # --- dates and terms -------------------------------------------------------------------------
 
 DUE_ON_RECEIPT = "Due on receipt"
+# A new invoice's line given only as an amount ("Invoice Hooli for $2,400") is billed as this.
+GENERIC_DESCRIPTION = "Services"
 NET_TERMS_RE = re.compile(r"^net\s*(\d+)(?:\s+days)?$", re.I)
 
 

@@ -65,8 +65,16 @@ IGNORED = object()  # "thanks", "please": understood, nothing to do
 # --- the total, undo -------------------------------------------------------------------------
 
 
+_SET_TOTAL_RE = re.compile(
+    r"\b(?:set|make|change|adjust|update|put|bring|round|force|override|mark)\b.*\b(?:sub)?total\b"
+    r"|\b(?:sub)?total\b\s*(?:to|should|must|needs|is|=|of|:|as|be)\b|^(?:sub)?total\b",
+    re.I,
+)
+
+
 def _read_total(clause: str) -> Question | None:
-    if re.search(r"\b(?:sub)?total\b", clause, re.I) and re.search(r"\d", clause):
+    """ "set the total to $5000" is refused; "$1,650 total" is a line's whole price."""
+    if _SET_TOTAL_RE.search(clause) and re.search(r"\d", clause):
         if re.search(r"\boff\b|\bdiscount\b", clause, re.I):
             return None  # "10% off the total" is a discount
         return Question(

@@ -25,6 +25,7 @@ from core.providers.offline.amounts import (
     quantity_value,
 )
 from core.providers.offline.changes import (
+    GENERIC_DESCRIPTION,
     AddLine,
     AddToQuantity,
     Change,
@@ -178,6 +179,11 @@ _RENAME_RES = (
         re.I,
     ),
     re.compile(r"^call\s+(?P<ref>.+?)\s+[\"'“](?P<value>[^\"“”]+)[\"'”]$", re.I),
+    re.compile(
+        r"^(?:call|name|label)\s+(?P<ref>it|that|(?:the\s+)?(?:\w+\s+)?(?:line|item)(?:\s+\d+)?"
+        r"|line\s+\d+)\s+(?P<value>[^\"“”]+)$",
+        re.I,
+    ),
 )
 _INSTEAD_RE = re.compile(r"\s+instead(?:\s+of\s+.+)?$", re.I)
 _PRONOUNS = frozenset({"it", "that", "this", "them", ""})
@@ -202,7 +208,7 @@ def _split_target(target: str) -> tuple[str | None, str, str | None]:
 
 
 def read_line_change(clause: str) -> Change | Question | None:
-    match = _RENAME_RES[0].match(clause) or _RENAME_RES[1].match(clause)
+    match = next((m for m in (r.match(clause) for r in _RENAME_RES) if m), None)
     if match:
         description = clean_description(match["value"])
         return ChangeLine(LineRef(match["ref"]), description=description) if description else None
@@ -410,7 +416,10 @@ def read_line_item(
         return None  # "Acme Corp 40 hours consulting": the 40 hours belong somewhere else
     if not found.description or not re.search(r"[^\W\d_]", found.description):
         shown = body[price.start : price.end].strip()
+        line = AddLine(GENERIC_DESCRIPTION, found.quantity, found.unit or price.unit, price.money)
         return Question(
-            f"What is the {shown} for? Say e.g. “{shown} for travel”.", needs_description=True
+            f"What is the {shown} for? Say e.g. “{shown} for travel”.",
+            needs_description=True,
+            line=line,
         )
     return AddLine(found.description, found.quantity, found.unit or price.unit, price.money)

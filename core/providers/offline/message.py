@@ -51,6 +51,7 @@ from core.providers.offline.vocabulary import (
     CODE_ALT,
     COMPANY_SUFFIXES,
     NAME_ALT,
+    NUMBER_WORD_NOT_A_ALT,
     SYMBOL_ALT,
 )
 
@@ -257,9 +258,41 @@ def _client_at_end(clause: tuple[str, str]) -> list[tuple[str, str]]:
     """
     text, separator = clause
     match = _TRAILING_CLIENT_RE.match(text)
-    if match and isinstance(read_clause(match["item"]), AddLine):
+    item = read_clause(match["item"]) if match else None
+    if isinstance(item, AddLine) or (isinstance(item, Question) and item.line is not None):
         return [(match["item"], separator), (match["client"], " ")]
     return [clause]
+
+
+# "with three items:", "the following:", "Items:" on a line of its own, "For:": what a list
+# is, not a line of it.
+_LIST_HEADER_RE = re.compile(
+    r"(?:\b(?:with|for|including|containing)\s+|(?:^|(?<=\n))[ \t]*)(?:the\s+)?(?:following\s+)?"
+    rf"(?:(?:\d{{1,2}}|{NUMBER_WORD_NOT_A_ALT})\s+)?(?:items?|things|lines|line\s+items|services"
+    r"|products|charges|entries)(?:\s+(?:below|as\s+follows))?[ \t]*(?:[:–—-]+|(?=\n))"
+    r"|\b(?:the\s+)?following(?:\s+(?:items?|services|work|charges))?\s*:"
+    rf"|\b(?:\d{{1,2}}|{NUMBER_WORD_NOT_A_ALT})\s+(?:items?|things)\s*[:–—-]"
+    r"|(?:^|(?<=\n))[ \t]*for\s*:",
+    re.I,
+)
+_CLIENT_FIRST_RE = re.compile(
+    r"^(?P<name>[^\d,:;\n@$€£¥₹]{2,40}?)\s*(?:,|\s[-–—]\s|:)\s*(?P<rest>.+)$", re.S
+)
+
+
+def _client_first(text: str) -> Opening | None:
+    """ "acme, 2d onsite @ 700/d + parts 310", "mrs patel - piano lessons x6 @ 35": a note
+    that starts with the client, when what follows is a whole line without it."""
+    match = _CLIENT_FIRST_RE.match(text)
+    if match is None or len(match["name"].split()) > 4:
+        return None
+    if read_clause(match["name"]) is not None:
+        return None  # "consulting, 40 hours at $150/h": a description, or an instruction
+    first = split_clauses(match["rest"])
+    if not first or not isinstance(read_clause(first[0][0]), AddLine):
+        return None
+    name = party_name(match["name"])
+    return Opening(True, match["rest"], name) if name else None
 
 
 # --- the message -----------------------------------------------------------------------------
@@ -400,7 +433,10 @@ def read_message(message: str, today: date, answers: Answers | None = None) -> R
     details = take_details(text)
     text, email_changes = take_emails(details.text)
     text, from_to = take_from_to(text.strip())
+    text = _LIST_HEADER_RE.sub(":\n", text)
     opening = take_opening(text.strip())
+    if not opening.found and not from_to and not block_changes:
+        opening = _client_first(text.strip()) or opening
     reading = Reading(opening.found or bool(from_to))
     reading.questions += block_questions + details.questions
     if opening.client:
@@ -440,6 +476,10 @@ def read_message(message: str, today: date, answers: Answers | None = None) -> R
         verb = leading_verb[0] if leading_verb else verb
         index += 1
     reading.changes += email_changes + details.changes + tail_changes
+    if reading.opening:  # "Invoice Hooli for $2,400": a new invoice bills it as "Services"
+        for question in [q for q in reading.questions if q.line is not None]:
+            reading.questions.remove(question)
+            reading.changes.append(question.line)
     return reading
 
 

@@ -67,21 +67,32 @@ def party_name(text: str) -> str | None:
 
 # --- the opening: "Invoice Acme Corp for …" --------------------------------------------------
 
+# "invoice", and how it gets mistyped or cut short
+INVOICE_WORD = r"(?:invoice|invoce|invocie|invoic3|invioce|invoise|invoic|inv)"
 _OPENING_RE = re.compile(
-    r"^(?:(?:hi|hey|hello|ok|okay|please|pls|kindly|can\s+you|could\s+you|would\s+you"
-    r"|i\s+need\s+to|i\s+want\s+to|i'?d\s+like\s+to|let'?s|help\s+me)\b[\s,]*)*"
-    r"(?:(?:create|make|draft|prepare|generate|write|start|raise|issue|send|do|set\s+up|new)"
-    r"\s+(?:me\s+|us\s+)?(?:(?:a|an|the)\s+)?(?:new\s+)?invoice"
-    r"|(?:i\s+need|i\s+want|i'?d\s+like)\s+(?:a|an|to\s+send\s+an?)\s+(?:new\s+)?invoice"
-    r"|new\s+invoice|invoice|bill|charge)(?![\w@])"
+    r"^(?:(?:hi|hey|hello|ok|okay|so|please|pls|plz|kindly|just|now|also|quick\s+one"
+    r"|(?:can|could|would|will)\s+(?:you|u)|(?:i|we)\s+(?:need|want|have|would\s+like|'?d\s+like)"
+    r"\s+to|need\s+to|want\s+to|let'?s|help\s+me|go\s+ahead\s+and)\b[\s,—–-]*)*"
+    r"(?:(?:create|make|draft|prepare|generate|write(?:\s+up)?|start|raise|issue|send|do|get"
+    r"|set\s+up|draw\s+up|put\s+together|knock\s+up|whip\s+up|make\s+out|new)"
+    rf"\s+(?:me\s+|us\s+)?(?:(?:a|an|the)\s+)?(?:new\s+|quick\s+)?{INVOICE_WORD}(?:\s+out)?"
+    rf"|(?:i|we)\s+(?:need|want|'?d\s+like|would\s+like)\s+(?:a|an|to\s+send\s+an?)\s+"
+    rf"(?:new\s+)?{INVOICE_WORD}"
+    rf"|new\s+{INVOICE_WORD}|{INVOICE_WORD}|bill|bil|charge)(?![\w@])"
     r"(?!\s+(?:them|him|her|it|us|me|date|number|no|total|currency|notes?|terms|#)\b)"
-    r"(?:\s+(?:for|to)(?!\w))?[\s:,]*(?:(?:client|customer)\b\s*(?:is\b|:)?\s*)?",
+    r"(?:\s+(?:for|to)(?!\w))?[\s:,—–-]*(?:(?:client|customer)\b\s*(?:is\b|:|=)?\s*)?",
     re.I,
 )
+# Titles and abbreviations with a full stop inside a name: "Dr. Amelia Grant", "St. Mary's".
+_NAME_ABBREVIATIONS = frozenset({
+    "dr", "mr", "mrs", "ms", "mx", "prof", "st", "ste", "mt", "ft", "jr", "sr", "bros", "b.v",
+    "n.v", "s.a", "s.l", "s.r.l", "a.g", "e.v", "e.k", "p.c", "l.p", "u.s", "u.k",
+})  # fmt: skip
 _NAME_STOPS = frozenset({
     "for", "with", "at", "@", "due", "net", "plus", "including", "incl", "on", "by", "x", "×",
     "-", "–", "—", "per", "a", "an", "one", "two", "three", "four", "five", "six", "seven",
-    "eight", "nine", "ten", "from", "in", "this", "all", "the", "some",
+    "eight", "nine", "ten", "from", "in", "this", "all", "the", "some", "pls", "please", "thx",
+    "thanks",
 })  # fmt: skip
 _NAME_CONNECTORS = frozenset({
     "and", "&", "of", "the", "de", "du", "la", "von", "van", "der", "y", "und", "+",
@@ -126,6 +137,11 @@ def _name_words(rest: str) -> tuple[list[tuple[str, int]], bool]:
             capitalised = bare[0].isupper() or bare[0].isdigit()
         elif capitalised and bare[0].islower() and low not in _NAME_CONNECTORS | COMPANY_SUFFIXES:
             return words, True
+        if word[len(bare) :] == "." and low in _NAME_ABBREVIATIONS and not low.endswith("."):
+            words.append((word, match.end()))  # "Dr. Amelia Grant", "Bakker B.V."
+            if low in COMPANY_SUFFIXES or "." in low:
+                return words, True
+            continue
         if word[len(bare) :] == "." and low in COMPANY_SUFFIXES:
             words.append((word, match.end()))  # "Acme Corp." keeps its full stop
             return words, True

@@ -11,6 +11,7 @@ from marshmallow import ValidationError
 from core.invoice import InvoiceDraft, InvoiceRuleError, price_invoice
 from core.providers.base import ProviderReply, ProviderRequest
 from core.providers.offline.changes import (
+    GENERIC_DESCRIPTION,
     AddLine,
     Context,
     Question,
@@ -220,6 +221,14 @@ def _creation_reply(draft: InvoiceDraft, messages: list[str], total: str, *, rep
     parts = [created, *messages]
     if draft.items:
         parts.append(f"Total: {total}.")
+    generic = [
+        i for i, item in enumerate(draft.items, 1) if item.description == GENERIC_DESCRIPTION
+    ]
+    if generic:
+        parts.append(
+            f"I called line {generic[0]} “{GENERIC_DESCRIPTION}” — tell me what it was for and "
+            f"I'll rename it, e.g. “call line {generic[0]} Website redesign”."
+        )
     if draft.buyer is None:
         parts.append("Who should I bill? Tell me the client, e.g. “client: Acme Corp”.")
     return " ".join(part for part in parts if part)

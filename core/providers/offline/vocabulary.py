@@ -57,7 +57,9 @@ UNITS = {
     "word": ("words", "word"),
     "kg": ("kg", "kilos", "kilo", "kilograms", "kilogram"),
     "km": ("km", "kilometres", "kilometers", "kilometre", "kilometer"),
-    "mile": ("miles", "mile"),
+    "mile": ("miles", "mile", "mi"),
+    "seat": ("seats", "seat"),
+    "dozen": ("dozens", "dozen", "doz"),
 }
 UNIT_BY_WORD = {word: unit for unit, words in UNITS.items() for word in words}
 RATE_ADVERBS = {

@@ -574,6 +574,13 @@ def test_creation_reply_summarises_lines_tax_due_date_and_total():
     )
 
 
+def test_a_new_invoice_line_given_only_as_an_amount_is_billed_as_services():
+    reply = ask("Make an invoice for $2,400 for Hooli")
+
+    check(reply, draft(buyer="Hooli", lines=[L("Services", "1", "2400")]), "2400.00")
+    assert "tell me what it was for" in reply.reply
+
+
 def test_creation_without_a_client_asks_who_to_bill():
     reply = ask("40 hours of consulting at $150/h")
 

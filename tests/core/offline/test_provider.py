@@ -200,7 +200,7 @@ DECLINES = [
     # a price or a description is missing: ask, never guess
     (None, "Invoice Acme for consulting", "How much should I charge for consulting?"),
     (None, "40 hours of consulting", "How much should I charge for 40 hours of consulting?"),
-    (None, "Invoice Acme for $500", "What is the $500 for?"),
+    (TWO_LINES, "add $500", "What is the $500 for?"),
     (TWO_LINES, "add hosting", "How much should I charge for hosting?"),
     (None, "Invoice Acme for consulting and 2 hours of support at $90/h", "for consulting?"),
     (None, "Invoice Acme for hosting €1.200", "Did you mean 1,200 or 1.20?"),
