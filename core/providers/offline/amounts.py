@@ -215,7 +215,8 @@ _NOT_BEFORE_A_PRICE_RE = re.compile(
 )
 # A clause that asks for something else than a new line.
 _NOT_A_LINE_RE = re.compile(
-    r"^\s*(?:rename|remove|delete|drop|change|set|make|update|move|switch|call|replace|split"
+    r"^\s*(?:rename|remove|delete|drop|change|set|make|update|move|switch|call\s+(?:it|that|the|line)"
+    r"|replace|split"
     r"|swap|undo|revert|i\s+\w+|we\s+\w+|it|that|this)\b",
     re.I,
 )

@@ -505,7 +505,9 @@ _LEADING_NOISE_RE = re.compile(
     r"|let'?s|you\s+can|go\s+ahead\s+and|finally|oh\s+and|lastly|plus\s+(?=\d+\s*%))\b[\s,]*)+",
     re.I,
 )
-_TRAILING_NOISE_RE = re.compile(r"(?:\s+(?:please|thanks|too|as\s+well|pls))+$", re.I)
+_TRAILING_NOISE_RE = re.compile(
+    r"(?:[\s,]+(?:please|thanks|thank\s+you|thx|ty|cheers|too|as\s+well|pls|plz|asap))+$", re.I
+)
 
 
 def tidy(clause: str) -> str:

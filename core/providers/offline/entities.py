@@ -117,7 +117,6 @@ SIGNATURE_RE = re.compile(
     r"[\s,!.]*(?:(?-i:[A-Z][\w.'-]*(?:\s+[A-Z][\w.'-]*){0,2}))?[\s.!]*$",
     re.I,
 )
-_SENTENCE_RE = re.compile(r"[^.!?\n]+(?:[.!?]+|\n|$)")
 # "For the work we did in March, please invoice …", "Services rendered in October:"
 _CONTEXT_RE = re.compile(
     r"(?:^|(?<=[\n.!?]))\s*(?:(?:for|regarding|re:?|about)\s+(?:the\s+)?(?:work|job|jobs"
@@ -145,11 +144,8 @@ def strip_pleasantries(text: str) -> str:
     text = SIGNATURE_RE.sub("", text).rstrip()
     text = _GREETING_RE.sub("", text, count=1)
     text = _CONTEXT_RE.sub(" ", text)
-    kept = []
-    for sentence in _SENTENCE_RE.finditer(text):
-        if not _PLEASANTRY_RE.match(sentence.group().strip()):
-            kept.append(sentence.group())
-    return "".join(kept).strip()
+    pieces = re.split(r"(?<=[.!?\n])", text)
+    return "".join(p for p in pieces if not _PLEASANTRY_RE.match(p.strip())).strip()
 
 
 # --- whose detail ----------------------------------------------------------------------------

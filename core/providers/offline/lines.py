@@ -277,8 +277,8 @@ def _line_change(target: str, value: str, *, strict: bool) -> Change | Question 
 # --- adding a line ---------------------------------------------------------------------------
 
 _ADD_PREFIX_RE = re.compile(
-    r"^(?:add|plus|include|put|insert|append|bill\s+(?:them\s+)?for|charge\s+(?:them\s+)?for"
-    r"|also)\s+(?:(?:another|a\s+new|new|one\s+more|an?(?=\s+(?:line|item|entry|row)\b))\s+)?"
+    r"^(?:\+\s*|(?:add|plus|include|put|insert|append|bill\s+(?:them\s+)?for"
+    r"|charge\s+(?:them\s+)?for|also)\s+)(?:(?:another|a\s+new|new|one\s+more|an?(?=\s+(?:line|item|entry|row)\b))\s+)?"
     r"(?:(?:line(?:\s+item)?|item|entry|row)\s*(?:for\b|:)?\s*)?",
     re.I,
 )
@@ -299,11 +299,18 @@ _QTY_TIMES_LAST_RE = re.compile(
 _QTY_UNIT_LAST_RE = re.compile(
     rf"^(?P<desc>.+?)[\s,:]+(?:for\s+|of\s+)?{QUANTITY}\s*(?P<unit>{UNIT_ALT})\.?$", re.I
 )
+# "mowing x4 weeks", "Brochure printing – 1,000", "Retouching 40 images": a count after the
+# description (the counted noun is dropped: the description says what it is).
+_QTY_LATER_RES = (
+    re.compile(rf"^(?P<desc>.+?)\s+[x×]\s*{QUANTITY}\s*(?P<unit>{UNIT_ALT})?\.?$", re.I),
+    re.compile(rf"^(?P<desc>.*[^\W\d_].*?)\s*[–—-]\s*{QUANTITY}$", re.I),
+    re.compile(rf"^(?P<desc>[^\d]*[^\W\d_][^\d]*?),?\s+(?P<qty>{NUMBER})\s+[^\W\d_]+$", re.I),
+)
 # Words that show a clause is a request about something else, never a line description.
 _NOT_A_DESCRIPTION = frozenset({
     "should", "is", "are", "be", "was", "total", "subtotal", "set", "change", "make", "instead",
-    "off", "discount", "tax", "vat", "due", "currency", "client", "customer", "remove", "delete",
-    "undo", "my", "our", "email", "rate", "price", "me", "it", "them", "us", "you", "this", "that",
+    "off", "discount", "due", "currency", "client", "customer", "remove", "delete",
+    "undo", "my", "our", "rate", "price", "me", "it", "them", "us", "you", "this", "that",
 })  # fmt: skip
 _COUNT_INSIDE_RE = re.compile(rf"\b{NUMBER}\s*(?:{UNIT_ALT})\b", re.I)
 STARTS_WITH_QUANTITY_RE = re.compile(
@@ -321,7 +328,7 @@ def clean_description(text: str) -> str:
         text = re.sub(r"^(?:of|for|a|an|the|some|on|with)\s+", "", text, flags=re.I)
         text = re.sub(
             r"\s+(?:line(?:\s+item)?|item|entry|row|each|apiece|at|@|for|of|priced|costing"
-            r"|with|and|plus|x|×|total|in\s+total)$",
+            r"|with|and|plus|x|×|total|in\s+total|all\s+in|all\s+inclusive|flat)$",
             "",
             text,
             flags=re.I,
@@ -351,6 +358,8 @@ def _quantity_and_description(text: str) -> _QuantityAndDescription:
             or _QTY_AFTER_COMMA_RE.match(text)
             or match
         )
+    if match is None:
+        match = next((m for m in (r.match(text) for r in _QTY_LATER_RES) if m), None)
     if match is None:
         unit_of = _UNIT_OF_RE.match(text)
         unit = UNIT_BY_WORD[unit_of["unit"].lower()] if unit_of else None
@@ -388,6 +397,8 @@ def read_line_item(
     clause: str, *, item_expected: bool, answers: Answers
 ) -> Change | Question | None:
     """A new line: "40 hours of consulting at $150/h", "add a $200 travel line", …"""
+    if "%" in clause:
+        return None  # a rate: tax or a discount, never a line
     add = _ADD_PREFIX_RE.match(clause)
     body = clause[add.end() :] if add else clause
     body = _ITEMS_LABEL_RE.sub("", body)

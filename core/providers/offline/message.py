@@ -16,8 +16,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
+from core.money import plain
 from core.providers.offline.changes import (
     NET_TERMS_RE,
     AddLine,
@@ -78,6 +80,37 @@ def _group_spaced_numbers(match: re.Match[str]) -> str:
     return f"{match['before'] or ''}{number}{match['after'] or ''}"
 
 
+_FRACTION_DENOMINATORS = {"2", "4", "5", "8", "10"}  # those with exact decimals
+_MIXED_FRACTION_RE = re.compile(r"(?<![\w.,/])(\d+)\s+(\d)/(\d{1,2})(?![\d/])")
+_FRACTION_RE = re.compile(r"(?<![\w.,/])(\d)/(\d{1,2})(?![\d/])")
+_FRACTION_WORDS = (
+    (re.compile(r"\b(?:a|one)\s+and\s+a\s+half\s+", re.I), "1.5 "),
+    (re.compile(r"\b(\d+)\s+and\s+a\s+half\s+", re.I), None),
+    (re.compile(r"\b(?:a\s+|one\s+)?quarter\s+(?:of\s+)?an?\s+", re.I), "0.25 "),
+    (re.compile(r"\bthree\s+quarters\s+(?:of\s+)?an?\s+", re.I), "0.75 "),
+    (re.compile(r"\b(?:a\s+)?half\s+(?:of\s+)?an?\s+(?=\w)", re.I), "0.5 "),
+)
+
+
+def _fraction(whole: str, numerator: str, denominator: str) -> str | None:
+    if denominator not in _FRACTION_DENOMINATORS or int(numerator) >= int(denominator):
+        return None
+    return plain(Decimal(whole) + Decimal(numerator) / Decimal(denominator))
+
+
+def write_fractions(text: str) -> str:
+    """ "2 1/2 hours" -> "2.5 hours", "half a day" -> "0.5 day", "a quarter of a day" -> "0.25
+    day": quantities as numbers (only fractions with an exact decimal)."""
+    text = _MIXED_FRACTION_RE.sub(lambda m: _fraction(*m.groups()) or m.group(), text)
+    text = _FRACTION_RE.sub(lambda m: _fraction("0", *m.groups()) or m.group(), text)
+    for regex, replacement in _FRACTION_WORDS:
+        if replacement is None:
+            text = regex.sub(lambda m: f"{m[1]}.5 ", text)
+        else:
+            text = regex.sub(replacement, text)
+    return text
+
+
 def normalise(message: str, today: date) -> str:
     text = message.translate(_QUOTES).replace("\r\n", "\n")
     text = _SPACE_IN_NUMBER_RE.sub("\u202f", text)  # "1 200 €" keeps its digit group
@@ -85,7 +118,7 @@ def normalise(message: str, today: date) -> str:
     text = re.sub(r"(?<!\d)\u202f|\u202f(?!\d)", " ", text)
     text = re.sub(r"(?<=\d)\.[–—-](?![\w\d])", "", text)  # CHF 3'400.– (no cents)
     text = re.sub(r"[\u00a0\u2009]| {2,}", " ", text).strip()
-    return rewrite_dates(text, today)
+    return write_fractions(rewrite_dates(text, today))
 
 
 # --- tails: notes, payment terms, addresses --------------------------------------------------

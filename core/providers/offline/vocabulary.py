@@ -44,7 +44,7 @@ REPLY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "INR": "₹
 
 UNITS = {
     "hour": ("hours", "hour", "hrs", "hr", "h"),
-    "day": ("days", "day"),
+    "day": ("days", "day", "d"),
     "week": ("weeks", "week", "wks", "wk"),
     "month": ("months", "month", "mos", "mo"),
     "year": ("years", "year", "yrs", "yr"),
@@ -87,6 +87,14 @@ WEEKDAYS = {
     "sat": 5, "sunday": 6, "sun": 6,
 }  # fmt: skip
 WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+# Abbreviations written in capitals in a line's description even when typed in lower case.
+ACRONYMS = frozenset({
+    "qa", "pm", "ux", "ui", "seo", "sem", "ppc", "api", "crm", "cms", "erp", "hr", "pdf", "sql",
+    "aws", "gdpr", "pr", "cad", "bim", "hvac", "tv", "dj", "mc", "kpi", "roi", "saas", "sms",
+    "faq", "rfp", "3d", "2d", "av", "ai", "ml", "gpu", "ssl", "dns", "vpn", "iot", "ppe", "pos",
+    "led", "usb", "rfid", "hipaa", "ceo", "cfo", "cto", "it", "q1", "q2", "q3", "q4",
+})  # fmt: skip
 
 # Words that end a company's name: "acme corp logo design $800" is Acme Corp + Logo design.
 COMPANY_SUFFIXES = frozenset({

@@ -417,7 +417,7 @@ CREATION = [
         "invoice umbrella corp: 12 hrs dev @ 95/hr, 3 hrs qa @ 70/hr, tax 7.5%",
         "1451.25",
         buyer="Umbrella Corp",
-        lines=[L("Dev", "12", "95", "hour", tax="7.5"), L("Qa", "3", "70", "hour", tax="7.5")],
+        lines=[L("Dev", "12", "95", "hour", tax="7.5"), L("QA", "3", "70", "hour", tax="7.5")],
     ),
     C(
         "Invoice for Acme, items: design $500; hosting $20",
