@@ -106,7 +106,7 @@ _PER_UNIT_RE = re.compile(
 )
 # Words before a bare number that make it a price: "at 19.99", "@ 150", "rate of 90".
 PRICE_LEAD_RE = re.compile(
-    r"(?:\s*(?:\b(?:at|for|of|a|an|the|rate|priced|costing|costs?|charged)\b|@|[:=x×*]))+\s*$",
+    r"(?:\s*(?:\b(?:at|for|of|a|an|the|rate|priced|costing|costs?|charged|x)\b|@|[:=×*]))+\s*$",
     re.I,
 )
 _STRONG_LEAD_RE = re.compile(

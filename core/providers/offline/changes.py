@@ -204,12 +204,14 @@ class AddLine(Change):
     quantity: Decimal
     unit: str | None
     price: Money
+    tax_rate: Decimal | None = None  # "design $500 (20% VAT)"; None: the rate lines share
     phase: ClassVar[int] = 1
 
     def amounts(self) -> tuple[Money, ...]:
         return (self.price,)
 
     def item(self, rate: Decimal = Decimal(0)) -> LineItem:
+        rate = self.tax_rate if self.tax_rate is not None else rate
         return LineItem(self.description, self.quantity, self.price.amount, self.unit, rate)
 
     def apply(self, draft: InvoiceDraft, ctx: Context) -> tuple[InvoiceDraft, str | None]:

@@ -9,6 +9,7 @@ clause is not for it. `read_clause` tries the readers in turn, those about lines
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
@@ -23,6 +24,7 @@ from core.providers.offline.amounts import (
 )
 from core.providers.offline.changes import (
     DUE_ON_RECEIPT,
+    AddLine,
     Change,
     ClearInvoice,
     LineRef,
@@ -42,6 +44,7 @@ from core.providers.offline.changes import (
     Undo,
 )
 from core.providers.offline.dates import iso
+from core.providers.offline.entities import is_period_only
 from core.providers.offline.lines import (
     Answer,
     Answers,
@@ -143,7 +146,45 @@ _NO_TAX_RES = (
         re.I,
     ),
     re.compile(rf"^make\s+(?P<ref>.+?)\s+(?:{_TAX_WORD}[\s-]*(?:exempt|free)|untaxed)$", re.I),
+    re.compile(
+        rf"^(?:take|remove|drop|strip)\s+(?:the\s+)?{_TAX_WORD}\s+(?:off|from)\s+(?P<ref>.+?)"
+        r"(?:\s+(?:only|too))?$",
+        re.I,
+    ),
 )
+# "they're a tax-exempt nonprofit", "the client is tax exempt", "no VAT - reverse charge",
+# "they're a charity so no tax please": the client pays no tax (on any line).
+_EXEMPTION_RE = re.compile(
+    rf"\b(?:{_TAX_WORD}[\s-]*exempt|exempt\s+from\s+{_TAX_WORD}|reverse[\s-]+charged?"
+    rf"|zero[\s-]+rated|(?:no|without|remove|drop|zero)\s+(?:the\s+|any\s+)?{_TAX_WORD}"
+    r"|charity|non[\s-]?profit|not[\s-]?for[\s-]?profit|exempt)\b",
+    re.I,
+)
+_EXEMPTION_WORDS = frozenset({
+    "they", "they're", "theyre", "are", "is", "a", "an", "the", "client", "customer", "buyer",
+    "so", "please", "pls", "actually", "because", "since", "as", "registered", "org",
+    "organisation", "organization", "it's", "its", "it", "this", "that's", "and", "also", "but",
+    "remove", "tax", "vat", "gst", "sales", "exempt", "reverse", "charge", "charged", "no",
+    "status", "school", "church", "public", "body", "eu", "business", "b2b", "we", "apply",
+    "applies", "applied", "should", "be", "charity", "nonprofit", "non", "profit", "not", "for",
+    "zero", "rated", "from", "any", "without", "drop", "there's", "there", "on", "invoice", "one",
+    "same", "too", "well",
+})  # fmt: skip
+# "it's labour", "it's a service": why, after a change that says what.
+_REASON_RE = re.compile(
+    r"^(?:it'?s|it\s+is|that'?s|they'?re)\s+(?:a\s+|an\s+)?(?:service|labou?r|work|exempt"
+    r"|not\s+taxable|a\s+service\s+charge|school|charity)$",
+    re.I,
+)
+
+
+def _read_exemption(clause: str) -> Change | None:
+    if not _EXEMPTION_RE.search(clause) or _REASON_RE.match(clause):
+        return None
+    words = re.findall(r"[\w']+", clause.lower())
+    return SetTax(Decimal(0)) if all(word in _EXEMPTION_WORDS for word in words) else None
+
+
 # "incl. VAT", "prices include 20% VAT", "tax included": the amounts would be gross.
 _TAX_INCLUDED_RE = re.compile(
     rf"\b(?:incl\.?|including|inclusive\s+of|includes?|included|inclusive|gross)\b.*\b{_TAX_WORD}\b"
@@ -201,7 +242,8 @@ def _read_tax(clause: str) -> Change | Question | None:
 _DISCOUNT_WORD = r"(?:(?:[\w-]+\s+){0,2}discount|off|reduction|rebate|markdown)"
 _DISCOUNT_PERCENT_RES = (
     re.compile(rf"^{_VERB_PREFIX}{PERCENT}\s+{_DISCOUNT_WORD}{_SCOPE}$", re.I),
-    re.compile(rf"^{_VERB_PREFIX}{PERCENT}\s+off\s+(?P<ref>.+)$", re.I),
+    re.compile(rf"^{_VERB_PREFIX}{PERCENT}\s+off\s+(?!for\b|as\b)(?P<ref>.+)$", re.I),
+    re.compile(rf"^{_VERB_PREFIX}{PERCENT}\s+off\s+(?:for|as)\s+.+$", re.I),  # "for bulk"
     re.compile(
         rf"^{_VERB_PREFIX}discount\s*(?:(?:of|to|at|is|should\s+be)\s+|[:=]\s*)?{PERCENT}{_SCOPE}$",
         re.I,
@@ -210,6 +252,12 @@ _DISCOUNT_PERCENT_RES = (
 _DISCOUNT_AMOUNT_RES = (
     re.compile(
         rf"^{_VERB_PREFIX}(?P<money>.+?)\s+{_DISCOUNT_WORD}(?:\s+(?:on\s+)?the\s+total)?$", re.I
+    ),
+    # "minus $150 as a goodwill discount", "less $50 loyalty discount"
+    re.compile(
+        r"^(?:minus|less|deduct|take\s+off|subtract)\s+(?P<money>\S+(?:\s+\w{3})?)\s+"
+        r"(?:as\s+)?(?:an?\s+)?(?:[\w-]+\s+){0,3}(?:discount|reduction|rebate)$",
+        re.I,
     ),
     re.compile(rf"^{_VERB_PREFIX}discount\s*(?:(?:of|to|is)\s+|[:=]\s*)?(?P<money>.+)$", re.I),
 )
@@ -512,13 +560,14 @@ _TRAILING_NOISE_RE = re.compile(
 
 def tidy(clause: str) -> str:
     """A clause without "and", "please", "thanks" around it."""
-    clause = _TRAILING_NOISE_RE.sub("", _LEADING_NOISE_RE.sub("", clause.strip()))
-    return clause.strip(" \t,;:.!?")
+    clause = _LEADING_NOISE_RE.sub("", clause.strip()).strip(" \t,;:.!?")
+    return _TRAILING_NOISE_RE.sub("", clause).strip(" \t,;:.!?")
 
 
 _READERS = (
     _read_total,
     _read_undo,
+    _read_exemption,
     _read_tax,
     _read_discount,
     _read_dates,
@@ -535,10 +584,33 @@ _READERS = (
 MAX_CLAUSE_CHARS = 240
 
 
+# "design 8h @ 90 (20% VAT)", "menu consulting €1,500 at 20% VAT", "stock photos £120 (no VAT)":
+# the tax of that line only.
+_LINE_TAX_RE = re.compile(
+    rf"[\s,]*\(?\s*(?:(?:at|with|plus|\+)\s+)?(?:{PERCENT}\s*(?:sales\s+)?{_TAX_WORD}"
+    rf"|(?P<none>(?:no|zero|without|0\s?%)\s+{_TAX_WORD}|{_TAX_WORD}[\s-]*(?:free|exempt)))\s*\)?$",
+    re.I,
+)
+
+
+def _read_line_with_tax(clause: str, item_expected: bool, answers: Answers) -> Any:
+    match = _LINE_TAX_RE.search(clause)
+    if match is None or match.start() == 0:
+        return None
+    line = read_clause(clause[: match.start()], item_expected=item_expected, answers=answers)
+    if not isinstance(line, AddLine):
+        return None
+    rate = Decimal(0) if match["none"] else _percent_value(match["pct"])
+    return rate if isinstance(rate, Question) else replace(line, tax_rate=rate)
+
+
 def read_clause(clause: str, *, item_expected: bool = False, answers: Answers | None = None) -> Any:
-    """The change one clause asks for: a Change (or a list), an Question, IGNORED, or None."""
+    """The change one clause asks for: a Change (or a list), a Question, IGNORED, or None."""
     clause = tidy(clause)
-    if _FILLER_RE.match(clause):
+    with_tax = _read_line_with_tax(clause, item_expected, answers or {})
+    if with_tax is not None:
+        return with_tax
+    if _FILLER_RE.match(clause) or _REASON_RE.match(clause) or is_period_only(clause):
         return IGNORED
     if len(clause) > MAX_CLAUSE_CHARS:
         return None

@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass, field
 
 from core.providers.offline.amounts import currency_of, find_price
-from core.providers.offline.changes import Change, SetCurrency, SetParty
+from core.providers.offline.changes import Change, SetCurrency, SetParty, SetPartyDetail
 from core.providers.offline.vocabulary import (
     CODE_ALT,
     COMPANY_SUFFIXES,
@@ -63,6 +63,100 @@ def party_name(text: str) -> str | None:
     if name.lower() in {"it", "them", "that", "this", "me", "us", "you", "him", "her"}:
         return None
     return _tidy_name_case(name)
+
+
+# --- postal addresses ------------------------------------------------------------------------
+
+_STREET_TYPE = (
+    r"(?:street|st|avenue|ave|av|road|rd|boulevard|blvd|lane|ln|drive|dr|way|court|ct|place|pl"
+    r"|square|sq|terrace|parkway|pkwy|highway|hwy|close|crescent|cres|row|walk|mews|quay|grove"
+    r"|gardens|circle|cir|trail|pike)"
+)
+_STREET_FIRST = (
+    r"(?:rue|via|viale|corso|piazza|calle|avenida|avda|av|rua|praça|paseo|plaza|carrer|chemin"
+    r"|allée|place|boulevard|am|an\s+der|auf\s+der|im|in\s+der|ul\.?|ulica|aleja|al\.)"
+)
+_STREET_SUFFIX = (
+    r"(?:str\.|straße|strasse|weg|gasse|allee|platz|gracht|laan|plein|straat|kade|singel|dijk"
+    r"|vägen|gatan|veien|gata|vej|gade|tie|katu|ring|damm|ufer|markt|steig|wall)"
+)
+_HOUSE = r"\d+[a-zA-Z]?(?:[-/]\d+[a-zA-Z]?)?"
+_STREET_RES = (
+    # "221B Baker St.", "88 Ocean Dr.", "1 Main Street, Suite 4"
+    re.compile(
+        rf"^{_HOUSE}\s+(?:[\w.'-]+\s+){{0,4}}{_STREET_TYPE}\b\.?"
+        r"(?:\s+(?:suite|ste|unit|apt|floor|fl|#)\.?\s*\w+)?",
+        re.I,
+    ),
+    re.compile(
+        rf"^{_HOUSE},?\s+{_STREET_FIRST}\s+(?:[\w.'-]+\s*){{1,5}}", re.I
+    ),  # 14 Rue de la Paix
+    re.compile(rf"^(?:[\w.'-]+\s+){{0,3}}\S*{_STREET_SUFFIX}\.?\s+{_HOUSE}\b", re.I),
+    re.compile(rf"^{_STREET_FIRST}\s+(?:[\w.'-]+\s+){{0,5}}{_HOUSE}\b", re.I),  # Via Roma 12
+)
+_CITY_WORD = r"[A-ZÀ-Þ][\w'.-]+"
+_CITY = rf"{_CITY_WORD}(?:[ -](?:{_CITY_WORD}|am|an|de|la|le|sur|upon|on))*"
+_PLACE_RES = (
+    re.compile(rf"^(?:[A-Z]{{1,2}}-)?\d{{4,5}}\s+{_CITY}"),  # 10115 Berlin, D-10115 Berlin
+    re.compile(rf"^\d{{4}}\s?[A-Z]{{2}}\s+{_CITY}"),  # 1015 CJ Amsterdam
+    re.compile(rf"^\d{{3}}\s\d{{2}}\s+{_CITY}"),  # 111 34 Stockholm
+    re.compile(rf"^\d{{4}}-\d{{3}}\s+{_CITY}"),  # 1250-146 Lisboa
+    re.compile(rf"^{_CITY}\s+[A-Z]{{1,2}}\d[A-Z\d]?\s?\d[A-Z]{{2}}\b"),  # London E14 5AB
+    re.compile(r"^[A-Z]{2}\s+\d{5}(?:-\d{4})?\b"),  # IL 62701
+)
+_CITY_ONLY_RE = re.compile(rf"^{_CITY}$")
+_COUNTRY_RE = re.compile(
+    r"^(?:germany|deutschland|france|the\s+netherlands|netherlands|nederland|belgium|spain"
+    r"|españa|portugal|italy|italia|sweden|sverige|norway|norge|denmark|danmark|finland|suomi"
+    r"|austria|österreich|switzerland|schweiz|suisse|ireland|poland|polska|uk|united\s+kingdom"
+    r"|england|scotland|wales|usa|us|united\s+states|canada|australia|new\s+zealand|japan"
+    r"|india|brazil|mexico)$",
+    re.I,
+)
+
+
+def postal_piece(piece: str, after_street: bool) -> tuple[str, str, bool] | None:
+    """The address part at the start of `piece`, what follows it, and whether it is a place
+    (postcode and city); None when `piece` does not start with one."""
+    stripped = piece.strip()
+    for regexes, place in ((_STREET_RES, False), (_PLACE_RES, True)):
+        for regex in regexes:
+            match = regex.match(stripped)
+            if match:
+                return match.group().strip(), stripped[match.end() :], place
+    if after_street and (_CITY_ONLY_RE.match(stripped) or _COUNTRY_RE.match(stripped)):
+        return stripped, "", True
+    return None
+
+
+def take_address(text: str, *, block: bool = False) -> tuple[str | None, str]:
+    """The postal address at the start of `text`, its parts separated by commas or lines,
+    and the rest: ", Hauptstr. 5, 10115 Berlin, for design" -> ("Hauptstr. 5, 10115 Berlin",
+    ", for design"). In a sentence it takes a street and a place ("10115 Berlin", "London
+    E14 5AB", "Springfield, IL 62701"), so "2 days at the Dr. Who studio" stays a line; in a
+    block of lines under "Invoice to:", any address line."""
+    parts: list[str] = []
+    places = 0
+    rest = text
+    while True:
+        lead = re.match(r"\s*(?:[,\n]\s*)?", rest)
+        assert lead is not None
+        candidate = rest[lead.end() :]
+        piece_end = re.search(r"[,\n]", candidate)
+        piece = candidate[: piece_end.start()] if piece_end else candidate
+        found = postal_piece(piece, after_street=bool(parts))
+        if found is None:
+            break
+        part, remainder, place = found
+        parts.append(part)
+        places += place
+        if remainder.strip():  # "40212 Düsseldorf for IT training": the rest is the request
+            rest = remainder + candidate[len(piece) :]
+            break
+        rest = candidate[len(piece) :]
+    if not parts or not (block or (places and len(parts) > 1)):
+        return None, text
+    return ", ".join(parts), rest
 
 
 # --- the opening: "Invoice Acme Corp for …" --------------------------------------------------
@@ -179,7 +273,12 @@ def take_opening(text: str) -> Opening:
     if client is None:
         return Opening(True, rest)
     result = Opening(True, rest[words[-1][1] :], client, [w for w, _ in words], delimited)
-    # "… from Pixel Studio", "… in EUR": more about the invoice before its lines.
+    # "…, Hauptstr. 5, 10115 Berlin", "… from Pixel Studio", "… in EUR": more about the
+    # invoice before its lines.
+    address, after_address = take_address(result.rest)
+    if address:
+        result.changes.append(SetPartyDetail("buyer", "address", address))
+        result.rest = after_address
     while True:
         after = result.rest
         seller = re.match(r"^\s*from\s+", after, re.I)
