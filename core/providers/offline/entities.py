@@ -323,7 +323,7 @@ def take_details(text: str, role: str | None = None, *, emails: bool = False) ->
 def tidy_cuts(text: str) -> str:
     """The punctuation left where details were cut: "Acme , , for" -> "Acme, for"."""
     text = re.sub(r"[ \t]+", " ", text)
-    text = re.sub(r" ?([,;:.])(?: ?[,;])+", r"\1", text)
+    text = re.sub(r"([,;:])(?:\s*[,;])+", r"\1", text)
     text = re.sub(r" ([,;:.!?])", r"\1", text)
     text = re.sub(r"(?m)^[ \t]*[,;:.]+[ \t]*", "", text)
     text = re.sub(r"[,;][ \t]*(?=\n|$)", "", text)

@@ -48,7 +48,13 @@ from core.providers.offline.entities import (
     take_from_to,
 )
 from core.providers.offline.lines import STARTS_WITH_QUANTITY_RE, Answers
-from core.providers.offline.parties import Opening, party_name, split_name, take_opening
+from core.providers.offline.parties import (
+    INVOICE_WORD,
+    Opening,
+    party_name,
+    split_name,
+    take_opening,
+)
 from core.providers.offline.vocabulary import (
     CODE_ALT,
     COMPANY_SUFFIXES,
@@ -313,6 +319,29 @@ _CLIENT_FIRST_RE = re.compile(
 )
 
 
+_PRONOUN_CLIENT_RE = re.compile(
+    rf"\b(?P<verb>{INVOICE_WORD}|bill|charge)\s+(?:them|him|her)\b(?!\s+(?:for|at)\s+\$)", re.I
+)
+_NAMED_BEFORE_RE = re.compile(
+    r"\b(?:for|with|at|from|to)\s+(?P<name>(?-i:[A-Z0-9][\w&'.-]*)(?:\s+(?:&|and|of|(?-i:[A-Z]"
+    r"[\w&'.-]*)))*)"
+)
+
+
+def _name_for_pronoun(text: str) -> str:
+    """ "We finished the Q3 campaign for Larch & Pine. Please invoice them: …": the client is
+    the one named in the sentence before; that sentence is only its context."""
+    pronoun = _PRONOUN_CLIENT_RE.search(text)
+    if pronoun is None:
+        return text
+    sentence_start = max(text.rfind(". ", 0, pronoun.start()), text.rfind("\n", 0, pronoun.start()))
+    named = list(_NAMED_BEFORE_RE.finditer(text, 0, max(sentence_start, 0)))
+    if sentence_start < 0 or not named:
+        return text
+    name = named[-1]["name"].rstrip(".")
+    return f"{pronoun['verb']} {name}{text[pronoun.end() :]}"
+
+
 def _client_first(text: str) -> Opening | None:
     """ "acme, 2d onsite @ 700/d + parts 310", "mrs patel - piano lessons x6 @ 35": a note
     that starts with the client, when what follows is a whole line without it."""
@@ -467,6 +496,7 @@ def read_message(message: str, today: date, answers: Answers | None = None) -> R
     text, email_changes = take_emails(text)
     text, from_to = take_from_to(text.strip())
     text = _LIST_HEADER_RE.sub(":\n", text)
+    text = _name_for_pronoun(text)
     opening = take_opening(text.strip())
     if not opening.found and not from_to and not block_changes:
         opening = _client_first(text.strip()) or opening

@@ -15,6 +15,7 @@ from core.providers.offline.vocabulary import (
     CURRENCY_CODES,
     ITEM_NOUNS,
     NAME_ALT,
+    UNIT_BY_WORD,
 )
 
 # --- names -----------------------------------------------------------------------------------
@@ -60,7 +61,7 @@ def party_name(text: str) -> str | None:
         return None
     if find_price(name) and re.search(r"\d", name) and not is_digit_name(first):
         return None
-    if name.lower() in {"it", "them", "that", "this", "me", "us", "you", "him", "her"}:
+    if name.split()[0].lower() in _PRONOUNS or re.search(r"\bby\s+e-?mail\b", name, re.I):
         return None
     return _tidy_name_case(name)
 
@@ -159,6 +160,11 @@ def take_address(text: str, *, block: bool = False) -> tuple[str | None, str]:
     return ", ".join(parts), rest
 
 
+_PRONOUNS = frozenset({
+    "it", "them", "that", "this", "me", "us", "you", "him", "her", "someone", "everyone",
+    "they", "we", "i", "my", "our", "their", "his", "its",
+})  # fmt: skip
+
 # --- the opening: "Invoice Acme Corp for …" --------------------------------------------------
 
 # "invoice", and how it gets mistyped or cut short
@@ -173,6 +179,7 @@ _OPENING_RE = re.compile(
     rf"|(?:i|we)\s+(?:need|want|'?d\s+like|would\s+like)\s+(?:a|an|to\s+send\s+an?)\s+"
     rf"(?:new\s+)?{INVOICE_WORD}"
     rf"|new\s+{INVOICE_WORD}|{INVOICE_WORD}|bill|bil|charge)(?![\w@])"
+    r"(?:\s+(?:request|please|pls|plz)\b)?"
     r"(?!\s+(?:them|him|her|it|us|me|date|number|no|total|currency|notes?|terms|#)\b)"
     r"(?:\s+(?:for|to)(?!\w))?[\s:,—–-]*(?:(?:client|customer)\b\s*(?:is\b|:|=)?\s*)?",
     re.I,
@@ -187,6 +194,9 @@ _NAME_STOPS = frozenset({
     "-", "–", "—", "per", "a", "an", "one", "two", "three", "four", "five", "six", "seven",
     "eight", "nine", "ten", "from", "in", "this", "all", "the", "some", "pls", "please", "thx",
     "thanks",
+})  # fmt: skip
+_NOT_AFTER_THE = frozenset({
+    "client", "customer", "buyer", "following", "same", "usual", "work", "job", "project",
 })  # fmt: skip
 _NAME_CONNECTORS = frozenset({
     "and", "&", "of", "the", "de", "du", "la", "von", "van", "der", "y", "und", "+",
@@ -218,10 +228,19 @@ def _name_words(rest: str) -> tuple[list[tuple[str, int]], bool]:
     """
     words: list[tuple[str, int]] = []
     capitalised: bool | None = None
-    for match in re.finditer(r"\S+", rest):
+    tokens = list(re.finditer(r"\S+", rest))
+    for index, match in enumerate(tokens):
         word = match.group()
         bare = word.rstrip(",:;.!?")
         low = bare.lower()
+        following = tokens[index + 1].group() if index + 1 < len(tokens) else ""
+        next_word = following.lower().rstrip(",:;.")
+        if not words and low == "the" and following[:1].isalpha() and next_word not in _NOT_AFTER_THE:
+            continue  # "Invoice the Nguyens", "invoice the daily planet"
+        digits_inside = capitalised and bare.isdigit() and following[:1].isupper() and word == bare
+        if digits_inside and next_word not in UNIT_BY_WORD:
+            words.append((bare, match.start() + len(bare)))  # "Studio 54 Photo"
+            continue
         is_code = bare.isupper() and bare in CURRENCY_CODES
         starts_name = bare[:1].isalpha() or bare[:1] == "&" or (not words and is_digit_name(bare))
         if not bare or low in _NAME_STOPS or is_code or not starts_name:
@@ -297,7 +316,7 @@ def take_opening(text: str) -> Opening:
             result.rest = after[currency.end() :]
         else:
             break
-    result.rest = re.sub(r"^\s*(?:for\b|with\b|[:,.–—-])?\s*", "", result.rest, flags=re.I)
+    result.rest = re.sub(r"^(?:\s*(?:for\b|with\b|[:,.–—-]))*\s*", "", result.rest, flags=re.I)
     return result
 
 
