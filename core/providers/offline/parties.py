@@ -235,7 +235,8 @@ def _name_words(rest: str) -> tuple[list[tuple[str, int]], bool]:
         low = bare.lower()
         following = tokens[index + 1].group() if index + 1 < len(tokens) else ""
         next_word = following.lower().rstrip(",:;.")
-        if not words and low == "the" and following[:1].isalpha() and next_word not in _NOT_AFTER_THE:
+        leading_the = not words and low == "the" and following[:1].isalpha()
+        if leading_the and next_word not in _NOT_AFTER_THE:
             continue  # "Invoice the Nguyens", "invoice the daily planet"
         digits_inside = capitalised and bare.isdigit() and following[:1].isupper() and word == bare
         if digits_inside and next_word not in UNIT_BY_WORD:
