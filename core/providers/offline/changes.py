@@ -242,6 +242,9 @@ class AddToQuantity(Change):
                 f"Line {index + 1} ({item.description}) is counted in {item.unit}s, not "
                 f"{self.unit}s — what should its quantity be?"
             )
+        if item.quantity + self.quantity == 0:  # "remove one video" from a line of one video
+            ctx.removed.add(index)
+            return draft, f"Removed line {index + 1} ({item.description})."
         item = replace(item, quantity=item.quantity + self.quantity, unit=item.unit or self.unit)
         message = f"Updated line {index + 1}: {describe_line(item, draft.currency)}."
         return _replace_item(draft, index, item), message
@@ -285,6 +288,98 @@ class ChangeLine(Change):
         if self.description is not None:
             parts.append(f"“{self.description}”")
         return f"{self.ref.shown} → {', '.join(parts)}"
+
+
+@dataclass(frozen=True)
+class CorrectValue(Change):
+    """ "it was 12 hours, not 10", "the report was 650 not 600": the line that has the old
+    value (as its quantity or its price) gets the new one."""
+
+    old: Decimal
+    quantity: Decimal | None = None  # the new value when it is a count ("12 hours")
+    price: Money | None = None  # the new value when it is written as money ("$650")
+    number: Decimal | None = None  # the new value when it is a bare number ("650")
+    unit: str | None = None
+    ref: LineRef | None = None  # "the report"
+    phase: ClassVar[int] = 1
+
+    def amounts(self) -> tuple[Money, ...]:
+        return (self.price,) if self.price else ()
+
+    def apply(self, draft: InvoiceDraft, ctx: Context) -> tuple[InvoiceDraft, str | None]:
+        live = [i for i in range(len(draft.items)) if i not in ctx.removed]
+        if self.ref is not None and self.ref.text.strip():
+            live = [self.ref.find(draft.items, frozenset(ctx.removed))]
+        found = []
+        for index in live:
+            item = draft.items[index]
+            if self.price is None and item.quantity == self.old:
+                found.append((index, "quantity"))
+            if self.quantity is None and item.unit_price == self.old:
+                found.append((index, "price"))
+        if len(found) != 1:
+            where = "no line has" if not found else "more than one line has"
+            raise Question(
+                f"I can't tell which value to change: {where} {plain(self.old)}. Say e.g. “change "
+                f"the consulting hours to …” or “the travel rate is …”."
+            )
+        index, attribute = found[0]
+        item = draft.items[index]
+        if attribute == "quantity":
+            value = self.quantity if self.quantity is not None else self.number
+            item = replace(item, quantity=value, unit=item.unit or self.unit)
+        else:
+            amount = self.price.amount if self.price is not None else self.number
+            item = replace(item, unit_price=amount)
+        message = f"Updated line {index + 1}: {describe_line(item, draft.currency)}."
+        return _replace_item(draft, index, item), message
+
+    def summary(self) -> str:
+        new = self.quantity if self.quantity is not None else self.number
+        shown = _money_text(self.price) if self.price is not None else plain(new or Decimal(0))
+        return f"{plain(self.old)} → {shown}"
+
+
+@dataclass(frozen=True)
+class Part:
+    """One of the lines a line is split into; without a price it keeps the line's."""
+
+    description: str
+    quantity: Decimal
+    unit: str | None
+    price: Money | None
+
+
+@dataclass(frozen=True)
+class SplitLine(Change):
+    """ "split that into 20 hours of development and 10 hours of testing"."""
+
+    ref: LineRef
+    parts: tuple[Part, ...]
+    phase: ClassVar[int] = 1
+
+    def amounts(self) -> tuple[Money, ...]:
+        return tuple(part.price for part in self.parts if part.price)
+
+    def apply(self, draft: InvoiceDraft, ctx: Context) -> tuple[InvoiceDraft, str | None]:
+        index = self.ref.find(draft.items, frozenset(ctx.removed))
+        item = draft.items[index]
+        new = tuple(
+            replace(
+                item,
+                description=part.description,
+                quantity=part.quantity,
+                unit=part.unit or item.unit,
+                unit_price=part.price.amount if part.price else item.unit_price,
+            )
+            for part in self.parts
+        )
+        shown = "; ".join(describe_line(line, draft.currency) for line in new)
+        items = (*draft.items[:index], *new, *draft.items[index + 1 :])
+        return replace(draft, items=items), f"Split line {index + 1} into {shown}."
+
+    def summary(self) -> str:
+        return f"split {self.ref.shown} into {len(self.parts)} lines"
 
 
 @dataclass(frozen=True)

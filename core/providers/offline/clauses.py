@@ -49,10 +49,12 @@ from core.providers.offline.lines import (
     Answer,
     Answers,
     ambiguous_amount,
+    read_correction,
     read_line_change,
     read_line_item,
     read_more,
     read_removal,
+    read_split,
 )
 from core.providers.offline.parties import party_name
 from core.providers.offline.vocabulary import (
@@ -375,7 +377,7 @@ def _read_dates(clause: str) -> Change | Question | None:
 # --- currency --------------------------------------------------------------------------------
 
 _CURRENCY_RE = re.compile(
-    r"^(?:(?:change|set|switch|make|use|bill|invoice|charge|put|do|want)\s+)?"
+    r"^(?:(?:change|set|switch|make|use|bill|invoice|charge|put|do|want|move|turn|redo)\s+)?"
     r"(?:(?:it|everything|the\s+invoice|this|all\s+(?:amounts|prices)|prices)\s+)?"
     r"(?:(?:the\s+)?currency\s*(?:(?:to|is|as|in|into|should\s+be)\s+|[:=]\s*)?"
     r"|(?:to|in|into|as|using)\s+)?"
@@ -423,8 +425,9 @@ _PARTY_DETAIL_REMOVAL_RE = re.compile(
 )
 _CLIENT_RES = (
     re.compile(
-        r"^(?:(?:change|set|switch|update|make)\s+)?(?:the\s+)?(?:client|customer|buyer"
-        r"|recipient|bill[\s-]to)(?:'s)?(?P<name_only>\s+name)?\s*(?:(?:is\s+called|is\s+actually"
+        r"^(?:(?:change|set|switch|update|make|(?P<rename>rename|correct|fix))\s+)?(?:the\s+)?(?:client"
+        r"|customer|buyer|recipient|bill[\s-]to)(?:'s)?(?P<name_only>\s+name)?\s*(?:(?:is\s+called"
+        r"|is\s+actually"
         r"|should\s+be|is|to|as)\s+|[:=]\s*)(?P<name>.+?)(?:\s+instead)?$",
         re.I,
     ),
@@ -502,7 +505,9 @@ def _read_party(clause: str) -> Change | Question | None:
         match = regex.match(clause)
         name = party_name(match["name"]) if match else None
         if name:
-            return SetParty("buyer", name, keep_details=bool(match.groupdict().get("name_only")))
+            groups = match.groupdict()
+            keep = bool(groups.get("name_only") or groups.get("rename"))
+            return SetParty("buyer", name, keep_details=keep)
     for regex in _SELLER_RES:
         match = regex.match(clause)
         name = party_name(match["name"]) if match else None
@@ -550,7 +555,9 @@ _FILLER_RE = re.compile(
 _LEADING_NOISE_RE = re.compile(
     r"^(?:(?:and|also|then|now|please|pls|so|but|just|oh|ok|okay|actually|kindly|can\s+you"
     r"|could\s+you|would\s+you|will\s+you|i'?d\s+like\s+to|i\s+want\s+to|i\s+need\s+to"
-    r"|let'?s|you\s+can|go\s+ahead\s+and|finally|oh\s+and|lastly|plus\s+(?=\d+\s*%))\b[\s,]*)+",
+    r"|let'?s|you\s+can|go\s+ahead\s+and|finally|oh\s+and|lastly|plus\s+(?=\d+\s*%)|sorry"
+    r"|oops|whoops|no\s+wait|wait|hmm+|ah|my\s+bad|correction|no(?=\s*[,!:]|\s+\d)"
+    r"|(?:swap|switch)\s+(?:the\s+)?(?:rates|prices)\s*:)\b[\s,!:—–-]*)+",
     re.I,
 )
 _TRAILING_NOISE_RE = re.compile(
@@ -574,6 +581,8 @@ _READERS = (
     _read_currency,
     _read_party,
     _read_notes,
+    read_split,
+    read_correction,
     read_more,
     read_removal,
     read_line_change,

@@ -30,9 +30,12 @@ from core.providers.offline.changes import (
     AddToQuantity,
     Change,
     ChangeLine,
+    CorrectValue,
     LineRef,
+    Part,
     Question,
     RemoveLine,
+    SplitLine,
 )
 from core.providers.offline.formatting import capitalise
 from core.providers.offline.vocabulary import (
@@ -97,6 +100,18 @@ _MORE_RE = re.compile(
 )
 
 
+_COUNTED_THING_RE = re.compile(
+    rf"^(?P<qty>\d+|{NUMBER_WORD_ALT})\s+(?:more\s+|extra\s+|additional\s+)?"
+    r"(?!(?:lines?|items?|rows?|entries|more|of)\b)(?P<noun>[^\W\d_]{3,})(?:\s+actually)?$",
+    re.I,
+)
+_MORE_THINGS_RE = re.compile(
+    rf"^(?:(?:add|plus)\s+)?(?:(?P<qty>\d+|{NUMBER_WORD_ALT})\s+(?:more|extra|additional)|another)"
+    r"\s+(?P<noun>[^\W\d_]{3,})(?:\s+actually)?$",
+    re.I,
+)
+
+
 def read_removal(clause: str) -> Change | list[Change] | None:
     match = _LESS_RE.match(clause)
     if match:
@@ -104,9 +119,12 @@ def read_removal(clause: str) -> Change | list[Change] | None:
         ref = LineRef(match["ref"] or "", unit)
         return AddToQuantity(ref, -number_value(match["qty"]), unit)
     match = _REMOVE_RE.match(clause)
-    if not match:
-        return None
+    if not match or re.search(r"\s(?:to|down\s+to)\s+\d", match["ref"]):
+        return None  # "drop the cakes to 2" changes a count
     ref = match["ref"].strip()
+    counted = _COUNTED_THING_RE.match(ref)
+    if counted:  # "remove one video": one fewer
+        return AddToQuantity(LineRef(counted["noun"]), -number_value(counted["qty"]), None)
     numbers: list[int] = []
     spans = _RANGE_RE.match(ref)
     listed = _LIST_RE.match(ref)
@@ -126,6 +144,10 @@ def read_removal(clause: str) -> Change | list[Change] | None:
 
 def read_more(clause: str) -> Change | None:
     """ "add 5 more hours", "3 extra days on the workshop", "add 2 hours to consulting"."""
+    things = _MORE_THINGS_RE.match(clause)  # "one more rug", "add 2 more tunings"
+    if things and not find_price(clause) and things["noun"].lower() not in UNIT_BY_WORD:
+        count = number_value(things["qty"]) if things["qty"] else Decimal(1)
+        return AddToQuantity(LineRef(things["noun"]), count, None)
     match = _MORE_RE.match(clause)
     if not match or find_price(clause):
         return None
@@ -141,7 +163,7 @@ def read_more(clause: str) -> Change | None:
 
 _CHANGE_VERB = (
     r"(?:change|set|update|make|adjust|correct|raise|increase|lower|reduce|bump|put|edit|fix"
-    r"|switch)"
+    r"|switch|drop|cut|bring|take)"
 )
 _PRICE_ATTR_RE = re.compile(
     r"\b(?:(?:(?P<per>hourly|daily|weekly|monthly)|unit|day)\s+)?(?:rate|price|cost|fee|amount"
@@ -158,11 +180,18 @@ _CHANGE_RES = (
     re.compile(rf"^{_CHANGE_VERB}\s+(?P<target>.+?)\s+(?:to|=|at|into)\s+(?P<value>.+)$", re.I),
     re.compile(
         r"^(?:actually\s+|no\s*,?\s+)?(?P<target>.+?)\s+(?:should\s+be|should\s+read|is|are|was"
-        r"|were|=|needs\s+to\s+be|costs?)\s+(?P<value>.+)$",
+        r"|were|=|needs\s+to\s+be|costs?|came\s+to|comes\s+to)\s+(?:actually\s+|really\s+|now\s+)?"
+        r"(?P<value>.+)$",
         re.I,
     ),
     re.compile(
         r"^(?:actually\s+|no\s*,?\s+|make\s+it\s+)?(?P<value>.+?)\s+instead(?:\s+of\s+.+)?$", re.I
+    ),
+    # "and the rate to $75", "hours to 14": an attribute and its value, the verb said before
+    re.compile(
+        r"^(?P<target>(?:the\s+)?(?:[^\W\d_][\w-]*\s+){0,2}(?:rate|price|cost|fee|quantity|qty"
+        r"|hours|days|amount|count))\s+(?:to|=)\s+(?P<value>.+)$",
+        re.I,
     ),
     re.compile(  # "I worked 42 hours, not 40"
         r"^(?:actually\s+|no\s*,?\s+)?(?:(?:i|we)\s+(?:worked|did|spent|used|billed)\s+)?"
@@ -171,7 +200,9 @@ _CHANGE_RES = (
     ),
 )
 _QTY_AT_PRICE_RE = re.compile(
-    rf"^{QUANTITY}\s*(?P<unit>{UNIT_ALT})?\s*(?:at|@|×|x|for)\s*(?P<price>.+)$", re.I
+    rf"^{QUANTITY}\s*(?:(?P<unit>{UNIT_ALT})\b|(?P<noun>[^\W\d_]{{3,}}))?\s*(?:at|@|×|x|for)\s*"
+    r"(?P<price>.+)$",
+    re.I,
 )
 _RENAME_RES = (
     re.compile(
@@ -207,6 +238,77 @@ def _split_target(target: str) -> tuple[str | None, str, str | None]:
     return None, target.strip(), None
 
 
+_CORRECTION_RE = re.compile(
+    r"^(?:(?:it|that|this|they|there)\s+(?:was|were|is|are|should\s+(?:be|have\s+been))\s+"
+    r"|(?P<ref>(?:the\s+)?[^\d$€£¥₹]+?)\s+(?:was|were|is|are|should\s+(?:be|have\s+been)|costs?)\s+"
+    r"|(?:i|we)\s+(?:worked|did|spent|used|billed|sold|delivered|drove|made|needed)\s+"
+    r"|make\s+(?:it|that)\s+)?"
+    r"(?P<new>[^,]+?)\s*,?\s+(?:not|instead\s+of|rather\s+than)\s+(?P<old>[^,]+)$",
+    re.I,
+)
+
+
+def read_correction(clause: str) -> Change | None:
+    """ "it was 12 hours, not 10", "the shelves were $200 each, not $180", "8 sessions not 10":
+    the value that was wrong is named, so is the line that has it."""
+    match = _CORRECTION_RE.match(clause)
+    if match is None:
+        return None
+    old_price = money_value(match["old"])
+    old_quantity = quantity_value(match["old"]) or _counted(match["old"])
+    old = old_price.money.amount if old_price else old_quantity[0] if old_quantity else None
+    if old is None:
+        return None
+    attribute, ref_text, unit_hint = _split_target(match["ref"] or "")
+    ref = LineRef(ref_text, unit_hint) if ref_text else None
+    new_price = money_value(match["new"])
+    new_quantity = quantity_value(match["new"]) or _counted(match["new"])
+    if new_price and (new_price.marked or new_price.per or attribute == "price"):
+        return CorrectValue(old, price=new_price.money, ref=ref)
+    if new_quantity and (new_quantity[1] or attribute == "quantity" or _counted(match["new"])):
+        return CorrectValue(old, quantity=new_quantity[0], unit=new_quantity[1], ref=ref)
+    if new_quantity:
+        return CorrectValue(old, number=new_quantity[0], ref=ref)
+    return None
+
+
+_COUNTED_RE = re.compile(rf"^{QUANTITY}\s+(?P<noun>[^\W\d_]{{3,}})$", re.I)
+
+
+def _counted(text: str) -> tuple[Decimal, str | None] | None:
+    """ "8 sessions", "800 leaflets": a count of things that are not a unit of ours."""
+    match = _COUNTED_RE.match(text.strip())
+    if match is None or match["noun"].lower() in UNIT_BY_WORD:
+        return None
+    return number_value(match["qty"]), None
+
+
+_SPLIT_RE = re.compile(r"^split\s+(?P<ref>.+?)\s+(?:in(?:to)?|between)\s+(?P<parts>.+)$", re.I)
+SPLIT_START_RE = re.compile(r"^(?:\W*(?:please|pls|can\s+you|could\s+you)\s+)?split\b", re.I)
+
+
+def read_split(clause: str) -> Change | None:
+    """ "split that into 20 hours of development and 10 hours of testing", "split line 1: 20
+    hours design at $100, 20 hours dev"."""
+    match = _SPLIT_RE.match(
+        re.sub(r"^(?:split\s+.+?)\s*:\s*", lambda m: m.group()[:-1] + " into ", clause, count=1)
+    )
+    if match is None:
+        return None
+    parts = []
+    for text in re.split(r"\s*(?:,|;|\band\b|\+)\s*", match["parts"]):
+        price = find_price(text)
+        rest = f"{text[: price.start]} {text[price.end :]}" if price else text
+        rest = PRICE_LEAD_RE.sub("", rest)
+        found = _quantity_and_description(rest)
+        if not (found.explicit and found.description):
+            return None
+        parts.append(
+            Part(found.description, found.quantity, found.unit, price.money if price else None)
+        )
+    return SplitLine(LineRef(match["ref"]), tuple(parts)) if len(parts) > 1 else None
+
+
 def read_line_change(clause: str) -> Change | Question | None:
     match = next((m for m in (r.match(clause) for r in _RENAME_RES) if m), None)
     if match:
@@ -232,11 +334,27 @@ def ambiguous_amount(price: PriceMatch) -> Question | None:
     )
 
 
+def _names_counted_things(ref_text: str) -> bool:
+    """ "the posters", "the cakes": a line named by the things it counts, so a bare number
+    for it is how many."""
+    words = re.findall(r"[^\W\d_]+", ref_text.lower())
+    return (
+        bool(words)
+        and len(words[-1]) > 3
+        and words[-1].endswith("s")
+        and (words[-1] not in UNIT_BY_WORD and words[-1] not in {"this", "its", "yes", "rates"})
+    )
+
+
 def _line_change(target: str, value: str, *, strict: bool) -> Change | Question | None:
     attribute, ref_text, unit_hint = _split_target(target)
     pronoun = ref_text.lower() in _PRONOUNS
     price = money_value(value)
     quantity = quantity_value(value)
+    counted = _COUNTED_RE.match(value.strip())
+    if counted and not quantity and counted["noun"].lower() not in UNIT_BY_WORD:
+        ref = LineRef(counted["noun"] if pronoun else ref_text)  # "make it 800 leaflets"
+        return ChangeLine(ref, quantity=number_value(counted["qty"]))
     stated = (price and (price.marked or price.per)) or (quantity and quantity[1])
     if strict and attribute is None and not pronoun and not stated:
         return None  # "X is Y" only when X names a rate, a quantity or "it", or Y an amount
@@ -245,8 +363,9 @@ def _line_change(target: str, value: str, *, strict: bool) -> Change | Question 
         return ambiguous_amount(price) or ChangeLine(ref, price=price.money, unit=price.unit)
     both = _QTY_AT_PRICE_RE.match(value.strip())
     both_price = money_value(both["price"]) if both else None
-    if both and both_price:  # "42 hours at $160"
+    if both and both_price:  # "42 hours at $160", "5 lessons at CHF 85"
         unit = UNIT_BY_WORD[both["unit"].lower()] if both["unit"] else both_price.unit
+        ref_text = both["noun"] if pronoun and both["noun"] else ref_text
         ref = LineRef(ref_text, unit or unit_hint)
         amount = number_value(both["qty"])
         return ambiguous_amount(both_price) or ChangeLine(
@@ -254,7 +373,7 @@ def _line_change(target: str, value: str, *, strict: bool) -> Change | Question 
         )
     if quantity:
         amount, unit = quantity
-        if unit or attribute == "quantity":
+        if unit or attribute == "quantity" or _names_counted_things(ref_text):
             return ChangeLine(LineRef(ref_text, unit or unit_hint), quantity=amount, unit=unit)
         return Question(
             f"Should {value.strip()} be the quantity or the price? Say e.g. “make it "
@@ -401,6 +520,7 @@ def read_line_item(
         return None  # a rate: tax or a discount, never a line
     add = _ADD_PREFIX_RE.match(clause)
     body = clause[add.end() :] if add else clause
+    body = re.sub(r"\s+(?:too|also|as\s+well)\s*:", ":", body, flags=re.I)  # "mastering too:"
     body = _ITEMS_LABEL_RE.sub("", body)
     price = find_price(body)
     if price is None:

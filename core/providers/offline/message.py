@@ -14,16 +14,20 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from core.invoice import InvoiceDraft
 from core.money import plain
+from core.providers.offline.amounts import quantity_value
 from core.providers.offline.changes import (
     NET_TERMS_RE,
     AddLine,
     Change,
+    ChangeLine,
+    LineRef,
     Question,
     SetDueIn,
     SetNotes,
@@ -47,7 +51,13 @@ from core.providers.offline.entities import (
     take_details,
     take_from_to,
 )
-from core.providers.offline.lines import STARTS_WITH_QUANTITY_RE, Answers
+from core.providers.offline.lines import (
+    SPLIT_START_RE,
+    STARTS_WITH_QUANTITY_RE,
+    Answers,
+    answer_key,
+    clean_description,
+)
 from core.providers.offline.parties import (
     INVOICE_WORD,
     Opening,
@@ -260,9 +270,23 @@ def _is_sentence_end(text: str, dot: int) -> bool:
     return not after[:1].islower()
 
 
+# Where one run of words holds two things: "30h frontend @ 110/h net 15", "8 classes @ 30 due
+# 2026-11-30", "8% tax 10h consulting @ 120"; and "12 hours, not 10" is one thing.
+_INLINE_BREAKS_RE = re.compile(
+    r"(?<=[\w$€£¥%)])(?<!payment)(?<!\band)(?<!\bis)(?<!\bbe)(?<!\bthe)(?<!\bare)\s+"
+    r"(?=net[\s-]?\d+\b|(?:payment\s+)?due\s+(?:\d{4}-\d\d-\d\d|in\s|within\s"
+    r"|on\s+receipt|upon\s|by\s|end\b|immediately))"
+    r"|(?<=\d%\s(?:tax|vat|gst|hst))\s+(?=\d)|(?<=\d%\s(?:sales\s)tax)\s+(?=\d)"
+    r"|(?<=\d%\s(?:tax|vat|gst|hst)),?\s+(?=\d)",
+    re.I,
+)
+
+
 def split_clauses(text: str) -> list[tuple[str, str]]:
     """The clauses of `text`, each with the separator that came before it."""
     text = _INLINE_NUMBER_RE.sub("\n", _BULLET_RE.sub("\n", text))
+    text = _INLINE_BREAKS_RE.sub("; ", text)
+    text = re.sub(r",\s*(?=not\s)", " ", text, flags=re.I)
     clauses: list[tuple[str, str]] = []
     separator = ""
     start = 0
@@ -483,7 +507,35 @@ def _continues_name(text: str, separator: str) -> bool:
     return 0 < len(words) <= 3 and (words[0][:1].isupper() or words[0][:1].isdigit())
 
 
-def read_message(message: str, today: date, answers: Answers | None = None) -> Reading:
+# Words that count the times or people a service was for ("3 site visits", "80 guests"): after
+# the service named on its own ("the kitchen remodel consultation, 3 site visits at 180 each")
+# they are how it was billed, not another line.
+_OCCASIONS_RE = re.compile(
+    r"^(?:\w+\s+)?(?:visits?|sessions?|guests?|people|persons?|attendees|participants|trips?"
+    r"|calls?|meetings?|appointments?|classes|lessons?|covers|heads|pax|students|rooms?)$",
+    re.I,
+)
+# "we removed a stump": what was done, said before the change it explains
+_CONTEXT_CLAUSE_RE = re.compile(
+    r"^(?:we|i)(?:'ve|\s+have)?\s+(?:also\s+|just\s+|then\s+|finally\s+)?"
+    r"(?:[a-z]+ed|did|went|had|made|took|ran|built|wrote|drove|met|spent|finished|gave|got|put)\b",
+    re.I,
+)
+_FOR_THAT_RE = re.compile(
+    r"^(?P<subject>(?:we|i)\s+(?:also\s+|just\s+)?)(?P<what>[^,.;\n]+?)[,.;]\s*"
+    r"(?P<rest>[^\n]*?\bfor\s+)(?:that|this|it)\b",
+    re.I,
+)
+
+
+def read_message(
+    message: str,
+    today: date,
+    answers: Answers | None = None,
+    current: InvoiceDraft | None = None,
+) -> Reading:
+    """What `message` says; `current` is the invoice it may be about (None: a new one)."""
+    editing = current is not None and bool(current.items or current.buyer)
     text = normalise(message, today)
     odd = odd_numbers(text)
     if odd:
@@ -497,8 +549,10 @@ def read_message(message: str, today: date, answers: Answers | None = None) -> R
     text, from_to = take_from_to(text.strip())
     text = _LIST_HEADER_RE.sub(":\n", text)
     text = _name_for_pronoun(text)
+    # "we also hauled the wood away, add $300 for that": what "that" is
+    text = _FOR_THAT_RE.sub(lambda m: f"{m['rest']}{m['what']}", text.strip(), count=1)
     opening = take_opening(text.strip())
-    if not opening.found and not from_to and not block_changes:
+    if not opening.found and not from_to and not block_changes and not editing:
         opening = _client_first(text.strip()) or opening
     reading = Reading(opening.found or bool(from_to))
     reading.questions += block_questions + details.questions
@@ -506,7 +560,13 @@ def read_message(message: str, today: date, answers: Answers | None = None) -> R
         reading.changes.append(SetParty("buyer", opening.client))
     reading.changes += opening.changes + from_to + block_changes
 
-    clause_list = split_clauses(opening.rest)
+    split = SPLIT_START_RE.match(tidy(opening.rest))
+    sentence_end = re.search(r"(?:[.!?](?=\s)|\n)", opening.rest)
+    if split:  # "split that into 20 hours of development and 10 hours of testing": one change
+        end = sentence_end.start() if sentence_end else len(opening.rest)
+        clause_list = [(opening.rest[:end], ""), *split_clauses(opening.rest[end:])]
+    else:
+        clause_list = split_clauses(opening.rest)
     if len(clause_list) > MAX_CLAUSES:
         reading.questions.append(
             Question(
@@ -529,6 +589,11 @@ def read_message(message: str, today: date, answers: Answers | None = None) -> R
             index, address = clauses.address_after(index)
             if address:
                 result = [result, SetPartyDetail(result.role, "address", address)]
+        if editing and current is not None:
+            result = _about_current(result, clause, current)
+        occasion = _occasions(clauses, index, result)
+        if occasion is not None:
+            index, result = occasion
         if is_change(result):
             reading.changes += changes_of(result)
         elif isinstance(result, Question):
@@ -539,11 +604,52 @@ def read_message(message: str, today: date, answers: Answers | None = None) -> R
         verb = leading_verb[0] if leading_verb else verb
         index += 1
     reading.changes += email_changes + details.changes + tail_changes
+    if reading.changes:  # "we removed a stump, add $250 for stump removal": the why
+        reading.not_understood = [
+            text for text in reading.not_understood if not _CONTEXT_CLAUSE_RE.match(text)
+        ]
     if reading.opening:  # "Invoice Hooli for $2,400": a new invoice bills it as "Services"
         for question in [q for q in reading.questions if q.line is not None]:
             reading.questions.remove(question)
             reading.changes.append(question.line)
     return reading
+
+
+_ADDS_RE = re.compile(r"^\W*(?:add|plus|also|include|insert|append|another|new|\+)\b", re.I)
+
+
+def _about_current(result: Any, clause: str, current: InvoiceDraft) -> Any:
+    """In an edit, "layout $60" is the price of the Layout line already there (not a second
+    Layout line), and "5.5 hours" alone is a new count for the line counted in hours."""
+    text = tidy(clause)
+    if isinstance(result, AddLine) and not _ADDS_RE.match(text):
+        same = [
+            i for i in current.items if answer_key(i.description) == answer_key(result.description)
+        ]
+        if len(same) == 1:
+            quantity = result.quantity if re.search(r"\d.*\d|\d\s*[x×]", text) else None
+            return ChangeLine(LineRef(result.description), quantity=quantity, price=result.price)
+    if result is None or isinstance(result, Question):
+        count = quantity_value(text)
+        if count and count[1]:
+            return ChangeLine(LineRef("", count[1]), quantity=count[0], unit=count[1])
+    return result
+
+
+def _occasions(clauses: _Clauses, index: int, result: Any) -> tuple[int, Any] | None:
+    """ "the kitchen remodel consultation, 3 site visits at 180 each": one line, the service
+    billed by visit."""
+    if index + 1 >= len(clauses.clauses) or index > 0:
+        return None
+    text = clauses.clauses[index][0]
+    following_text, separator = clauses.clauses[index + 1]
+    if not clauses.bare_description(index) or separator.strip() != ",":
+        return None
+    following = clauses.read(following_text)
+    if not isinstance(following, AddLine) or not _OCCASIONS_RE.match(following.description):
+        return None
+    description = f"{clean_description(text)} – {following.description.lower()}"
+    return index + 1, replace(following, description=description)
 
 
 def _split_run_on_name(opening: Opening, clauses: _Clauses, reading: Reading) -> None:

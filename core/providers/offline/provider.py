@@ -64,7 +64,7 @@ class OfflineProvider:
         if question:
             return ProviderReply(question, None)
         message, answers = _answered(request) or (request.message, {})
-        reading = read_message(message, request.today, answers)
+        reading = read_message(message, request.today, answers, current)
         if reading.questions or reading.not_understood or not reading.changes:
             return ProviderReply(_decline(request.message, reading, current), None)
 
