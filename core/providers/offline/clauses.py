@@ -640,16 +640,24 @@ def changes_of(result: Any) -> list[Change]:
     return list(result) if isinstance(result, list) else [result]
 
 
+_ANSWER_LEAD_RE = re.compile(
+    r"^(?:(?:it|that|this)(?:'s|'d\s+be|\s+(?:is|was|were|would\s+be|will\s+be|comes\s+to"
+    r"|came\s+to|costs?|cost))|(?:the|my|our)\s+[^\d$€£¥₹]{1,40}?\s+(?:is|was|were|would\s+be"
+    r"|comes\s+to|came\s+to|costs?|cost)|make\s+it|charge(?:\s+them)?|bill(?:\s+them)?|put"
+    r"|say|call\s+it|let'?s\s+say|price(?:\s+is)?|rate(?:\s+is)?|for|at|@|about|around)"
+    r"\s*:?\s+",
+    re.I,
+)
+_ANSWER_TAIL_RE = re.compile(
+    r"\s+(?:for\s+(?:that|it|this|them|all\s+of\s+it|the\s+[^\d$€£¥₹]+)|total|in\s+total|flat)$",
+    re.I,
+)
+
+
 def answer_price(text: str) -> Answer | None:
-    """A reply that is just a price ("$500", "500", "€90/h", "it's $500 each")."""
-    text = tidy(text)
-    text = re.sub(
-        r"^(?:it'?s|it\s+is|that'?s|that\s+is|make\s+it|charge|price(?:\s+is)?|rate(?:\s+is)?"
-        r"|for|at|@)\s*:?\s+",
-        "",
-        text,
-        flags=re.I,
-    )
+    """A reply that is just a price ("$500", "500", "€90/h", "it's $500 each", "it was 640
+    dollars", "charge 4,500 for that", "my fee was £350")."""
+    text = _ANSWER_TAIL_RE.sub("", _ANSWER_LEAD_RE.sub("", tidy(text)))
     price = money_value(text)
     if price is None or price.ambiguous:
         return None

@@ -91,10 +91,14 @@ def odd_numbers(text: str) -> Question | None:
 
 _GREETING_RE = re.compile(
     r"^\s*(?:hi|hello|hey|hiya|heya|howdy|greetings|yo|morning|afternoon|evening|good\s+"
-    r"(?:morning|afternoon|evening|day)|dear\s+(?:sir\s+or\s+madam|[\w ]{1,30}?(?=\s*,)))"
+    r"(?:morning|afternoon|evening|day)|dear\s+(?:sir\s+or\s+madam|[\w ]{1,30}?(?=\s*[,\n])))"
     r"(?:\s+(?:there|team|all|everyone|folks|guys|again)|\s+(?-i:[A-Z][a-z]+)(?=\s*[,!]))?"
     r"(?:\s*[,!.:;—–-]+\s*|\s+|$)",
     re.I,
+)
+_GREETING_LINE_RE = re.compile(
+    r"(?im)^[ \t]*(?:hi|hello|hey|hiya|dear\s+[\w ]{1,30}|good\s+(?:morning|afternoon|evening))"
+    r"(?:[ \t]+(?-i:[A-Z][a-z]+))?[ \t]*[,!.]*[ \t]*$\n?"
 )
 # A sentence or line that is only pleasantries.
 _PLEASANTRY_RE = re.compile(
@@ -143,6 +147,7 @@ def strip_pleasantries(text: str) -> str:
     pleasantries ("Hope you're well!", "Let me know if you need anything else.")."""
     text = SIGNATURE_RE.sub("", text).rstrip()
     text = _GREETING_RE.sub("", text, count=1)
+    text = _GREETING_LINE_RE.sub("", text)
     text = _CONTEXT_RE.sub(" ", text)
     pieces = re.split(r"(?<=[.!?\n])", text)
     return "".join(p for p in pieces if not _PLEASANTRY_RE.match(p.strip())).strip()
@@ -315,7 +320,8 @@ def take_details(text: str, role: str | None = None, *, emails: bool = False) ->
     _labelled(details, _TAX_ID_RE, "tax_id", role)
     _labelled(details, _PHONE_LABEL_RE, "phone", role)
     _contacts(details)
-    details.text = tidy_cuts(details.text)
+    if details.text != text:
+        details.text = tidy_cuts(details.text)
     details.changes.reverse()  # in the order they were written
     return details
 

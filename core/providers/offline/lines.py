@@ -427,10 +427,22 @@ _QTY_LATER_RES = (
 )
 # Words that show a clause is a request about something else, never a line description.
 _NOT_A_DESCRIPTION = frozenset({
-    "should", "is", "are", "be", "was", "total", "subtotal", "set", "change", "make", "instead",
-    "off", "discount", "due", "currency", "client", "customer", "remove", "delete",
-    "undo", "my", "our", "rate", "price", "me", "it", "them", "us", "you", "this", "that",
+    "should", "is", "are", "be", "was", "total", "subtotal", "instead",
+    "off", "discount", "due", "currency", "client", "customer", "my", "our", "me", "it",
+    "them", "us", "you", "this", "that",
 })  # fmt: skip
+_VERBS_FIRST = frozenset({"set", "change", "make", "remove", "delete", "undo", "rate", "price"})
+
+
+def _not_a_description(description: str) -> bool:
+    """A request about something else ("set the rate", "my email"), not what a line bills;
+    "DJ set" is a line, "set the rate" is not."""
+    words = description.lower().split()
+    return bool(set(words) & (_NOT_A_DESCRIPTION - _VERBS_FIRST)) or (
+        bool(words) and words[0] in _VERBS_FIRST
+    )
+
+
 _COUNT_INSIDE_RE = re.compile(rf"\b{NUMBER}\s*(?:{UNIT_ALT})\b", re.I)
 STARTS_WITH_QUANTITY_RE = re.compile(
     rf"^(?:{_ADD_PREFIX_RE.pattern[1:]})?(?:{NUMBER}|{NUMBER_WORD_ALT})(?=[\s×x*]|$|[a-z])",
@@ -452,6 +464,8 @@ def clean_description(text: str) -> str:
             text,
             flags=re.I,
         )
+    if re.fullmatch(r"(?:all\s+in(?:clusive)?|in\s+total|total|flat|each|only)", text, re.I):
+        return ""
     return capitalise(text) if text else ""
 
 
@@ -525,8 +539,7 @@ def read_line_item(
     price = find_price(body)
     if price is None:
         found = _quantity_and_description(body)
-        words = set(found.description.lower().split())
-        if not found.description or words & _NOT_A_DESCRIPTION:
+        if not found.description or _not_a_description(found.description):
             return None
         answer = answers.get(answer_key(found.description))
         if answer is not None:
@@ -540,8 +553,7 @@ def read_line_item(
         return ambiguous
     before = PRICE_LEAD_RE.sub("", body[: price.start])
     found = _quantity_and_description(f"{before} {body[price.end :]}")
-    words = set(found.description.lower().split())
-    if words & _NOT_A_DESCRIPTION or find_price(found.description):
+    if _not_a_description(found.description) or find_price(found.description):
         return None  # a request about something else, or two prices run together
     if not found.explicit and _COUNT_INSIDE_RE.search(found.description):
         return None  # "Acme Corp 40 hours consulting": the 40 hours belong somewhere else

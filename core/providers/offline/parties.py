@@ -231,6 +231,8 @@ def _name_words(rest: str) -> tuple[list[tuple[str, int]], bool]:
     tokens = list(re.finditer(r"\S+", rest))
     for index, match in enumerate(tokens):
         word = match.group()
+        if words and "\n" in rest[words[-1][1] : match.start()]:
+            return words, True  # a name ends with its line
         bare = word.rstrip(",:;.!?")
         low = bare.lower()
         following = tokens[index + 1].group() if index + 1 < len(tokens) else ""

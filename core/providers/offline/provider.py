@@ -20,7 +20,7 @@ from core.providers.offline.changes import (
     apply_changes,
     summarise,
 )
-from core.providers.offline.clauses import answer_price
+from core.providers.offline.clauses import IGNORED, answer_price, read_clause
 from core.providers.offline.formatting import describe_line, format_money
 from core.providers.offline.lines import Answer, Answers, answer_key
 from core.providers.offline.message import Reading, read_message, split_clauses
@@ -189,7 +189,8 @@ def _answered(request: ProviderRequest) -> tuple[str, Answers] | None:
 def _match_answers(request: ProviderRequest, missing: list[str]) -> Answers:
     """The prices in `request.message` for the `missing` lines: "$500" for one, "$500 and
     $300" in order for several, or "consulting $500, design $300" by name."""
-    prices = [answer_price(text) for text, _ in split_clauses(request.message)]
+    texts = [text for text, _ in split_clauses(request.message) if read_clause(text) is not IGNORED]
+    prices = [answer_price(text) for text in texts]
     if prices and all(prices) and len(prices) == len(missing):
         return dict(zip(missing, [p for p in prices if p], strict=True))
     reading = read_message(request.message, request.today)
