@@ -542,7 +542,7 @@ def _read_notes(clause: str) -> Change | Question | None:
 # --- the clause ------------------------------------------------------------------------------
 
 _FILLER_RE = re.compile(
-    r"^(?:please|pls|thanks|thank\s+you(?:\s+(?:so\s+much|very\s+much))?|thx|ty|cheers|ok(?:ay)?"
+    r"^(?:no|nope|nah|yes|yeah|yep|right|correct|please|pls|thanks|thank\s+you(?:\s+(?:so\s+much|very\s+much))?|thx|ty|cheers|ok(?:ay)?"
     r"|great|perfect|awesome|cool|nice|lovely|asap|hi|hello|hey|that'?s\s+(?:it|all)|and|also"
     r"|invoice|looks\s+good|sounds\s+good|got\s+it|no\s+rush|sure|yes|yep|done|good|fine"
     r"|hi\s+there|hello\s+there|much\s+appreciated|appreciated|many\s+thanks|that\s+is\s+all"

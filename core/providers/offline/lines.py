@@ -178,6 +178,11 @@ _VALUE_START = rf"(?:{SYMBOL_ALT}|(?:{CODE_ALT})\s|\d|\.\d|(?:{NUMBER_WORD_NOT_A
 _CHANGE_RES = (
     re.compile(rf"^(?:make|set|change)\s+(?P<target>.+?)\s+(?P<value>{_VALUE_START}.*)$", re.I),
     re.compile(rf"^{_CHANGE_VERB}\s+(?P<target>.+?)\s+(?:to|=|at|into)\s+(?P<value>.+)$", re.I),
+    re.compile(  # "it's 4.5 hours", "that was $600"
+        r"^(?P<target>it|that|this)(?:'s|\s+is|\s+was|\s+were|\s+should\s+be|\s+should\s+have\s+been)"
+        r"\s+(?:actually\s+|really\s+)?(?P<value>.+)$",
+        re.I,
+    ),
     re.compile(
         r"^(?:actually\s+|no\s*,?\s+)?(?P<target>.+?)\s+(?:should\s+be|should\s+read|is|are|was"
         r"|were|=|needs\s+to\s+be|costs?|came\s+to|comes\s+to)\s+(?:actually\s+|really\s+|now\s+)?"
@@ -318,6 +323,7 @@ def read_line_change(clause: str) -> Change | Question | None:
         match = regex.match(clause)
         if match:
             target = match.groupdict().get("target") or "it"
+            # the first two name the change with a verb; the others only say "X is Y"
             change = _line_change(target, _INSTEAD_RE.sub("", match["value"]), strict=position >= 2)
             if change is not None:
                 return change
@@ -437,7 +443,10 @@ _VERBS_FIRST = frozenset({"set", "change", "make", "remove", "delete", "undo", "
 def _not_a_description(description: str) -> bool:
     """A request about something else ("set the rate", "my email"), not what a line bills;
     "DJ set" is a line, "set the rate" is not."""
-    words = description.lower().split()
+    words = [w for w in description.split() if w != "IT"]  # "IT support" is a line
+    words = [w.lower() for w in words]
+    if words[:2] == ["due", "diligence"]:
+        words = words[2:]
     return bool(set(words) & (_NOT_A_DESCRIPTION - _VERBS_FIRST)) or (
         bool(words) and words[0] in _VERBS_FIRST
     )
