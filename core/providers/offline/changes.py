@@ -49,6 +49,7 @@ class Question(Exception):
         subject: str = "",
         needs_description: bool = False,  # "What is the $800 for?"
         line: Change | None = None,  # that line, billed as "Services" when creating
+        about: Decimal | None = None,  # the value asked about ("Should 45 be the quantity?")
     ) -> None:
         super().__init__(text)
         self.text = text
@@ -56,6 +57,7 @@ class Question(Exception):
         self.subject = subject
         self.needs_description = needs_description
         self.line = line
+        self.about = about
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Question) and self._key() == other._key()

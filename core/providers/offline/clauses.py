@@ -242,7 +242,9 @@ def _read_tax(clause: str) -> Change | Question | None:
 
 
 _DISCOUNT_WORD = r"(?:(?:[\w-]+\s+){0,2}discount|off|reduction|rebate|markdown)"
+_REASON = r"(?:\s+(?:for|as)\s+(?!the\b)[^\d]+)?"  # "for bulk", "as a thank-you"
 _DISCOUNT_PERCENT_RES = (
+    re.compile(rf"^{_VERB_PREFIX}{PERCENT}\s+{_DISCOUNT_WORD}{_REASON}$", re.I),
     re.compile(rf"^{_VERB_PREFIX}{PERCENT}\s+{_DISCOUNT_WORD}{_SCOPE}$", re.I),
     re.compile(rf"^{_VERB_PREFIX}{PERCENT}\s+off\s+(?!for\b|as\b)(?P<ref>.+)$", re.I),
     re.compile(rf"^{_VERB_PREFIX}{PERCENT}\s+off\s+(?:for|as)\s+.+$", re.I),  # "for bulk"
@@ -281,7 +283,7 @@ def _read_discount(clause: str) -> Change | Question | None:
             percent = _percent_value(match["pct"])
             if isinstance(percent, Question):
                 return percent
-            ref = _scope(match["ref"])
+            ref = _scope(match.groupdict().get("ref"))
             if ref is not None:
                 return SetLineDiscount(percent, ref)
             return SetDiscount("percent", Money(percent))
@@ -556,8 +558,8 @@ _LEADING_NOISE_RE = re.compile(
     r"^(?:(?:and|also|then|now|please|pls|so|but|just|oh|ok|okay|actually|kindly|can\s+you"
     r"|could\s+you|would\s+you|will\s+you|i'?d\s+like\s+to|i\s+want\s+to|i\s+need\s+to"
     r"|let'?s|you\s+can|go\s+ahead\s+and|finally|oh\s+and|lastly|plus\s+(?=\d+\s*%)|sorry"
-    r"|oops|whoops|no\s+wait|wait|hmm+|ah|my\s+bad|correction|no(?=\s*[,!:]|\s+\d)"
-    r"|(?:swap|switch)\s+(?:the\s+)?(?:rates|prices)\s*:)\b[\s,!:—–-]*)+",
+    r"|oops|whoops|no\s+wait|wait|hmm+|ah|my\s+bad|correction|no(?=\s*[,!:]|\s+\d))\b"
+    r"[\s,!:—–-]*|(?:swap|switch)\s+(?:the\s+)?(?:rates|prices)\s*:\s*)+",
     re.I,
 )
 _TRAILING_NOISE_RE = re.compile(

@@ -15,7 +15,9 @@ from core.providers.offline.vocabulary import (
     WEEKDAY_NAMES,
 )
 
-_IRREGULAR_PLURALS = {"kg": "kg", "km": "km"}
+_IRREGULAR_PLURALS = {
+    "kg": "kg", "km": "km", "foot": "feet", "square foot": "square feet", "lb": "lb",
+}  # fmt: skip
 
 
 def format_money(amount: Decimal, currency: str) -> str:

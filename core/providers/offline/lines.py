@@ -178,6 +178,7 @@ _VALUE_START = rf"(?:{SYMBOL_ALT}|(?:{CODE_ALT})\s|\d|\.\d|(?:{NUMBER_WORD_NOT_A
 _CHANGE_RES = (
     re.compile(rf"^(?:make|set|change)\s+(?P<target>.+?)\s+(?P<value>{_VALUE_START}.*)$", re.I),
     re.compile(rf"^{_CHANGE_VERB}\s+(?P<target>.+?)\s+(?:to|=|at|into)\s+(?P<value>.+)$", re.I),
+    re.compile(r"^(?P<target>)there\s+(?:were|are|was|is)\s+(?P<value>\d+\s+\S+)$", re.I),
     re.compile(  # "it's 4.5 hours", "that was $600"
         r"^(?P<target>it|that|this)(?:'s|\s+is|\s+was|\s+were|\s+should\s+be|\s+should\s+have\s+been)"
         r"\s+(?:actually\s+|really\s+)?(?P<value>.+)$",
@@ -352,7 +353,14 @@ def _names_counted_things(ref_text: str) -> bool:
     )
 
 
+def _names_one_thing(ref_text: str) -> bool:
+    """ "the valve", "the report": one thing, so "the valve was 110" is what it cost."""
+    words = re.findall(r"[^\W\d_]+", ref_text.lower())
+    return bool(words) and words[0] == "the" and not words[-1].endswith("s") and len(words) <= 3
+
+
 def _line_change(target: str, value: str, *, strict: bool) -> Change | Question | None:
+    target = re.sub(r"\s+(?:to|into|at|=)$", "", target.strip(), flags=re.I)
     attribute, ref_text, unit_hint = _split_target(target)
     pronoun = ref_text.lower() in _PRONOUNS
     price = money_value(value)
@@ -362,6 +370,7 @@ def _line_change(target: str, value: str, *, strict: bool) -> Change | Question 
         ref = LineRef(counted["noun"] if pronoun else ref_text)  # "make it 800 leaflets"
         return ChangeLine(ref, quantity=number_value(counted["qty"]))
     stated = (price and (price.marked or price.per)) or (quantity and quantity[1])
+    stated = stated or _names_one_thing(ref_text) or _names_counted_things(ref_text)
     if strict and attribute is None and not pronoun and not stated:
         return None  # "X is Y" only when X names a rate, a quantity or "it", or Y an amount
     if price and (price.marked or price.per or attribute == "price"):
@@ -381,9 +390,12 @@ def _line_change(target: str, value: str, *, strict: bool) -> Change | Question 
         amount, unit = quantity
         if unit or attribute == "quantity" or _names_counted_things(ref_text):
             return ChangeLine(LineRef(ref_text, unit or unit_hint), quantity=amount, unit=unit)
+        if strict and not pronoun and _names_one_thing(ref_text):
+            return ChangeLine(LineRef(ref_text), price=Money(amount))  # "the valve was 110"
         return Question(
             f"Should {value.strip()} be the quantity or the price? Say e.g. “make it "
-            f"{value.strip()} hours” or “change the rate to {value.strip()}”."
+            f"{value.strip()} hours” or “change the rate to {value.strip()}”.",
+            about=amount,
         )
     if re.search(r"\d", value):
         return None
@@ -416,7 +428,8 @@ _QTY_FIRST_RE = re.compile(
     re.I | re.S,
 )
 _LABELLED_RE = re.compile(rf"^(?P<label>[^:\d]+):\s*{QUANTITY}\s+(?P<desc>\D+)$", re.I)
-_QTY_AFTER_COMMA_RE = re.compile(rf"^(?P<desc>.+?)\s*[,:]\s*{QUANTITY}$", re.I)  # "license, 2"
+# "license, 2" (not "1,000", which is one number)
+_QTY_AFTER_COMMA_RE = re.compile(rf"^(?P<desc>.*[^\W\d_].*?)(?<!\d)\s*[,:]\s*{QUANTITY}$", re.I)
 _UNIT_OF_RE = re.compile(rf"^(?P<unit>{UNIT_ALT})\s+of\s+(?P<desc>.+)$", re.I)  # "day of training"
 _QTY_TIMES_LAST_RE = re.compile(
     rf"^(?P<desc>.+?)[\s,]+(?P<times>[x×]\s*)?{QUANTITY}(?(times)|\s*[x×])$", re.I
@@ -491,7 +504,9 @@ def _quantity_and_description(text: str) -> _QuantityAndDescription:
     text = re.sub(r"^(?:for|of)\s+", "", text, flags=re.I)
     labelled = _LABELLED_RE.match(text)  # "printing: 500 flyers"
     if labelled and not UNIT_BY_WORD.get(labelled["desc"].strip().lower()):
-        text = f"{labelled['qty']} {labelled['label']} {labelled['desc']}"
+        counted = labelled["desc"].strip().lower() in {"copies", "pieces", "items", "units", "pcs"}
+        desc = "" if counted else f" {labelled['desc']}"
+        text = f"{labelled['qty']} {labelled['label']}{desc}"
     match = _QTY_FIRST_RE.match(text)
     if match is None or not match["desc"].strip():
         match = (

@@ -21,12 +21,14 @@ from typing import Any
 
 from core.invoice import InvoiceDraft
 from core.money import plain
-from core.providers.offline.amounts import quantity_value
+from core.providers.offline.amounts import find_price, quantity_value
 from core.providers.offline.changes import (
     NET_TERMS_RE,
     AddLine,
+    AddToQuantity,
     Change,
     ChangeLine,
+    CorrectValue,
     LineRef,
     Question,
     SetDueIn,
@@ -199,6 +201,7 @@ def take_tails(text: str) -> tuple[str, list[Change]]:
     if match and match["value"].strip():
         address, after = _address_parts(match["value"])
         role = "seller" if match["seller"] else "buyer"
+        address = re.sub(r"(?:\s+(?:and|&|plus))+$", "", address.strip(" .,"), flags=re.I)
         changes.append(SetPartyDetail(role, "address", address.strip(" .,")))
         text = text[: match.start()] + ", " + after
     return text, changes
@@ -486,9 +489,16 @@ class _Clauses:
             joined_text = self.joined(index, index + 1)
             joined = self.read(joined_text)
             return (index + 1, joined_text, joined) if is_change(joined) else (index, text, result)
+        count = quantity_value(following_text)
+        if is_change(result) and following is None and count and count[1]:
+            joined_text = self.joined(index, index + 1)  # "servicing $85/h, 4 hours"
+            joined = self.read(joined_text)
+            if is_change(joined):
+                return index + 1, joined_text, joined
         if is_change(result):
             return index, text, result
         # "consulting - 40 hours - $150/h": up to three pieces that only together are a line.
+        pending = None
         for last in range(index + 1, min(index + 3, count)):
             if last > index + 1 and is_change(self.read(self.clauses[last][0])):
                 break
@@ -496,7 +506,10 @@ class _Clauses:
             joined = self.read(joined_text)
             if is_change(joined):
                 return last, joined_text, joined
-        return index, text, result
+            # "servicing, 4 hours": one line, its price still to come
+            if pending is None and isinstance(joined, Question) and joined.missing_price:
+                pending = (last, joined_text, joined) if following is None else None
+        return pending or (index, text, result)
 
 
 def _continues_name(text: str, separator: str) -> bool:
@@ -551,6 +564,7 @@ def read_message(
     text = _name_for_pronoun(text)
     # "we also hauled the wood away, add $300 for that": what "that" is
     text = _FOR_THAT_RE.sub(lambda m: f"{m['rest']}{m['what']}", text.strip(), count=1)
+    text = re.sub(r"\b(we|i)\s+also\b", r"\1", text, flags=re.I)  # "also" splits clauses
     opening = take_opening(text.strip())
     if not opening.found and not from_to and not block_changes and not editing:
         opening = _client_first(text.strip()) or opening
@@ -604,6 +618,7 @@ def read_message(
         verb = leading_verb[0] if leading_verb else verb
         index += 1
     reading.changes += email_changes + details.changes + tail_changes
+    _drop_settled_questions(reading)
     if reading.changes:  # "we removed a stump, add $250 for stump removal": the why
         reading.not_understood = [
             text for text in reading.not_understood if not _CONTEXT_CLAUSE_RE.match(text)
@@ -613,6 +628,19 @@ def read_message(
             reading.questions.remove(question)
             reading.changes.append(question.line)
     return reading
+
+
+def _drop_settled_questions(reading: Reading) -> None:
+    """ "there were 4 guitars, so make it 4": the count is said; "make it 4" asks nothing."""
+    counts = {
+        change.quantity
+        for change in reading.changes
+        if isinstance(change, ChangeLine | CorrectValue | AddToQuantity) and change.quantity
+    }
+    if not counts:
+        return
+    reading.questions = [q for q in reading.questions if q.about is None or q.about not in counts]
+    reading.not_understood = [t for t in reading.not_understood if not re.fullmatch(r"\d+", t)]
 
 
 _ADDS_RE = re.compile(r"^\W*(?:add|plus|also|include|insert|append|another|new|\+)\b", re.I)
@@ -627,7 +655,9 @@ def _about_current(result: Any, clause: str, current: InvoiceDraft) -> Any:
             i for i in current.items if answer_key(i.description) == answer_key(result.description)
         ]
         if len(same) == 1:
-            quantity = result.quantity if re.search(r"\d.*\d|\d\s*[x×]", text) else None
+            price = find_price(text)
+            rest = f"{text[: price.start]} {text[price.end :]}" if price else text
+            quantity = result.quantity if re.search(r"\d", rest) else None
             return ChangeLine(LineRef(result.description), quantity=quantity, price=result.price)
     if result is None or isinstance(result, Question):
         count = quantity_value(text)
@@ -646,10 +676,29 @@ def _occasions(clauses: _Clauses, index: int, result: Any) -> tuple[int, Any] | 
     if not clauses.bare_description(index) or separator.strip() != ",":
         return None
     following = clauses.read(following_text)
-    if not isinstance(following, AddLine) or not _OCCASIONS_RE.match(following.description):
+    if not isinstance(following, AddLine):
         return None
-    description = f"{clean_description(text)} – {following.description.lower()}"
+    service = clean_description(text)
+    counted = following.description.lower()
+    if _CONTEXT_CLAUSE_RE.match(text):
+        return None
+    if counted in _COUNTING_NOUNS or (" " not in counted and _stems(counted) & _stems(service)):
+        description = service  # "rug repair, 2 rugs at $120"
+    elif _OCCASIONS_RE.match(counted):
+        description = f"{service} – {counted}"
+    else:
+        return None
     return index + 1, replace(following, description=description)
+
+
+_COUNTING_NOUNS = frozenset({"copies", "pieces", "items", "units", "pcs", "lots", "sets"})
+
+
+def _stems(text: str) -> set[str]:
+    return {
+        word[:-1] if word.endswith("s") else word
+        for word in re.findall(r"[^\W\d_]{3,}", text.lower())
+    }
 
 
 def _split_run_on_name(opening: Opening, clauses: _Clauses, reading: Reading) -> None:

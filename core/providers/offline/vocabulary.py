@@ -59,6 +59,15 @@ UNITS = {
     "km": ("km", "kilometres", "kilometers", "kilometre", "kilometer"),
     "mile": ("miles", "mile", "mi"),
     "seat": ("seats", "seat"),
+    "metre": ("metres", "meters", "metre", "meter", "m"),
+    "square metre": ("square metres", "square meters", "sq m", "sqm", "m2", "m²"),
+    "foot": ("feet", "foot", "ft"),
+    "square foot": ("square feet", "sq ft", "sqft"),
+    "yard": ("yards", "yard", "yd"),
+    "litre": ("litres", "liters", "litre", "liter"),
+    "gallon": ("gallons", "gallon", "gal"),
+    "tonne": ("tonnes", "tons", "tonne", "ton"),
+    "lb": ("lbs", "lb"),
     "dozen": ("dozens", "dozen", "doz"),
 }
 UNIT_BY_WORD = {word: unit for unit, words in UNITS.items() for word in words}
@@ -134,7 +143,8 @@ def alternation(words: Iterable[str]) -> str:
 SYMBOL_ALT = alternation(CURRENCY_SYMBOLS)
 CODE_ALT = f"(?:{alternation(COMMON_CODES)}|(?-i:{alternation(CURRENCY_CODES - COMMON_CODES)}))"
 NAME_ALT = alternation(CURRENCY_NAMES)
-UNIT_ALT = alternation(UNIT_BY_WORD)
+# "d" is a day only in lower case: "2d onsite" is two days, "3D renderings" are not
+UNIT_ALT = alternation(word for word in UNIT_BY_WORD if word != "d") + "|(?-i:d)"
 ADVERB_ALT = alternation(RATE_ADVERBS)
 NUMBER_WORD_ALT = alternation(NUMBER_WORDS)
 NUMBER_WORD_NOT_A_ALT = alternation(w for w in NUMBER_WORDS if w not in {"a", "an"})
