@@ -489,8 +489,8 @@ class _Clauses:
             joined_text = self.joined(index, index + 1)
             joined = self.read(joined_text)
             return (index + 1, joined_text, joined) if is_change(joined) else (index, text, result)
-        count = quantity_value(following_text)
-        if is_change(result) and following is None and count and count[1]:
+        following_count = quantity_value(following_text)
+        if is_change(result) and following is None and following_count and following_count[1]:
             joined_text = self.joined(index, index + 1)  # "servicing $85/h, 4 hours"
             joined = self.read(joined_text)
             if is_change(joined):
