@@ -34,7 +34,7 @@ NUMBER = (
     r"|\d{1,3}(?:,\d{3})+(?:\.\d+)?"  # 1,200.50
     r"|\d{1,3}(?:\.\d{3}){2,}(?![\d,])"  # 1.200.000
     r"|\d+,\d{1,2}(?![\d,])"  # 12,50
-    r"|\d+(?:\.\d+)?|\.\d+)"
+    r"|\d{1,15}(?:\.\d{1,12})?|\.\d{1,12})"  # longer runs of digits are no amount
 )
 QUANTITY = rf"(?P<qty>{NUMBER}|(?:{NUMBER_WORD_ALT})(?=\s))"
 PERCENT = rf"(?P<pct>{NUMBER})\s?(?:%|percent\b|per\s?cent\b|pct\b)"

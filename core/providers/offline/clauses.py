@@ -618,13 +618,13 @@ def _read_line_with_tax(clause: str, item_expected: bool, answers: Answers) -> A
 def read_clause(clause: str, *, item_expected: bool = False, answers: Answers | None = None) -> Any:
     """The change one clause asks for: a Change (or a list), a Question, IGNORED, or None."""
     clause = tidy(clause)
+    if len(clause) > MAX_CLAUSE_CHARS:
+        return None
     with_tax = _read_line_with_tax(clause, item_expected, answers or {})
     if with_tax is not None:
         return with_tax
     if _FILLER_RE.match(clause) or _REASON_RE.match(clause) or is_period_only(clause):
         return IGNORED
-    if len(clause) > MAX_CLAUSE_CHARS:
-        return None
     for read in _READERS:
         result = read(clause)
         if result is not None:

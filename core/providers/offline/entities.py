@@ -194,8 +194,8 @@ _TAX_LABEL = (
 _TAX_ID_RE = re.compile(
     rf"(?P<intro>(?:(?:their|the\s+client'?s|client'?s?|customer'?s?|my|our|your)\s+)?"
     rf"(?P<label>{_TAX_LABEL})(?:\s+(?:is|=))?\s*[:#]?\s*)"
-    r"(?P<value>(?-i:(?=[A-Z0-9 ./-]*\d(?:[ ./-]?[A-Z0-9]){4})(?:[A-Z]{1,3} ?)?[0-9A-Z]"
-    r"(?:[ ./-]?[0-9A-Z])+))",
+    r"(?P<value>(?-i:(?=[A-Z ./-]{0,5}\d(?:[ ./-]?[A-Z0-9]){4})(?:[A-Z]{1,3} ?)?[0-9A-Z]"
+    r"(?:[ ./-]?[0-9A-Z]){3,24}))",
     re.I,
 )
 _PO_RE = re.compile(

@@ -429,7 +429,9 @@ _QTY_FIRST_RE = re.compile(
 )
 _LABELLED_RE = re.compile(rf"^(?P<label>[^:\d]+):\s*{QUANTITY}\s+(?P<desc>\D+)$", re.I)
 # "license, 2" (not "1,000", which is one number)
-_QTY_AFTER_COMMA_RE = re.compile(rf"^(?P<desc>.*[^\W\d_].*?)(?<!\d)\s*[,:]\s*{QUANTITY}$", re.I)
+_QTY_AFTER_COMMA_RE = re.compile(
+    rf"^(?=[^\W\d_]|.*?[^\W\d_])(?P<desc>.+?)(?<!\d)\s*[,:]\s*{QUANTITY}$", re.I
+)
 _UNIT_OF_RE = re.compile(rf"^(?P<unit>{UNIT_ALT})\s+of\s+(?P<desc>.+)$", re.I)  # "day of training"
 _QTY_TIMES_LAST_RE = re.compile(
     rf"^(?P<desc>.+?)[\s,]+(?P<times>[x×]\s*)?{QUANTITY}(?(times)|\s*[x×])$", re.I
@@ -441,8 +443,8 @@ _QTY_UNIT_LAST_RE = re.compile(
 # description (the counted noun is dropped: the description says what it is).
 _QTY_LATER_RES = (
     re.compile(rf"^(?P<desc>.+?)\s+[x×]\s*{QUANTITY}\s*(?P<unit>{UNIT_ALT})?\.?$", re.I),
-    re.compile(rf"^(?P<desc>.*[^\W\d_].*?)\s*[–—-]\s*{QUANTITY}$", re.I),
-    re.compile(rf"^(?P<desc>[^\d]*[^\W\d_][^\d]*?),?\s+(?P<qty>{NUMBER})\s+[^\W\d_]+$", re.I),
+    re.compile(rf"^(?=.*?[^\W\d_])(?P<desc>.+?)\s*[–—-]\s*{QUANTITY}$", re.I),
+    re.compile(rf"^(?=[^\d]*?[^\W\d_])(?P<desc>[^\d]+?),?\s+(?P<qty>{NUMBER})\s+[^\W\d_]+$", re.I),
 )
 # Words that show a clause is a request about something else, never a line description.
 _NOT_A_DESCRIPTION = frozenset({

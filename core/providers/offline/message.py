@@ -266,8 +266,8 @@ _ABBREVIATIONS = frozenset({
 
 
 def _is_sentence_end(text: str, dot: int) -> bool:
-    before = re.search(r"([\w.]+)$", text[:dot])
-    after = text[dot + 1 :].lstrip()
+    before = re.search(r"([\w.]+)$", text[max(0, dot - 40) : dot])
+    after = text[dot + 1 : dot + 40].lstrip()
     if before and before[1].lower() in _ABBREVIATIONS:
         return False
     return not after[:1].islower()
@@ -401,7 +401,7 @@ _VERB_RE = re.compile(r"^(?:remove|delete|drop|add|set|change|make|update|rename
 
 
 _STREET_RE = re.compile(
-    r"^\d+[\w-]*\s+(?:[\w.'-]+\s+){0,4}(?:street|st|avenue|ave|road|rd|boulevard|blvd|lane|ln"
+    r"^\d{1,6}[a-zA-Z]?(?:-\d{1,4})?\s+(?:[\w.'-]+\s+){0,4}(?:street|st|avenue|ave|road|rd|boulevard|blvd|lane|ln"
     r"|drive|dr|way|court|ct|place|pl|square|sq|terrace|parkway|pkwy|highway|hwy|strasse|straße"
     r"|str|rue|via|calle)\b\.?(?:\s+(?:suite|ste|unit|apt|floor|fl)\.?\s*\w+)?$",
     re.I,
