@@ -20,10 +20,9 @@ RUN pip wheel --no-cache-dir --wheel-dir /wheels .
 
 # --- the service: api, worker and flower share it -------------------------------------------
 FROM python:3.11-slim-bookworm AS app
-# fonts and the pango/harfbuzz libraries WeasyPrint renders PDFs with
+# the fonts invoice PDFs are typeset with (see scripts/ensure-system-packages.sh)
 RUN apt-get update \
- && apt-get install -y --no-install-recommends fonts-dejavu-core libpango-1.0-0 \
-      libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 \
+ && apt-get install -y --no-install-recommends fonts-dejavu-core fonts-noto-core fonts-noto-cjk \
  && rm -rf /var/lib/apt/lists/*
 RUN useradd --create-home --uid 10001 invoice
 COPY --from=wheels /wheels /wheels
@@ -32,6 +31,7 @@ WORKDIR /app
 COPY --chown=invoice:invoice api/gunicorn.conf.py ./api/gunicorn.conf.py
 COPY --from=ui --chown=invoice:invoice /ui/dist ./frontend/dist
 ENV FRONTEND_DIST=/app/frontend/dist \
+    HOST=0.0.0.0 \
     PYTHONUNBUFFERED=1 \
     PROMETHEUS_MULTIPROC_DIR=/tmp/metrics
 USER invoice

@@ -4,8 +4,6 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-# honcho hands each process a PORT of its own, counting from -p: the API (first) gets this one
-PORT ?= $(or $(shell sed -n 's/^PORT=//p' .env 2>/dev/null | tail -n 1),8000)
 
 .PHONY: run test test-fast lint format bench install ui dev redis clean check-bedrock check
 
@@ -30,9 +28,10 @@ redis:
 dev:
 	cd frontend && { [ -d node_modules ] || npm ci --no-audit --no-fund; } && npm run dev
 
-## the whole product: API + UI on :$${PORT:-8000}, worker, Flower on :$${FLOWER_PORT:-5555}
+## the whole product: API + UI on :$${PORT:-8000}, worker, Flower on :$${FLOWER_PORT:-5555},
+## on 127.0.0.1 unless HOST says otherwise; crashed processes are restarted (supervisord)
 run: install ui redis
-	$(BIN)/honcho start -f Procfile -p $(PORT)
+	$(BIN)/python scripts/run.py
 
 ## every suite: UI unit tests, then Python (real Redis, worker processes, RabbitMQ, Chromium)
 test: install

@@ -7,15 +7,14 @@ import logging
 import re
 import time
 import uuid
-from functools import partial
 from pathlib import Path
 
 import swagger_ui_bundle
 from flask import Flask, abort, current_app, g, request, send_from_directory
 from flask_cors import CORS
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_smorest import Api
+from gevent import get_hub, monkey
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import PathConverter
 
 from api import openapi
@@ -23,11 +22,16 @@ from api.auth import owner_for_request
 from api.errors import register_error_handlers
 from api.metrics import register_metrics
 from api.queue import TurnQueue
+from api.rate_limits import TURN_ENDPOINTS, RateLimits
 from api.routes import batches, exports, health, jobs, sessions, turns
 from api.schemas import ErrorSchema
+from api.security import register_security_headers
 from api.services import Services
+from core.batch_queue import FairBatchQueue
 from core.batches import BatchStore
+from core.concurrency import ConcurrencyLimit
 from core.errors import Unauthorized
+from core.exports import typesetter
 from core.logs import start_context
 from core.providers import provider_name
 from core.queue import BATCH_QUEUE, INTERACTIVE_QUEUE
@@ -37,7 +41,7 @@ from core.tokens import count_tokens
 
 access_log = logging.getLogger("api.access")
 
-REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")  # whole value: REQUEST_ID.fullmatch
 PUBLIC_PATHS = ("/api/health", "/metrics", "/openapi.json", "/docs")
 
 
@@ -61,6 +65,8 @@ def create_app(
     """Build the API. Tests pass their own settings (and may pass store or queue)."""
     settings = settings or Settings.from_env()
     app = Flask(__name__, static_folder=None)
+    if settings.trusted_proxies:  # the client's address for rate limits, from the proxy
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxies)
     app.config.update(
         INVOICE_SETTINGS=settings,
         MAX_CONTENT_LENGTH=settings.max_request_bytes,
@@ -71,10 +77,6 @@ def create_app(
         OPENAPI_JSON_PATH="openapi.json",
         OPENAPI_SWAGGER_UI_PATH="/docs",
         OPENAPI_SWAGGER_UI_URL="/docs/static/",  # served below, from swagger-ui-bundle
-        # No X-RateLimit-* headers: each costs a Redis round trip on every request. A 429
-        # still says when to come back (Retry-After, api/errors.py).
-        RATELIMIT_HEADERS_ENABLED=False,
-        RATELIMIT_SWALLOW_ERRORS=True,  # a Redis outage answers 503 from the views, not 500
     )
     store = store or SessionStore.from_url(
         settings.redis_url,
@@ -87,19 +89,17 @@ def create_app(
         store=store,
         queue=queue or TurnQueue(settings),
         provider_name=provider_name(settings),
-        batches=BatchStore(store),
+        batches=BatchStore(
+            store,
+            FairBatchQueue(
+                store.redis, settings.batch_max_queued_items, forget_after=settings.job_ttl_seconds
+            ),
+        ),
+        renders=ConcurrencyLimit(store.redis, "exports:rendering", settings.export_concurrency),
     )
 
     _register_request_id(app)
-    # The limiter runs before authentication, so guessing keys is rate limited too.
-    Limiter(
-        key_func=partial(_rate_limit_key, settings.api_keys),
-        app=app,
-        application_limits=[settings.rate_limit],  # one budget per key across all endpoints
-        application_limits_exempt_when=_is_public,
-        storage_uri=settings.redis_url,
-        strategy="fixed-window",  # one INCR per request; the moving window costs far more
-    )
+    _register_rate_limits(app, settings, store)  # before authentication: guesses count too
     _register_authentication(app, settings)
     CORS(
         app,
@@ -112,12 +112,21 @@ def create_app(
     for blueprint in (turns.blp, jobs.blp, sessions.blp, exports.blp, batches.blp, health.blp):
         api.register_blueprint(blueprint)
     register_error_handlers(app)  # after Api(): replaces flask-smorest's own error shape
+    if monkey.is_module_patched("threading"):  # gunicorn's gevent workers
+        # one document more than a key may render at once: another key always finds a compiler
+        typesetter.run_compiles_with(_in_native_thread, parallel=settings.export_concurrency + 1)
     same_redis = settings.broker_url == settings.redis_url
     register_metrics(app, store, (INTERACTIVE_QUEUE, BATCH_QUEUE) if same_redis else ())
     count_tokens("warm")  # load the encoding now, not on a client's first request
+    register_security_headers(app)
     _register_swagger_assets(app)
     _register_ui(app, Path(settings.frontend_dist))
     return app
+
+
+def _in_native_thread(function, /, *args, **kwargs):
+    """`function(*args, **kwargs)` on one of gevent's native threads; this greenlet waits."""
+    return get_hub().threadpool.apply(function, args, kwargs)
 
 
 def _is_public(path: str | None = None) -> bool:
@@ -129,7 +138,7 @@ def _register_request_id(app: Flask) -> None:
     @app.before_request
     def _identify_request():
         sent = request.headers.get("X-Request-ID", "")
-        g.request_id = sent if REQUEST_ID.match(sent) else uuid.uuid4().hex
+        g.request_id = sent if REQUEST_ID.fullmatch(sent) else uuid.uuid4().hex
         g.request_started = time.perf_counter()
         start_context(request_id=g.request_id)
 
@@ -158,6 +167,17 @@ def _register_authentication(app: Flask, settings: Settings) -> None:
             g.owner = owner_for_request(request, settings.api_keys)
 
 
+def _register_rate_limits(app: Flask, settings: Settings, store: SessionStore) -> None:
+    limits = RateLimits(store.redis, turns=settings.turn_rate_limit, reads=settings.read_rate_limit)
+
+    @app.before_request
+    def _rate_limit():
+        if _is_public() or request.method == "OPTIONS":
+            return
+        budget = "turns" if request.endpoint in TURN_ENDPOINTS else "reads"
+        limits.hit(budget, _rate_limit_key(settings.api_keys))
+
+
 def _rate_limit_key(api_keys: tuple[str, ...]) -> str:
     """The caller's API key (hashed) when it is valid, else the client address."""
     if api_keys:
@@ -165,7 +185,7 @@ def _rate_limit_key(api_keys: tuple[str, ...]) -> str:
             return f"key:{owner_for_request(request, api_keys)}"
         except Unauthorized:
             pass
-    return f"ip:{get_remote_address()}"
+    return f"ip:{request.remote_addr}"
 
 
 def _register_swagger_assets(app: Flask) -> None:

@@ -9,11 +9,9 @@ the request id and answered with a generic 500.
 from __future__ import annotations
 
 import logging
-import math
-import time
 from typing import Any
 
-from flask import Flask, current_app, g, jsonify
+from flask import Flask, g, jsonify
 from werkzeug.exceptions import HTTPException
 
 from core.errors import (
@@ -37,7 +35,7 @@ def error_response(error: InvoiceAgentError, headers: dict[str, str] | None = No
 
 
 def _from_http_exception(exc: HTTPException) -> InvoiceAgentError:
-    """Werkzeug / webargs / Flask-Limiter exceptions, in our vocabulary."""
+    """Werkzeug and webargs exceptions, in our vocabulary."""
     match exc.code:
         case 400:
             return InvalidJson()
@@ -51,8 +49,6 @@ def _from_http_exception(exc: HTTPException) -> InvoiceAgentError:
             return PayloadTooLarge()
         case 422:
             return ValidationFailed(details=_validation_details(exc))
-        case 429:
-            return RateLimited(f"Too many requests ({exc.description}). Retry later.")
     error = InvoiceAgentError(exc.description or exc.name)
     error.code, error.http_status = exc.name.lower().replace(" ", "_"), exc.code or 500
     return error
@@ -68,29 +64,16 @@ def _validation_details(exc: HTTPException) -> dict[str, Any]:
     return details
 
 
-def _retry_after(exc: HTTPException) -> int:
-    """Seconds until the rate-limit window that was hit lets this caller in again."""
-    limit = getattr(exc, "limit", None)
-    window = limit.limit.get_expiry() if limit is not None else 60
-    for limiter in current_app.extensions.get("limiter", ()):
-        try:
-            wait = math.ceil(limiter.current_limit.reset_at - time.time())
-        except Exception:  # the limiter's storage is away: fall back to the window
-            log.warning("could not read the rate-limit window", exc_info=True)
-            break
-        return min(max(1, wait), window)
-    return window
-
-
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(InvoiceAgentError)
     def handle_domain_error(error: InvoiceAgentError):
+        if isinstance(error, RateLimited):
+            return error_response(error, {"Retry-After": str(error.retry_after)})
         return error_response(error)
 
     @app.errorhandler(HTTPException)
     def handle_http_exception(exc: HTTPException):
-        headers = {"Retry-After": str(_retry_after(exc))} if exc.code == 429 else {}
-        return error_response(_from_http_exception(exc), headers)
+        return error_response(_from_http_exception(exc))
 
     @app.errorhandler(Exception)
     def handle_unexpected(exc: Exception):

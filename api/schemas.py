@@ -9,7 +9,8 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate, valida
 
 from core.schemas import InvoiceSchema, Text
 
-SESSION_ID = validate.Regexp(r"^[0-9a-f]{32}$", error="Not a valid session id.")
+# \Z, not $: "$" also matches before a trailing newline, and "<id>\n" is not an id
+SESSION_ID = validate.Regexp(r"\A[0-9a-f]{32}\Z", error="Not a valid session id.")
 
 
 class StoredInvoice(fields.Nested):

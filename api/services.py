@@ -8,6 +8,7 @@ from flask import current_app
 
 from api.queue import TurnQueue
 from core.batches import BatchStore
+from core.concurrency import ConcurrencyLimit
 from core.settings import Settings
 from core.store import SessionStore
 
@@ -19,6 +20,7 @@ class Services:
     queue: TurnQueue
     provider_name: str
     batches: BatchStore
+    renders: ConcurrencyLimit  # exports being made at once, per API key
 
 
 def services() -> Services:

@@ -64,7 +64,8 @@ def main() -> None:
             {},
             dotenv_path=None,
             redis_url=url,
-            rate_limit="1000000000/minute",
+            turn_rate_limit="1000000000/minute",
+            read_rate_limit="1000000000/minute",
             llm_provider="bench.providers:InstantProvider",
             frontend_dist=str(ctx.workdir),
         )

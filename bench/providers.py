@@ -77,3 +77,21 @@ class TwoSecondProvider(InstantProvider):
             self.redis.rpush(self.CALLS_KEY, repr(time.time()))
         time.sleep(self.seconds)
         return super().respond(request)
+
+
+class OnRequestProvider(InstantProvider):
+    """Does what a message asks: "sleep 90" waits 90 s first (a turn kept running for
+    long-polls to wait on), "lines 500" answers with a 500-line invoice (an expensive export);
+    anything else is answered at once like InstantProvider."""
+
+    name = "bench-on-request"
+
+    def respond(self, request: ProviderRequest) -> ProviderReply:
+        words = request.message.split()
+        if len(words) == 2 and words[0] == "sleep":
+            time.sleep(float(words[1]))
+        if len(words) == 2 and words[0] == "lines":
+            line = {"description": "Consulting", "quantity": "1", "unit_price": "10.00"}
+            items = [{**line, "description": f"Work item {n}"} for n in range(int(words[1]))]
+            return ProviderReply(reply=REPLY, invoice={**DRAFT, "items": items}, usage=USAGE)
+        return super().respond(request)

@@ -33,6 +33,8 @@ BENCHMARKS = {
     "exports": "bench.exports",
     "batch_throughput": "bench.batch_throughput",
     "llm_rate": "bench.llm_rate",
+    "slow_clients": "bench.slow_clients",
+    "fairness": "bench.fairness",
 }
 
 

@@ -16,11 +16,13 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from core import redis_scripts
+from core.batch_queue import FairBatchQueue
 from core.errors import BatchNotFound, TokenLimitExceeded, ValidationFailed
 from core.store import (
     ACTIVE_SESSIONS_KEY,
@@ -59,6 +61,7 @@ class BatchItemRequest:
 @dataclass(frozen=True)
 class BatchCreated:
     batch_id: str
+    owner: str
     total: int
     turns: tuple[AcceptedTurn, ...]
 
@@ -138,17 +141,20 @@ def validate_items(
 class BatchStore:
     """Batches on the session store's Redis."""
 
-    def __init__(self, store: SessionStore):
+    def __init__(self, store: SessionStore, queue: FairBatchQueue):
         self.store = store
+        self.queue = queue
         self.redis = store.redis
         self._cancel_batch = self.redis.register_script(redis_scripts.CANCEL_BATCH)
 
     def create(
         self, owner: str, items: list[BatchItemRequest], *, request_id: str = ""
     ) -> BatchCreated:
-        """Store the batch and one generate-invoice turn per item, in one round trip.
+        """Store the batch and one generate-invoice turn per item, queued in the owner's
+        batch queue (the caller dispatches: `queue.dispatch`).
 
-        Raises TokenLimitExceeded (an item alone is over the budget), Unavailable.
+        Raises TokenLimitExceeded (an item alone is over the budget), RateLimited (the owner
+        has too many items waiting already), Unavailable.
         """
         batch_id = new_id()
         turns = [
@@ -168,6 +174,7 @@ class BatchStore:
                 details={"rows": too_long, "token_limit": self.store.token_limit}
             )
 
+        self.queue.enqueue(owner, [turn.job_id for turn in turns])
         counts = dict.fromkeys(STATUSES, 0) | {"queued": len(items)}
         with translate_redis_errors(), self.redis.pipeline(transaction=False) as pipe:
             pipe.hset(batch_key(batch_id), mapping={
@@ -189,7 +196,7 @@ class BatchStore:
             self.store.accepted_turn(answer, turn)
             for answer, turn in zip(answers, turns, strict=True)
         )
-        return BatchCreated(batch_id, len(items), accepted)
+        return BatchCreated(batch_id, owner, len(items), accepted)
 
     def discard(self, created: BatchCreated) -> None:
         """Remove a batch whose jobs could not be enqueued: nothing half-written stays."""
@@ -201,9 +208,11 @@ class BatchStore:
                     session_key(turn.session_id),
                     messages_key(turn.session_id),
                 )
+            job_ids = [turn.job_id for turn in created.turns]
             pipe.zrem(ACTIVE_SESSIONS_KEY, *(turn.session_id for turn in created.turns))
-            pipe.zrem(QUEUED_JOBS_KEY, *(turn.job_id for turn in created.turns))
+            pipe.zrem(QUEUED_JOBS_KEY, *job_ids)
             pipe.execute()
+        self.queue.withdraw(created.owner, job_ids)
 
     def summary(self, batch_id: str, owner: str) -> dict[str, Any]:
         """The batch's status and counts. Raises BatchNotFound (also for another owner's)."""
@@ -269,7 +278,7 @@ class BatchStore:
             return int(
                 self._cancel_batch(
                     keys=[batch_key(batch_id), *(job_key(e["job_id"]) for e in entries)],
-                    args=[isoformat(self.store.clock()), self.store.job_ttl],
+                    args=[isoformat(self.store.clock())],
                 )
             )
 
@@ -330,8 +339,16 @@ def results_csv(items: list[dict[str, Any]]) -> str:
     return out.getvalue()
 
 
+# Spreadsheets run a cell that starts with = + - @ as a formula, and a program that splits on
+# ";" or "|" (or a tab) where we wrote "," sees a new cell after each of them.
+_CELL_START = re.compile(r"(^|[,;|])(\s*)(?=[=+\-@])")
+_CONTROLS = re.compile("[\x00-\x1f\x7f]+")
+
+
 def _spreadsheet_safe(text: str | None) -> str | None:
-    """Text a spreadsheet will not run as a formula (CSV injection: =, +, -, @ at the start)."""
-    if text and text[0] in "=+-@\t\r":
-        return "'" + text
-    return text
+    """Text no spreadsheet runs as a formula (CSV injection), however it splits the line:
+    control characters (NUL, tab, newlines) become a space, and a quote goes before every
+    = + - @ that starts the text or follows a separator: 'safe;=1+1' -> "safe;'=1+1"."""
+    if not text:
+        return text
+    return _CELL_START.sub(r"\1\2'", _CONTROLS.sub(" ", text))

@@ -160,11 +160,15 @@ class PayloadTooLarge(InvoiceAgentError):
 
 
 class RateLimited(InvoiceAgentError):
-    """Too many requests for this API key (or address)."""
+    """Too many requests for this API key (or address); `retry_after` seconds to wait."""
 
     code = "rate_limited"
     http_status = 429
     default_message = "Too many requests. Retry after the time given in the Retry-After header."
+
+    def __init__(self, message: str | None = None, *, retry_after: int = 1, **kwargs: Any):
+        super().__init__(message, **kwargs)
+        self.retry_after = retry_after
 
 
 class Unavailable(InvoiceAgentError):

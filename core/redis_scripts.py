@@ -12,6 +12,11 @@ _MOVE_BATCH_COUNT = """
 local function not_queued(job)
   redis.call("ZREM", "jobs:queued", string.sub(job, 5))  -- "job:" is 4 characters
 end
+local function finished(job)  -- a batch item's slot in flight is free (core/batch_queue.py)
+  local job_id = string.sub(job, 5)
+  redis.call("ZREM", "batchq:inflight", job_id)
+  redis.call("ZREM", "batchq:open:" .. (redis.call("HGET", job, "owner") or ""), job_id)
+end
 local function count(field, amount)
   redis.call("HINCRBY", "metrics:counters", field, amount or 1)
 end
@@ -68,7 +73,9 @@ redis.call("HSET", job, "job_id", job_id, "session_id", session_id, "owner", own
 redis.call("EXPIRE", session, session_ttl)
 redis.call("EXPIRE", messages, session_ttl)
 redis.call("EXPIRE", job, job_ttl)
-redis.call("ZADD", "jobs:queued", redis.call("TIME")[1], job_id)  -- see RECLAIM_QUEUED
+if ARGV[13] == "" then  -- a batch item waits in its owner's queue (core/batch_queue.py) first
+  redis.call("ZADD", "jobs:queued", redis.call("TIME")[1], job_id)  -- see RECLAIM_QUEUED
+end
 return {"ok", count}
 """
 
@@ -105,16 +112,16 @@ return redis.call("HGETALL", job)
 """
 )
 
-# KEYS: session, messages, job, done
+# KEYS: session, messages, job
 # ARGV: job_id, now, user_message, assistant_message, tokens_added, invoice_json ("" = keep),
 #       invoice_number, usage_input, usage_output, usage_cache_read, usage_cache_write,
-#       result_json, session_gone_error_json, job_ttl
+#       result_json, session_gone_error_json
 # Returns "applied", "already" (a redelivered job finished before) or "session_gone".
 APPLY_TURN = (
     _MOVE_BATCH_COUNT
     + f"""
-local session, messages, job, done = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
-local job_id, now, job_ttl = ARGV[1], ARGV[2], tonumber(ARGV[14])
+local session, messages, job = KEYS[1], KEYS[2], KEYS[3]
+local job_id, now = ARGV[1], ARGV[2]
 local status = redis.call("HGET", job, "status")
 if not status or {FINAL} then return "already" end
 
@@ -148,29 +155,29 @@ else
   count("tokens_cache_read", ARGV[10])
   count("tokens_cache_write", ARGV[11])
 end
-redis.call("RPUSH", done, "1")
-redis.call("EXPIRE", done, job_ttl)
+finished(job)
+redis.call("PUBLISH", "jobs:finished", job_id)  -- wakes long-polls (core/job_events.py)
 return outcome
 """
 )
 
-# KEYS: session, job, done   ARGV: job_id, error_json, now, job_ttl, error_code
+# KEYS: session, job   ARGV: job_id, error_json, now, error_code
 FAIL_JOB = (
     _MOVE_BATCH_COUNT
     + f"""
-local session, job, done = KEYS[1], KEYS[2], KEYS[3]
+local session, job = KEYS[1], KEYS[2]
 local status = redis.call("HGET", job, "status")
 if not status then return "missing" end
 if {FINAL} then return "already" end
 redis.call("HSET", job, "status", "failed", "error", ARGV[2], "finished_at", ARGV[3])
 move_batch_count(job, status, "failed")
 not_queued(job)
-count("jobs_failed:" .. ARGV[5])
+finished(job)
+count("jobs_failed:" .. ARGV[4])
 if redis.call("HGET", session, "pending_job_id") == ARGV[1] then
   redis.call("HDEL", session, "pending_job_id")
 end
-redis.call("RPUSH", done, "1")
-redis.call("EXPIRE", done, tonumber(ARGV[4]))
+redis.call("PUBLISH", "jobs:finished", ARGV[1])
 return "failed"
 """
 )
@@ -197,12 +204,13 @@ redis.call("ZREM", "sessions:active", redis.call("HGET", KEYS[1], "session_id"))
 return redis.call("DEL", KEYS[1], KEYS[2])
 """
 
-# KEYS: batch, then every job of the batch   ARGV: now, job_ttl
+# KEYS: batch, then every job of the batch   ARGV: now
 # Cancels the jobs still queued (running ones finish); frees their sessions. Returns how many.
 CANCEL_BATCH = (
     _MOVE_BATCH_COUNT
     + """
-local batch, now, job_ttl = KEYS[1], ARGV[1], tonumber(ARGV[2])
+local batch, now = KEYS[1], ARGV[1]
+local pending = "batchq:pending:" .. redis.call("HGET", batch, "owner")
 local cancelled = 0
 for i = 2, #KEYS do
   local job = KEYS[i]
@@ -210,13 +218,14 @@ for i = 2, #KEYS do
     redis.call("HSET", job, "status", "cancelled", "finished_at", now)
     move_batch_count(job, "queued", "cancelled")
     not_queued(job)
+    finished(job)
+    redis.call("ZREM", pending, string.sub(job, 5))
     count("jobs_cancelled")
     local session_id = redis.call("HGET", job, "session_id")
     local session = "session:" .. session_id
     redis.call("DEL", session, session .. ":messages")  -- created for this item, never used
     redis.call("ZREM", "sessions:active", session_id)
-    redis.call("RPUSH", job .. ":done", "1")
-    redis.call("EXPIRE", job .. ":done", job_ttl)
+    redis.call("PUBLISH", "jobs:finished", string.sub(job, 5))
     cancelled = cancelled + 1
   end
 end
@@ -252,4 +261,19 @@ for _, job_id in ipairs(old) do
   end
 end
 return claimed
+"""
+
+# KEYS: heartbeats, slots   ARGV: cutoff (unix time)
+# Prunes workers not heard from since the cutoff; returns the live ones' slots, together.
+LIVE_SLOTS = """
+local heartbeats, slots = KEYS[1], KEYS[2]
+for _, name in ipairs(redis.call("ZRANGEBYSCORE", heartbeats, "-inf", "(" .. ARGV[1])) do
+  redis.call("ZREM", heartbeats, name)
+  redis.call("HDEL", slots, name)
+end
+local total = 0
+for _, name in ipairs(redis.call("ZRANGE", heartbeats, 0, -1)) do
+  total = total + tonumber(redis.call("HGET", slots, name) or "0")
+end
+return total
 """

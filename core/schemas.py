@@ -15,6 +15,7 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_dump, pos
 
 from core.invoice import Discount, InvoiceDraft, LineItem, Party
 from core.money import DEFAULT_CURRENCY, is_known_currency, minor_digits, plain
+from core.text import visible_text
 
 MAX_QUANTITY = Decimal("1000000000")
 MAX_AMOUNT = Decimal("1000000000000")
@@ -47,7 +48,8 @@ class DecimalText(fields.Decimal):
 
 class Text(fields.String):
     """A string that is valid Unicode: lone surrogates (which JSON can carry as "\\ud800")
-    cannot be stored, rendered or exported, so they are refused at the door."""
+    cannot be stored, rendered or exported, so they are refused at the door; bidi overrides
+    and zero-width spaces, which change what a reader sees, are dropped (core/text.py)."""
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
         text = super()._deserialize(value, attr, data, **kwargs)
@@ -55,7 +57,7 @@ class Text(fields.String):
             text.encode("utf-8")
         except UnicodeEncodeError:
             raise ValidationError("Contains characters that are not valid Unicode.") from None
-        return text
+        return visible_text(text)
 
 
 class Money(fields.Decimal):
@@ -158,7 +160,7 @@ class _InvoiceFactsSchema(Schema):
 
     currency = fields.String(
         load_default=DEFAULT_CURRENCY,
-        validate=[validate.Regexp(r"^[A-Za-z]{3}$"), _validate_currency],
+        validate=[validate.Regexp(r"\A[A-Za-z]{3}\Z"), _validate_currency],
         metadata={"description": "ISO 4217 code"},
     )
     issue_date = fields.Date(allow_none=True)

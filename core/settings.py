@@ -12,11 +12,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
+import limits
 from dotenv import dotenv_values
 
 from core.errors import ConfigurationError
 
-_RATE_RE = re.compile(r"^\s*\d+\s*(/|per)\s*\d*\s*(second|minute|hour|day)s?\s*$", re.IGNORECASE)
+SECRET_FIELDS = frozenset({"api_keys", "flower_basic_auth"})
+_URL_CREDENTIALS = re.compile(r"(?<=://)[^@/]*@")
+
+
+def redact_url(url: str) -> str:
+    """`url` with any user and password replaced: redis://:***@host:6379/0."""
+    return _URL_CREDENTIALS.sub("***@", url)
 
 
 def _split_csv(value: str) -> tuple[str, ...]:
@@ -36,6 +43,7 @@ def _parse_bool(value: str) -> bool:
 class Settings:
     """Every knob of the service; field names are the environment variables, lower-cased."""
 
+    host: str = "127.0.0.1"  # 0.0.0.0 in containers (Dockerfile); local runs stay private
     port: int = 8000
     flower_port: int = 5555
     redis_url: str = "redis://127.0.0.1:6379/0"
@@ -52,7 +60,8 @@ class Settings:
     token_warn: int = 160_000
     api_keys: tuple[str, ...] = ()
     cors_origins: tuple[str, ...] = ("http://localhost:3000", "http://localhost:8000")
-    rate_limit: str = "60/minute"
+    turn_rate_limit: str = "30/minute"  # turns started per API key (a batch counts once)
+    read_rate_limit: str = "600/minute"  # every other /api/* call per API key
     worker_concurrency: int = 64
     job_visibility_timeout: int = 900
     job_time_limit: int = 600
@@ -60,10 +69,29 @@ class Settings:
     llm_prompt_cache: bool = True
     llm_rate_limit: str = ""
     batch_max_items: int = 1000
+    batch_max_queued_items: int = 2000  # batch items one API key may have waiting at once
+    max_invoice_lines: int = 500
+    export_concurrency: int = 2  # exports one API key may have rendering at once
     flower_basic_auth: str = ""
     max_request_bytes: int = 1_048_576
     max_message_chars: int = 8000
+    trusted_proxies: int = 0  # proxies in front (nginx: 1) whose X-Forwarded-For is believed
+    web_concurrency: int = 2  # gunicorn processes (gevent workers)
+    web_connections: int = 1000  # open connections per gunicorn process
     frontend_dist: str = field(default_factory=lambda: str(_project_root() / "frontend" / "dist"))
+    run_dir: str = field(default_factory=lambda: str(_project_root() / ".run"))  # `make run`
+
+    def __repr__(self) -> str:
+        """Every setting but the secrets: API keys, Flower's password and URL credentials."""
+        shown = []
+        for spec in fields(self):
+            value = getattr(self, spec.name)
+            if spec.name in SECRET_FIELDS and value:
+                value = "<hidden>"
+            elif spec.name.endswith("_url") and isinstance(value, str):
+                value = redact_url(value)
+            shown.append(f"{spec.name}={value!r}")
+        return f"Settings({', '.join(shown)})"
 
     @property
     def broker_url(self) -> str:
@@ -111,10 +139,14 @@ class Settings:
             )
         if self.token_warn > self.token_limit:
             raise ConfigurationError("TOKEN_WARN must not exceed TOKEN_LIMIT")
-        if not _RATE_RE.match(self.rate_limit):
-            raise ConfigurationError(
-                f"RATE_LIMIT is not a rate like '60/minute': {self.rate_limit}"
-            )
+        for name in ("turn_rate_limit", "read_rate_limit"):
+            try:
+                if limits.parse(getattr(self, name)).amount <= 0:
+                    raise ValueError("not positive")
+            except ValueError:
+                raise ConfigurationError(
+                    f"{name.upper()} is not a rate like '30/minute': {getattr(self, name)!r}"
+                ) from None
         for name in (
             "session_ttl_seconds",
             "job_ttl_seconds",
@@ -123,6 +155,11 @@ class Settings:
             "job_visibility_timeout",
             "max_request_bytes",
             "max_message_chars",
+            "web_concurrency",
+            "web_connections",
+            "max_invoice_lines",
+            "batch_max_queued_items",
+            "export_concurrency",
         ):
             if getattr(self, name) <= 0:
                 raise ConfigurationError(f"{name.upper()} must be positive")

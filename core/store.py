@@ -9,14 +9,15 @@ Keys (all namespaced; a session's keys always share one TTL, refreshed together)
                                    result / error JSON; TTL JOB_TTL_SECONDS (outlives sessions)
     batch:{id}               hash  owner, total, counts by status (moved by the job scripts)
     batch:{id}:items         list  one JSON object per item: reference, job_id, session_id
-    job:{id}:done            list  a latch: one element once the job is final; long-polls
-                                   block on it
+    jobs:finished            pub/sub channel  a finished job's id, for long-polls
+                                   (core/job_events.py)
     invoice:sequence         counter behind INV-0001, INV-0002, … (never reused)
     sessions:active          sorted set  session id -> last activity, for /metrics
     jobs:queued              sorted set  queued job id -> when queued (a janitor re-sends
                                    jobs lost on the way to a worker)
     metrics:counters         hash  jobs by outcome and LLM tokens, counted by the job scripts
     workers:heartbeat        sorted set  worker name -> last heartbeat (unix time)
+    workers:slots            hash  worker name -> turns it runs at once
 
 A turn's user message waits in its job record; it joins the session together with the
 assistant's reply when the turn succeeds, in one atomic step. A failed turn therefore leaves
@@ -47,11 +48,13 @@ from core.errors import (
     Unavailable,
 )
 from core.invoice import format_invoice_number
+from core.job_events import JobWaiters
 from core.providers.base import ChatMessage, Usage
 
 Clock = Callable[[], datetime]
 FINAL_STATUSES = frozenset({"succeeded", "failed", "cancelled"})
 HEARTBEAT_KEY = "workers:heartbeat"
+WORKER_SLOTS_KEY = "workers:slots"
 SEQUENCE_KEY = "invoice:sequence"
 METRICS_KEY = "metrics:counters"
 ACTIVE_SESSIONS_KEY = "sessions:active"
@@ -77,10 +80,6 @@ def messages_key(session_id: str) -> str:
 
 def job_key(job_id: str) -> str:
     return f"job:{job_id}"
-
-
-def done_key(job_id: str) -> str:
-    return f"job:{job_id}:done"
 
 
 @dataclass(frozen=True)
@@ -225,12 +224,10 @@ class SessionStore:
         session_ttl: int,
         job_ttl: int,
         token_limit: int,
-        blocking_client: redis.Redis | None = None,
         clock: Clock = utc_now,
     ):
         self.redis = client
-        # long-polls block on the server: they need a connection without a short read timeout
-        self.blocking_redis = blocking_client or client
+        self.job_waiters = JobWaiters(client, self._job_is_final)
         self.session_ttl = session_ttl
         self.job_ttl = job_ttl
         self.token_limit = token_limit
@@ -243,6 +240,7 @@ class SessionStore:
         self._read_session = client.register_script(redis_scripts.READ_SESSION)
         self._reclaim_queued = client.register_script(redis_scripts.RECLAIM_QUEUED)
         self._delete_session = client.register_script(redis_scripts.DELETE_SESSION)
+        self._live_slots = client.register_script(redis_scripts.LIVE_SLOTS)
 
     @classmethod
     def from_url(cls, url: str, *, max_connections: int = 64, **kwargs: Any) -> SessionStore:
@@ -250,8 +248,6 @@ class SessionStore:
         (well under a second) when Redis is unreachable."""
         return cls(
             connect(url, socket_timeout=5, max_connections=max_connections),
-            # long-polls block up to 30 s on the server: their reads need a longer timeout
-            blocking_client=connect(url, socket_timeout=45, max_connections=max_connections),
             **kwargs,
         )
 
@@ -379,7 +375,6 @@ class SessionStore:
                     session_key(sid),
                     messages_key(sid),
                     job_key(job.job_id),
-                    done_key(job.job_id),
                 ],
                 args=[
                     job.job_id,
@@ -395,7 +390,6 @@ class SessionStore:
                     usage.cache_write_tokens,
                     json.dumps(outcome.result),
                     json.dumps(SessionGone().to_dict()),
-                    self.job_ttl,
                 ],
             )
 
@@ -403,12 +397,11 @@ class SessionStore:
         """Mark the job failed with `error` and free its session; the session is untouched."""
         with translate_redis_errors():
             return self._fail_job(
-                keys=[session_key(session_id), job_key(job_id), done_key(job_id)],
+                keys=[session_key(session_id), job_key(job_id)],
                 args=[
                     job_id,
                     json.dumps(error.to_dict()),
                     isoformat(self.clock()),
-                    self.job_ttl,
                     error.code,
                 ],
             )
@@ -473,13 +466,17 @@ class SessionStore:
         return _job_from_hash(fields) if fields else None
 
     def wait_for_job(self, job_id: str, timeout: float) -> None:
-        """Block up to `timeout` seconds until the job is final (returns early if it is)."""
-        if timeout <= 0:
-            return
-        key = done_key(job_id)
+        """Wait up to `timeout` seconds until the job is final (returns early if it is).
+
+        Holds no Redis connection while waiting (see core/job_events.py). Raises Unavailable.
+        """
+        if timeout > 0:
+            self.job_waiters.wait(job_id, timeout)
+
+    def _job_is_final(self, job_id: str) -> bool:
         with translate_redis_errors():
-            # Rotating the latch onto itself leaves it in place for every other waiter.
-            self.blocking_redis.blmove(key, key, timeout, "RIGHT", "LEFT")
+            status = self.redis.hget(job_key(job_id), "status")
+        return status is None or status in FINAL_STATUSES
 
     def observe(self, name: str, seconds: float) -> None:
         """Count a duration into the histogram `name` (buckets of DURATION_BUCKETS seconds)."""
@@ -528,9 +525,20 @@ class SessionStore:
         except (redis.ConnectionError, redis.TimeoutError):
             return False
 
-    def record_heartbeat(self, worker_name: str, *, now: float | None = None) -> None:
+    def record_heartbeat(
+        self, worker_name: str, *, slots: int = 0, now: float | None = None
+    ) -> None:
+        """The worker is alive, with `slots` turns it can run at once."""
+        with translate_redis_errors(), self.redis.pipeline(transaction=True) as pipe:
+            pipe.zadd(HEARTBEAT_KEY, {worker_name: now or time.time()})
+            pipe.hset(WORKER_SLOTS_KEY, worker_name, slots)
+            pipe.execute()
+
+    def live_worker_slots(self, *, within_seconds: float = 30, now: float | None = None) -> int:
+        """Turns the live workers can run at once, together (stale workers are pruned)."""
+        cutoff = (now or time.time()) - within_seconds
         with translate_redis_errors():
-            self.redis.zadd(HEARTBEAT_KEY, {worker_name: now or time.time()})
+            return int(self._live_slots(keys=[HEARTBEAT_KEY, WORKER_SLOTS_KEY], args=[cutoff]))
 
     def live_workers(self, *, within_seconds: float = 30, now: float | None = None) -> int:
         """Workers whose heartbeat is recent; stale entries are pruned in the same trip."""

@@ -112,6 +112,7 @@ class TurnRunner:
     llm_limiter: LlmRateLimiter | None = None
     sleep: Callable[[float], None] = time.sleep  # cooperative under the gevent pool
     max_slot_wait: float = 2.0  # longer waits go back to the queue instead of holding a slot
+    max_lines: int = 500  # MAX_INVOICE_LINES: bounds what any export of the invoice costs
 
     def run(self, job_id: str, *, final_attempt: bool = True) -> str:
         """Run the job and record its outcome; returns what happened, for logs and tests.
@@ -232,6 +233,13 @@ class TurnRunner:
         """Validate and price the provider's draft; (None, None) when it changed nothing."""
         if draft_json is None:
             return None, None
+        items = draft_json.get("items") if isinstance(draft_json, dict) else None
+        if isinstance(items, list) and len(items) > self.max_lines:
+            message = (
+                f"An invoice can have at most {self.max_lines:,} lines; this one would have "
+                f"{len(items):,}. Split it into several invoices. Nothing was changed."
+            )
+            raise InvalidDraft(message, details={"fields": {"items": [message]}})
         try:
             draft = load_draft(draft_json)
         except ValidationError as exc:

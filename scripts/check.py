@@ -27,9 +27,12 @@ def http_status(url: str) -> str:
 
 def main() -> int:
     settings = Settings.from_env()
-    store = SessionStore.from_url(settings.redis_url, session_ttl=settings.session_ttl_seconds,
-                                  job_ttl=settings.job_ttl_seconds,
-                                  token_limit=settings.token_limit)
+    store = SessionStore.from_url(
+        settings.redis_url,
+        session_ttl=settings.session_ttl_seconds,
+        job_ttl=settings.job_ttl_seconds,
+        token_limit=settings.token_limit,
+    )
     redis_ok = store.ping()
     broker_ok = TurnQueue(settings).ping()
     workers = store.live_workers() if redis_ok else 0

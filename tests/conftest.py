@@ -99,7 +99,8 @@ def redis_client(redis_server) -> Iterator[redis.Redis]:
 def make_settings(redis_url: str, **overrides) -> Settings:
     base = {
         "redis_url": redis_url,
-        "rate_limit": "100000/minute",
+        "turn_rate_limit": "100000/minute",
+        "read_rate_limit": "100000/minute",
         "llm_provider": SCRIPTED_PROVIDER,
         "frontend_dist": "/nonexistent",
     }

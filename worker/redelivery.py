@@ -30,6 +30,7 @@ import logging
 from celery import bootsteps
 
 from core.queue import BATCH_QUEUE, INTERACTIVE_QUEUE, RUN_TURN_TASK
+from worker import runtime
 
 log = logging.getLogger(__name__)
 
@@ -61,14 +62,13 @@ class RestoreAbandonedJobs(bootsteps.StartStopStep):
                 with worker.app.connection_for_read() as connection:
                     connection.default_channel.qos.restore_visible(num=100, interval=1)
             self.resend_lost_jobs(worker)
+            runtime.dispatch_batch_items(worker.app)  # workers joined, or a dispatch was lost
         except Exception:  # Redis or the broker away: the next sweep tries again
             log.warning("could not sweep abandoned jobs", exc_info=True)
 
     def resend_lost_jobs(self, worker) -> None:
-        from worker.tasks import store
-
-        visibility = worker.app.conf.invoice_settings.job_visibility_timeout
-        lost = store().reclaim_queued(
+        visibility = runtime.settings().job_visibility_timeout
+        lost = runtime.store().reclaim_queued(
             chat_after=min(CHAT_RESEND_SECONDS, visibility), batch_after=visibility
         )
         for job_id, batch_id in lost:

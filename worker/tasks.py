@@ -6,20 +6,17 @@ import logging
 import random
 import socket
 import threading
-from functools import cache
 
 from celery import Task, shared_task, signals
 from celery.exceptions import SoftTimeLimitExceeded
 from gevent import Timeout as GreenletTimeout  # the worker runs the gevent pool (Procfile)
 
 from core.errors import ProviderTransient, TurnTimedOut, Unavailable
-from core.llm_rate import LlmRateLimiter, SlotNotAvailable, parse_rate
+from core.llm_rate import SlotNotAvailable
 from core.logs import configure_logging
-from core.providers import make_provider
 from core.queue import BATCH_QUEUE, INTERACTIVE_QUEUE, RUN_TURN_TASK
-from core.settings import Settings
-from core.store import SessionStore
-from core.turns import TurnRunner
+from worker import probe
+from worker.runtime import dispatch_batch_items, runner, settings, store
 
 log = logging.getLogger(__name__)
 
@@ -28,47 +25,12 @@ HEARTBEAT_SECONDS = 10
 REDIS_OUTAGE_RETRIES = 120  # 10 minutes of retries every 5 s
 
 
-@cache
-def _settings() -> Settings:
-    from worker.app import app
-
-    return app.conf.invoice_settings
-
-
-@cache
-def store() -> SessionStore:
-    settings = _settings()
-    return SessionStore.from_url(
-        settings.redis_url,
-        # every turn in flight may hold a connection, plus the heartbeat and the sweeps
-        max_connections=settings.worker_concurrency + 16,
-        session_ttl=settings.session_ttl_seconds,
-        job_ttl=settings.job_ttl_seconds,
-        token_limit=settings.token_limit,
-    )
-
-
-@cache
-def _runner() -> TurnRunner:
-    """One runner (and one provider client) per worker process, reused by every turn."""
-    settings = _settings()
-    spacing = parse_rate(settings.llm_rate_limit)
-    return TurnRunner(
-        store=store(),
-        provider=make_provider(settings),
-        history_turns=settings.llm_history_turns,
-        token_warn=settings.token_warn,
-        token_limit=settings.token_limit,
-        llm_limiter=LlmRateLimiter(store().redis, spacing) if spacing else None,
-    )
-
-
 @shared_task(name=RUN_TURN_TASK, bind=True, max_retries=MAX_PROVIDER_RETRIES)
 def run_turn(self: Task, job_id: str, deferrals: int = 0) -> str:
     """Run one chat turn; retried with backoff while the provider is throttled."""
     final_attempt = self.request.retries >= MAX_PROVIDER_RETRIES
     try:
-        return _runner().run(job_id, final_attempt=final_attempt)
+        outcome = runner().run(job_id, final_attempt=final_attempt)
     except ProviderTransient as exc:
         backoff = min(2**self.request.retries, 30) + random.uniform(0, 1)  # noqa: S311
         raise self.retry(exc=exc, countdown=backoff) from None
@@ -96,14 +58,30 @@ def run_turn(self: Task, job_id: str, deferrals: int = 0) -> str:
     except (SoftTimeLimitExceeded, GreenletTimeout):
         # The gevent pool enforces JOB_TIME_LIMIT by raising gevent.Timeout (a BaseException)
         # inside the turn; record it, or the job would stay "running" and its session busy.
-        _runner().fail(job_id, TurnTimedOut())
+        runner().fail(job_id, TurnTimedOut())
         raise
+    if _from_batch_queue(self):
+        _next_batch_items(self.app)
+    return outcome
+
+
+def _from_batch_queue(task: Task) -> bool:
+    return (task.request.delivery_info or {}).get("routing_key") == BATCH_QUEUE
+
+
+def _next_batch_items(app) -> None:
+    """A batch item is done: its slot goes to the next owner's item in the rotation."""
+    try:
+        dispatch_batch_items(app)
+    except Exception:  # Redis or the broker away: the sweep dispatches later
+        log.warning("could not dispatch the next batch items", exc_info=True)
 
 
 def _heartbeat_loop(name: str, stop: threading.Event) -> None:
     while not stop.is_set():
         try:
-            store().record_heartbeat(name)
+            with probe.beat():  # leaves the pod's probes a note: alive, and did Redis answer
+                store().record_heartbeat(name, slots=settings().worker_concurrency)
         except Exception:  # Redis away: health will say so; keep beating
             log.warning("worker heartbeat failed", exc_info=True)
         stop.wait(HEARTBEAT_SECONDS)
@@ -121,7 +99,7 @@ def _json_logs(**_):
 @signals.worker_init.connect
 def _fail_fast_on_bad_settings(**_):
     """Build the provider at start-up: a misconfigured worker stops now, not on every job."""
-    _runner()
+    runner()
 
 
 @signals.worker_ready.connect

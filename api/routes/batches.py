@@ -9,6 +9,7 @@ from flask import Response, g, request, stream_with_context, url_for
 from api.blueprint import Blueprint
 from api.schemas import BatchPageSchema, BatchRequestSchema, BatchSchema, ErrorSchema
 from api.services import services
+from core.batch_queue import dispatch_window
 from core.batches import BatchItemRequest, parse_csv, results_csv, validate_items
 from core.errors import Unavailable, ValidationFailed
 from core.exports.archive import iter_pdf_zip
@@ -68,14 +69,20 @@ def _batch_body(batch_id: str, page: int = 1, per_page: int = 100) -> dict:
 )
 @blp.response(202, BatchSchema)
 @blp.alt_response(422, schema=ErrorSchema, description="bad rows (details.rows), nothing queued")
+@blp.alt_response(
+    429, schema=ErrorSchema, description="rate_limited: too many turns, or too many items waiting"
+)
 @blp.alt_response(503, schema=ErrorSchema, description="unavailable")
 def create_batch():
     """Submit many invoice requests at once; each becomes its own session and job."""
     svc = services()
     items = _requested_items()
     created = svc.batches.create(g.owner, items, request_id=g.request_id)
-    try:
-        svc.queue.enqueue_batch([turn.job_id for turn in created.turns], request_id=g.request_id)
+    try:  # the first items go now; workers dispatch the rest as they finish items
+        window = dispatch_window(
+            svc.store.live_worker_slots(), default_slots=svc.settings.worker_concurrency
+        )
+        svc.queue.enqueue_batch(svc.batches.queue.dispatch(window), request_id=g.request_id)
     except Unavailable:
         svc.batches.discard(created)  # nothing half-written stays behind
         raise

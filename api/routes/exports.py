@@ -21,7 +21,8 @@ from api.blueprint import Blueprint
 from api.schemas import ErrorSchema
 from api.services import services
 from core.errors import NoInvoice, ValidationFailed
-from core.exports import document, einvoice, formatting, pdf
+from core.exports import document, einvoice, factur_x, formatting, html_view, pdf
+from core.exports.layout import Layout, layout_for
 
 blp = Blueprint(
     "exports",
@@ -32,7 +33,10 @@ blp = Blueprint(
 
 SESSION_INVOICE = "/session/<session_id>/invoice"
 # The HTML view carries its styles inline and needs nothing else: no script, no fetch.
-HTML_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'"
+HTML_POLICY = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; "
+    "form-action 'none'; frame-ancestors 'none'"
+)
 
 
 def _known_locale(value: str) -> None:
@@ -72,9 +76,28 @@ def _invoice(session_id: str) -> dict[str, Any]:
     return session.invoice
 
 
-def _layout(invoice: dict[str, Any], args: dict[str, Any]) -> pdf.Layout:
+def _render(function, /, *args: Any, **kwargs: Any) -> Any:
+    """Typeset or validate within the caller's export slots: 429 when they are all busy, so
+    one key cannot take every process's time from the others.
+
+    The work runs on the request's own greenlet, but for Typst's compile, which a native
+    thread runs (core/exports/typesetter.py): the event loop stays free for the other
+    requests. Nothing else may go to native threads: under gevent, Python's locks (logging's,
+    Babel's, the renderers') are gevent locks, and two native threads contending for one hang
+    the process (seen with WeasyPrint, before Typst). A render is bounded: MAX_INVOICE_LINES,
+    and EXPORT_CONCURRENCY per key.
+    """
+    busy = (
+        "Your other exports are still being made; this one can start as soon as one of them "
+        "is done. Please retry in a moment."
+    )
+    with services().renders.slot(g.owner, busy_message=busy):
+        return function(*args, **kwargs)
+
+
+def _layout(invoice: dict[str, Any], args: dict[str, Any]) -> Layout:
     try:
-        return pdf.layout_for(invoice, args.get("locale"), args.get("paper"))
+        return layout_for(invoice, args.get("locale"), args.get("paper"))
     except (formatting.UnknownLocale, ValueError) as exc:  # the schema checked; belt and braces
         raise ValidationFailed(details={"locale": [str(exc)]}) from None
 
@@ -103,12 +126,12 @@ _DISPOSITION = {
     200, _FILE, content_type="application/pdf", description="PDF/A-3b", headers=_DISPOSITION
 )
 @blp.alt_response(404, schema=ErrorSchema, description="session_not_found or no_invoice")
+@blp.alt_response(429, schema=ErrorSchema, description="rate_limited: this key's exports busy")
 @blp.alt_response(422, schema=ErrorSchema, description="validation_error (locale, paper)")
 def invoice_pdf(args, session_id):
     """The invoice as a PDF (PDF/A-3b), A4 or US Letter."""
     invoice = _invoice(session_id)
-    layout = _layout(invoice, args)
-    body = pdf.render_pdf(invoice, locale=layout.locale, page_size=layout.page_size)
+    body = _render(pdf.render_pdf, invoice, _layout(invoice, args))
     return _document(
         body, "application/pdf", document.filename(invoice, ".pdf"), inline=args["inline"]
     )
@@ -118,12 +141,12 @@ def invoice_pdf(args, session_id):
 @blp.arguments(LayoutArgs, location="query")
 @blp.response(200, _TEXT, content_type="text/html", description="the printable invoice")
 @blp.alt_response(404, schema=ErrorSchema, description="session_not_found or no_invoice")
+@blp.alt_response(429, schema=ErrorSchema, description="rate_limited: this key's exports busy")
 @blp.alt_response(422, schema=ErrorSchema, description="validation_error (locale, paper)")
 def invoice_html(args, session_id):
     """The invoice as a self-contained HTML page, for viewing and printing in a browser."""
     invoice = _invoice(session_id)
-    layout = _layout(invoice, args)
-    body = pdf.render_html(invoice, locale=layout.locale, page_size=layout.page_size)
+    body = _render(html_view.render_html, invoice, _layout(invoice, args))
     response = _document(body, "text/html", document.filename(invoice, ".html"), inline=True)
     response.headers["Content-Security-Policy"] = HTML_POLICY
     return response
@@ -134,12 +157,13 @@ def invoice_html(args, session_id):
     200, _TEXT, content_type="application/xml", description="UBL 2.1", headers=_DISPOSITION
 )
 @blp.alt_response(404, schema=ErrorSchema, description="session_not_found or no_invoice")
+@blp.alt_response(429, schema=ErrorSchema, description="rate_limited: this key's exports busy")
 @blp.alt_response(422, schema=ErrorSchema, description="einvoice_incomplete (details.missing)")
 def invoice_ubl(session_id):
     """The invoice as a UBL 2.1 e-invoice under EN 16931, checked by XSD and Schematron."""
     invoice = _invoice(session_id)
     return _document(
-        einvoice.ubl_xml(invoice),
+        _render(einvoice.ubl_xml, invoice),
         "application/xml",
         document.filename(invoice, ".ubl.xml"),
         inline=False,
@@ -151,12 +175,13 @@ def invoice_ubl(session_id):
     200, _TEXT, content_type="application/xml", description="CII D16B", headers=_DISPOSITION
 )
 @blp.alt_response(404, schema=ErrorSchema, description="session_not_found or no_invoice")
+@blp.alt_response(429, schema=ErrorSchema, description="rate_limited: this key's exports busy")
 @blp.alt_response(422, schema=ErrorSchema, description="einvoice_incomplete (details.missing)")
 def invoice_cii(session_id):
     """The invoice as a UN/CEFACT CII e-invoice under EN 16931, checked by XSD and Schematron."""
     invoice = _invoice(session_id)
     return _document(
-        einvoice.cii_xml(invoice),
+        _render(einvoice.cii_xml, invoice),
         "application/xml",
         document.filename(invoice, ".cii.xml"),
         inline=False,
@@ -169,14 +194,14 @@ def invoice_cii(session_id):
     200, _FILE, content_type="application/pdf", description="Factur-X", headers=_DISPOSITION
 )
 @blp.alt_response(404, schema=ErrorSchema, description="session_not_found or no_invoice")
+@blp.alt_response(429, schema=ErrorSchema, description="rate_limited: this key's exports busy")
 @blp.alt_response(
     422, schema=ErrorSchema, description="einvoice_incomplete (details.missing), validation_error"
 )
 def invoice_facturx(args, session_id):
     """The invoice as a Factur-X PDF: the PDF/A-3 document with its validated CII inside."""
     invoice = _invoice(session_id)
-    layout = _layout(invoice, args)
-    body = einvoice.facturx_pdf(invoice, locale=layout.locale, page_size=layout.page_size)
+    body = _render(factur_x.facturx_pdf, invoice, _layout(invoice, args))
     return _document(
         body,
         "application/pdf",

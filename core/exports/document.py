@@ -13,6 +13,7 @@ from typing import Any
 
 from core.invoice import Invoice
 from core.schemas import dump_invoice
+from core.text import visible_text
 
 InvoiceInput = Invoice | Mapping[str, Any]
 
@@ -37,5 +38,6 @@ def filename(invoice: InvoiceInput, extension: str) -> str:
 
 
 def xml_text(value: Any) -> str:
-    """`value` as text that XML can carry: 'Acme\\x01 Corp' -> 'Acme Corp'."""
-    return _NOT_XML.sub("", str(value))
+    """`value` as text that XML can carry and a reader sees as it is: control characters,
+    bidi overrides and zero-width spaces dropped ('Acme\\x01 Corp' -> 'Acme Corp')."""
+    return visible_text(_NOT_XML.sub("", str(value)))

@@ -1,4 +1,4 @@
-"""EN 16931 e-invoices: UBL 2.1, UN/CEFACT CII, and Factur-X (a PDF/A-3 with the CII inside).
+"""EN 16931 e-invoices: UBL 2.1 and UN/CEFACT CII (factur_x.py puts the CII into the PDF).
 
 This module is the one place where our invoice fields become EN 16931 business terms. The
 `factur-x` library (pinned) writes both syntaxes from a dict keyed by those terms;
@@ -69,17 +69,15 @@ from __future__ import annotations
 
 import copy
 import logging
-import re
 from dataclasses import asdict, dataclass
 from datetime import date
 from decimal import Decimal, localcontext
 from typing import Any
 
-from babel import Locale
-
 from core.errors import EinvoiceIncomplete
-from core.exports.address import PostalAddress, country_codes, parse_address
+from core.exports.address import PostalAddress, parse_address
 from core.exports.document import InvoiceInput, as_json, xml_text
+from core.exports.parties import party_name, vat_identifier
 from core.exports.validation import Syntax, ValidationReport, validate
 from core.money import minor_digits, plain
 
@@ -90,8 +88,6 @@ INVOICE_TYPE_CODE = "380"  # BT-3: commercial invoice
 DISCOUNT_REASON_CODE = "95"  # UNTDID 5189: discount
 ELECTRONIC_ADDRESS_EMAIL = "EM"  # EAS scheme for an e-mail address
 MAX_AMOUNT_DIGITS = 2  # BR-DEC-*: EN 16931 amounts have at most two decimals
-# VAT number prefixes beyond ISO 3166-1: Greece uses EL, Northern Ireland XI.
-VAT_PREFIXES = frozenset({"EL", "XI"})
 
 # UN/ECE Recommendation 20 unit codes for the units people write.
 UNIT_CODES = {
@@ -372,25 +368,6 @@ def _address_terms(address: PostalAddress) -> dict[str, str]:
     return terms
 
 
-def party_name(party: dict[str, Any]) -> str:
-    """BT-27 / BT-44: the company when there is one, else the name; '' when neither."""
-    for key in ("company", "name"):
-        text = xml_text(party.get(key) or "").strip()
-        if text:
-            return text
-    return ""
-
-
-def vat_identifier(tax_id: str) -> str | None:
-    """'fr 123 456 789 01' -> 'FR12345678901'; None when it does not start with a country."""
-    compact = re.sub(r"[\s.\-]", "", tax_id).upper()
-    prefix = compact[:2]
-    known = prefix in country_codes() or prefix in VAT_PREFIXES
-    if len(compact) > 4 and prefix.isalpha() and known:
-        return compact
-    return None
-
-
 def unit_code(unit: str | None) -> str:
     """The UN/ECE Rec. 20 code for a unit as people write it: 'hours' -> 'HUR'."""
     if not unit:
@@ -464,39 +441,3 @@ def _export(invoice: InvoiceInput, syntax: Syntax, check: bool) -> bytes:
         if not report.valid:
             raise _rejected(report)
     return xml
-
-
-def facturx_pdf(
-    invoice: InvoiceInput, *, locale: str | Locale | None = None, page_size: str | None = None
-) -> bytes:
-    """A Factur-X (EN 16931 profile) PDF: the PDF/A-3b invoice with its validated CII inside.
-
-    `locale` and `page_size` lay out the visible document as for `render_pdf`.
-    Raises EinvoiceIncomplete when something the standard requires is missing.
-    """
-    from facturx import generate_from_binary
-
-    from core.exports.pdf import layout_for, render_pdf
-
-    data = as_json(invoice)
-    xml = cii_xml(data)
-    layout = layout_for(data, locale, page_size)
-    pdf = render_pdf(data, locale=layout.locale, page_size=layout.page_size)
-    seller = data["seller"]
-    seller_name = party_name(seller)
-    return generate_from_binary(
-        pdf,
-        xml,
-        flavor="factur-x",
-        level="en16931",
-        check_xsd=False,  # cii_xml validated it, Schematron included
-        check_schematron=False,
-        pdf_metadata={
-            "author": seller_name,
-            "keywords": "Factur-X, Invoice",
-            "title": f"{seller_name}: Invoice {data['number']}",
-            "subject": f"Factur-X invoice {data['number']} dated {data['issue_date']} "
-            f"issued by {seller_name}",
-        },
-        lang=layout.lang,
-    )

@@ -1,4 +1,5 @@
 // The HTTP API client. Same origin: the API serves the built UI, and `make dev` proxies /api.
+import { parseVisibleJson } from "./text";
 import type { Batch, ErrorBody, Job, JobAccepted, Session } from "./types";
 
 /** An error answer of the API, or a network failure (status 0, code "network_error"). */
@@ -89,7 +90,7 @@ async function request(path: string, init: RequestInit = {}): Promise<Response> 
 
 async function json<T>(path: string, init: RequestInit = {}): Promise<T> {
   const response = await request(path, { ...init, headers: headers(init.headers as Record<string, string>) });
-  return (await response.json()) as T;
+  return parseVisibleJson<T>(await response.text());
 }
 
 export type TurnKind = "generate" | "chat";

@@ -18,6 +18,7 @@ import pytest
 import requests
 
 from core.providers.offline import OfflineProvider
+from core.text import INVISIBLE_CONTROLS, visible_text
 from tests.abuse.conftest import (
     FixedAnswer,
     complete_draft,
@@ -237,11 +238,14 @@ def test_a_chunked_body_over_the_limit_is_413_through_gunicorn(live_api):
     ],
 )
 def test_odd_but_valid_messages_are_kept_verbatim(app, client, message):
+    """Kept as sent, but for the invisible controls that change what a reader sees (bidi
+    overrides, zero-width spaces, a BOM: core/text.py), which are dropped."""
     accepted = turn(app, FixedAnswer(None, "ok"), message=message)
 
     session = client.get(f"/api/session/{accepted['session_id']}").get_json()
     assert accepted["outcome"] == "applied"
-    assert session["messages"][0]["content"] == message
+    assert session["messages"][0]["content"] == visible_text(message)
+    assert not INVISIBLE_CONTROLS.search(session["messages"][0]["content"])
     assert session["messages"][0]["tokens"] > 0
 
 
@@ -495,13 +499,14 @@ def test_a_10000_bad_line_draft_gives_a_bounded_error(app, client):
 
 
 def test_the_largest_invoice_prices_exactly_and_renders_in_bounded_memory(app, client, figures):
-    """1,000 lines, the most a draft may have: exact totals, JSON, HTML and PDF."""
-    accepted = turn(app, FixedAnswer(many_lines(1000)))
+    """MAX_INVOICE_LINES (500) lines, the most an invoice may have: exact totals, JSON, HTML
+    and PDF."""
+    accepted = turn(app, FixedAnswer(many_lines(500)))
     url = f"/api/session/{accepted['session_id']}/invoice"
 
     invoice = client.get(url).get_json()
-    assert accepted["outcome"] == "applied" and len(invoice["items"]) == 1000
-    net = (Decimal(3) * Decimal("19.99")).quantize(Decimal("0.01"), ROUND_HALF_UP) * 1000
+    assert accepted["outcome"] == "applied" and len(invoice["items"]) == 500
+    net = (Decimal(3) * Decimal("19.99")).quantize(Decimal("0.01"), ROUND_HALF_UP) * 500
     tax = (net * Decimal("0.08")).quantize(Decimal("0.01"), ROUND_HALF_UP)
     assert (invoice["subtotal"], invoice["tax_total"], invoice["total"]) == (
         str(net),
@@ -509,18 +514,28 @@ def test_the_largest_invoice_prices_exactly_and_renders_in_bounded_memory(app, c
         str(net + tax),
     )
     html = client.get(f"{url}.html")
-    assert html.status_code == 200 and html.get_data(as_text=True).count("Line 999") == 1
+    assert html.status_code == 200 and html.get_data(as_text=True).count("Line 499") == 1
     with peak_memory(python=False) as peak:
         pdf = client.get(f"{url}.pdf")
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
     if peak.rss_growth_bytes is not None:
         assert peak.rss_growth_bytes < 1024 * MB, peak
     pages = len(pypdf.PdfReader(io.BytesIO(pdf.data)).pages)
-    figures["1,000-line invoice PDF: bytes, pages, peak RSS growth (MB)"] = (
+    figures["500-line invoice PDF: bytes, pages, peak RSS growth (MB)"] = (
         len(pdf.data),
         pages,
         peak.rss_mb,
     )
+
+
+def test_one_line_more_than_max_invoice_lines_fails_and_says_how_many(app, client, good_session):
+    sid = good_session["session_id"]
+    accepted = turn(app, FixedAnswer(many_lines(501)), path=CHAT, session_id=sid)
+
+    job = client.get(f"/api/jobs/{accepted['job_id']}").get_json()
+    assert job["status"] == "failed" and job["error"]["code"] == "invalid_invoice"
+    assert "at most 500 lines" in job["error"]["message"] and "501" in job["error"]["message"]
+    assert client.get(f"/api/session/{sid}").get_json()["invoice"] == good_session["invoice"]
 
 
 # -- the offline engine, asked for absurd things ----------------------------------------------

@@ -277,7 +277,7 @@ def fuzz(app: Flask, mode: GenerationMode) -> dict[str, Any]:
 
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE], ids=str)
 def test_schemathesis_finds_nothing(make_app, figures, mode):
-    app = make_app(rate_limit="1000000/minute")
+    app = make_app(turn_rate_limit="1000000/minute", read_rate_limit="1000000/minute")
 
     run = fuzz(app, mode)
 

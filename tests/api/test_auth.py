@@ -144,7 +144,7 @@ def test_public_endpoints_need_no_key(keyed, path):
 
 
 def test_rate_limit_is_per_key(make_app):
-    client = make_app(api_keys=("k1", "k2"), rate_limit="2/minute").test_client()
+    client = make_app(api_keys=("k1", "k2"), turn_rate_limit="2/minute").test_client()
     for n in range(2):
         start_turn(client, f"turn {n}", headers=K1)
 
@@ -153,7 +153,7 @@ def test_rate_limit_is_per_key(make_app):
 
 
 def test_guessing_keys_is_rate_limited_by_address(make_app):
-    client = make_app(api_keys=("k1",), rate_limit="3/minute").test_client()
+    client = make_app(api_keys=("k1",), read_rate_limit="3/minute").test_client()
     for guess in ("a", "b", "c"):
         assert_error(
             client.get(f"/api/jobs/{'0' * 32}", headers={"X-API-Key": guess}), 401, "unauthorized"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 
 import pytest
 
@@ -110,6 +111,26 @@ def test_validation_messages_say_what_is_wrong(client, nothing_written):
         "session_id": ["Not a valid session id."]
     }
     assert details['{"message": "hi", "colour": "red"}'] == {"colour": ["Unknown field."]}
+
+
+@pytest.mark.parametrize("suffix", ["\n", "\r\n", " ", "\x00"])
+def test_an_id_must_match_whole_not_just_up_to_a_newline(client, suffix):
+    started = start_turn(client, "an invoice")
+    body = {"message": "hi", "session_id": started["session_id"] + suffix}
+    error = assert_error(client.post(CHAT, json=body), 422, "validation_error")
+    assert error["details"] == {"session_id": ["Not a valid session id."]}
+
+
+def test_a_request_id_must_match_whole(client):
+    response = client.get("/api/health", headers={"X-Request-ID": "abc.def:1-2"})
+    assert response.headers["X-Request-ID"] == "abc.def:1-2"
+    for sent in ("abc\n", "a" * 129, "abc def"):
+        try:
+            response = client.get("/api/health", headers={"X-Request-ID": sent})
+        except ValueError:  # the client itself refuses a header with a newline
+            continue
+        assert response.headers["X-Request-ID"] != sent
+        assert HEX32.match(response.headers["X-Request-ID"])
 
 
 @pytest.mark.parametrize("body", ["null", "[]", '["hi"]', '"hi"', "42"])
@@ -255,7 +276,7 @@ def test_error_responses_carry_the_request_id(client):
 
 
 def test_rate_limit_answers_429_with_retry_after(make_app, redis_client):
-    client = make_app(rate_limit="3/minute").test_client()
+    client = make_app(turn_rate_limit="3/minute").test_client()
     accepted = [start_turn(client, f"invoice number {n}") for n in range(3)]
 
     response = client.post(GENERATE, json={"message": "one too many"})
@@ -270,18 +291,52 @@ def test_rate_limit_answers_429_with_retry_after(make_app, redis_client):
 
 
 def test_retry_after_is_only_on_429(make_app):
-    client = make_app(rate_limit="3/minute").test_client()
+    client = make_app(turn_rate_limit="3/minute").test_client()
     accepted = client.post(GENERATE, json={"message": "an invoice"})
     assert accepted.status_code == 202 and "Retry-After" not in accepted.headers
 
 
-def test_one_rate_limit_budget_spans_every_endpoint(make_app):
-    client = make_app(rate_limit="3/minute").test_client()
-    turn = start_turn(client, "first")
+def test_one_read_budget_spans_every_read_endpoint(make_app):
+    client = make_app(read_rate_limit="3/minute").test_client()
+    turn = start_turn(client, "first")  # a turn: not a read
     client.get(f"/api/session/{turn['session_id']}")
     client.get(turn["status_url"])
+    client.get(f"/api/session/{turn['session_id']}/invoice")
 
-    assert_error(client.post(CHAT, json={"message": "fourth call"}), 429, "rate_limited")
+    assert_error(client.get(turn["status_url"]), 429, "rate_limited")
+    assert start_turn(client, "turns have their own budget")["status"] == "queued"
+
+
+def test_turns_have_a_budget_of_their_own(make_app):
+    client = make_app(turn_rate_limit="2/minute").test_client()
+    first = start_turn(client, "one")
+    start_turn(client, "two")
+
+    error = assert_error(client.post(GENERATE, json={"message": "three"}), 429, "rate_limited")
+    assert "turns" in error["message"]
+    assert client.get(first["status_url"]).status_code == 200  # reading goes on
+
+
+def test_a_batch_counts_as_one_turn(make_app):
+    client = make_app(turn_rate_limit="2/minute").test_client()
+    batch = {"items": [{"message": f"item {n}"} for n in range(5)]}
+    assert client.post("/api/batches", json=batch).status_code == 202
+    assert start_turn(client, "a chat turn")["status"] == "queued"
+    assert_error(client.post("/api/batches", json=batch), 429, "rate_limited")
+
+
+def test_the_window_moves_no_burst_at_a_window_edge(make_app, redis_client):
+    # a fixed window lets 2x the limit through around its edge; a moving window never does
+    client = make_app(read_rate_limit="4/second").test_client()
+    url = f"/api/jobs/{'0' * 32}"
+    statuses = []
+    deadline = time.monotonic() + 2.5
+    while time.monotonic() < deadline:
+        statuses.append((time.monotonic(), client.get(url).status_code))
+    accepted = [moment for moment, status in statuses if status != 429]
+    for n, moment in enumerate(accepted):
+        within_a_second = [m for m in accepted[n:] if m - moment < 0.95]
+        assert len(within_a_second) <= 4
 
 
 def test_a_get_on_a_post_only_route_is_405(client):
@@ -291,7 +346,7 @@ def test_a_get_on_a_post_only_route_is_405(client):
 
 
 def test_health_is_not_rate_limited(make_app):
-    client = make_app(rate_limit="3/minute").test_client()
+    client = make_app(read_rate_limit="3/minute").test_client()
 
     statuses = {client.get("/api/health").status_code for _ in range(6)}
 

@@ -83,6 +83,7 @@ def test_the_html_view_may_run_nothing(client, complete_session):
 
     policy = response.headers["Content-Security-Policy"]
     assert "default-src 'none'" in policy and "script-src" not in policy
+    assert "frame-ancestors 'none'" in policy  # no clickjacking through a framed invoice
     assert response.headers["X-Content-Type-Options"] == "nosniff"
 
 
@@ -176,3 +177,30 @@ def test_exports_are_documented(client):
         assert mimetype in operation["responses"]["200"]["content"]
         assert "404" in operation["responses"]
     assert "422" in paths["/api/session/{session_id}/invoice.ubl.xml"]["get"]["responses"]
+
+
+def test_no_bidi_override_reaches_any_export_or_the_session(app, client, redis_client):
+    spoof = "\u202egnp.exe"
+    session_id = session_with_invoice(
+        app,
+        client,
+        seller=SELLER,
+        buyer=BUYER,
+        currency="EUR",
+        issue_date="2026-12-01",
+        due_date="2026-12-31",
+        items=[{"description": spoof, "quantity": "1", "unit_price": "10.00", "tax_rate": "0"}],
+    )
+    invoice = client.get(f"/api/session/{session_id}").get_json()["invoice"]
+    assert invoice["items"][0]["description"] == "gnp.exe"
+
+    # an invoice stored before the rule: the exports neutralise it themselves
+    key = f"session:{session_id}"
+    stored = redis_client.hget(key, "invoice").replace("gnp.exe", "\\u202egnp.exe")
+    redis_client.hset(key, "invoice", stored)
+    for extension in ("html", "ubl.xml", "cii.xml"):
+        text = client.get(f"/api/session/{session_id}/invoice.{extension}").get_data(as_text=True)
+        assert "gnp.exe" in text and "\u202e" not in text, extension
+    pdf = client.get(f"/api/session/{session_id}/invoice.pdf").data
+    text = "".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(pdf)).pages)
+    assert "gnp.exe" in text and "\u202e" not in text

@@ -8,6 +8,7 @@ import io
 import fakeredis
 import pytest
 
+from core.batch_queue import FairBatchQueue
 from core.batches import BatchItemRequest, BatchStore, parse_csv, results_csv, validate_items
 from core.errors import BatchNotFound, TokenLimitExceeded, ValidationFailed
 from core.store import SessionStore
@@ -83,7 +84,7 @@ def store(request):
 
 @pytest.fixture
 def batches(store):
-    return BatchStore(store)
+    return BatchStore(store, FairBatchQueue(store.redis, max_waiting=100))
 
 
 @pytest.fixture
@@ -206,7 +207,7 @@ def test_an_item_over_the_token_budget_refuses_the_batch(store, batches):
 def test_discard_removes_every_key(batches, store):
     created = batches.create("", items("a", "b"))
     batches.discard(created)
-    assert store.redis.keys("*") == []
+    assert store.redis.keys("*") == ["batchq:arrivals"]  # a counter, like a sequence
 
 
 def test_results_csv_is_exact_and_safe_for_spreadsheets():
@@ -246,3 +247,22 @@ def test_a_batch_item_that_makes_no_invoice_fails_with_the_reply(batches, runner
     (item,) = batches.items(created.batch_id)
     assert item["status"] == "failed"
     assert item["error"] == {"code": "no_invoice_produced", "message": "echo: hello there"}
+
+
+@pytest.mark.parametrize("separator", [",", ";", "|", "\t"])
+def test_no_cell_becomes_a_formula_however_a_spreadsheet_splits_the_line(separator):
+    hostile = f"safe{separator}=1+1{separator} @SUM(A1){separator}+cmd{separator}-2\x00\r\nx"
+    row = {
+        "reference": hostile, "job_id": "j", "session_id": "s", "status": "succeeded",
+        "invoice_number": "INV-1", "buyer": hostile, "currency": "USD", "total": "-5.00",
+        "error": {"code": "c", "message": hostile},
+    }  # fmt: skip
+    text = results_csv([row])
+    assert "\x00" not in text and "\r\nx" not in text
+    for line in text.splitlines()[1:]:
+        for splitter in (",", ";", "|", "\t"):
+            for cell in line.split(splitter):
+                cell = cell.strip().strip('"').strip()
+                assert not cell or cell[0] not in "=+@" and not cell.startswith("-2"), cell
+    parsed = next(csv.DictReader(io.StringIO(text)))
+    assert parsed["total"] == "-5.00"  # amounts are numbers, written as they are

@@ -27,16 +27,17 @@ from core.exports.address import parse_address
 from core.exports.einvoice import (
     cii_xml,
     en16931_terms,
-    facturx_pdf,
     required_terms,
     ubl_xml,
     unit_code,
-    vat_identifier,
 )
-from core.exports.samples import BUYER, SELLER, sample_invoice
+from core.exports.factur_x import facturx_pdf
+from core.exports.parties import vat_identifier
+from core.exports.pdf import render_pdf
 from core.exports.validation import validate, warm_up
 from core.invoice import Discount, InvoiceDraft, LineItem, Party, price_invoice
 from core.schemas import dump_invoice
+from tests.support.samples import BUYER, SELLER, sample_invoice
 
 UBL_NS = {
     "ubl": "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2",
@@ -426,6 +427,16 @@ def test_facturx_embeds_the_cii_unchanged_and_declares_pdf_a3():
     (spec,) = (s.get_object() for s in root["/AF"])
     assert spec["/AFRelationship"] == "/Data"
     assert "INV-0042" in reader.pages[0].extract_text()
+
+
+def test_facturx_is_one_clean_pdf_file():
+    """One header at the start, one end of file at the end: no earlier PDF left in front."""
+    invoice = sample_invoice(3)
+    document = facturx_pdf(invoice)
+
+    assert document.startswith(b"%PDF-1.") and document.count(b"%PDF-") == 1
+    assert document.rstrip().endswith(b"%%EOF") and document.count(b"%%EOF") == 1
+    assert len(document) < len(render_pdf(invoice)) + len(cii_xml(invoice))
 
 
 def test_facturx_of_an_incomplete_invoice_is_refused():

@@ -1,11 +1,10 @@
-"""The typesetter's shortcut for our own template (expat + a lean user-agent stylesheet) must
-lay out every invoice exactly as WeasyPrint's own path does: these tests hold it to that."""
+"""Typst typesets the invoice PDF: what an invoice says can never become Typst code, and Typst
+reads nothing but its template and the fonts it was given."""
 
 from __future__ import annotations
 
 import io
 import re
-import xml.etree.ElementTree as ElementTree
 from dataclasses import replace
 
 import pypdf
@@ -14,70 +13,82 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from core.exports import pdf, typesetter
-from core.exports.document import xml_text
-from core.exports.samples import BUYER, SELLER, sample_invoice
-from core.invoice import Party
+from core.exports.html_view import render_html
+from tests.support.samples import BUYER, SELLER, sample_invoice
+
+# Typst markup and code a user or a model could type into any field.
+TYPST = [
+    '#read("/etc/passwd")',
+    '#image("/etc/passwd")',
+    '#import "@preview/cetz:0.3.0": *',
+    '#include "invoice.typ"',
+    "#set page(fill: red)",
+    '#eval("1 + 1")',
+    '#json("/etc/hosts")',
+    "#let x = 1; #x",
+    "#{ 1 + 1 } #sys.inputs",
+    "*bold* _emph_ `raw` $x^2$ = Heading",
+    '<label> @ref // comment /* block */ \\ ] [ " #',
+    '#link("https://example.com")[click]',
+]
 
 
-def _laid_out(document, stylesheet) -> list[tuple]:
-    """Every box of every page: kind, element, position, size and text."""
-    rendering = document.render(stylesheets=[stylesheet], font_config=typesetter.font_config())
-    return [
-        (
-            type(box).__name__,
-            box.element_tag,
-            *(round(value, 3) for value in (box.position_x, box.position_y)),
-            *(round(v, 3) if isinstance(v, float) else v for v in (box.width, box.height)),
-            getattr(box, "text", None),
-        )
-        for page in rendering.pages
-        for box in page._page_box.descendants()
-    ]
+def pdf_text(document: bytes) -> str:
+    """The document's text without any white space: where lines wrap does not matter."""
+    pages = pypdf.PdfReader(io.BytesIO(document)).pages
+    return squeezed(" ".join(page.extract_text() for page in pages))
 
 
-INVOICES = {
-    "sixty lines, three pages": lambda: sample_invoice(60),
-    "US Letter, no discount": lambda: sample_invoice(3, currency="USD", discount=None),
-    "no parties, no items": lambda: replace(
-        sample_invoice(1, seller=None, buyer=None), items=(), notes="", payment_terms=""
-    ),
-    "tabs and newlines in names": lambda: sample_invoice(
-        2,
-        seller=replace(SELLER, company="Nordlys\tStudio\nApS"),
-        buyer=replace(BUYER, company="Acme\r\nCorp"),
-    ),
-    "line discounts, Greek and Cyrillic": lambda: sample_invoice(
-        5,
-        seller=replace(SELLER, company="Ελληνική Εταιρεία ΑΕ"),
-        buyer=Party(name="Иван Петров", address="ул. Ленина 1\nМосква"),
-    ),
-}
+def squeezed(text: str) -> str:
+    return "".join(text.split())
 
 
-@pytest.mark.parametrize("make", INVOICES.values(), ids=INVOICES.keys())
-def test_own_markup_is_laid_out_exactly_as_weasyprint_lays_out_the_html(make):
-    markup, stylesheet = pdf.print_document(make())
+def test_typst_code_in_every_field_prints_as_text():
+    code = " ".join(TYPST)
+    seller = replace(SELLER, company=f"Seller {code}", address=f"{code}\nDenmark")
+    buyer = replace(BUYER, company=f"Buyer {code}", email=code, phone=code)
+    invoice = sample_invoice(2, seller=seller, buyer=buyer)
+    line = replace(invoice.items[0], description=f"Item {code}", unit="#sys")
+    invoice = replace(
+        invoice, items=(line, *invoice.items[1:]), notes=f"Notes {code}", payment_terms=code
+    )
 
-    expected = _laid_out(typesetter.any_markup(markup), stylesheet)
+    document = pdf.render_pdf(invoice)
 
-    assert len(expected) > 50
-    assert _laid_out(typesetter.own_markup(markup), stylesheet) == expected
-    # and the very same file: metadata, outline, colours, fonts
-    ours = typesetter.write_pdf(typesetter.own_markup(markup), (stylesheet,))
-    assert ours == typesetter.write_pdf(typesetter.any_markup(markup), (stylesheet,))
+    text = pdf_text(document)
+    for snippet in TYPST:
+        # every field shows it: seller (and the footer), address, buyer, e-mail, phone, item,
+        # notes, terms
+        assert text.count(squeezed(snippet)) >= 9, (snippet, text)
+    assert "root:" not in text and "localhost" not in text  # nothing was read
+    assert b"/Subtype/Image" not in document  # nothing was embedded
+    assert b"/URI" not in document and b"/Annots" not in document  # or linked
 
 
-def test_the_template_uses_only_elements_the_lean_user_agent_sheet_styles():
-    sheet = typesetter.USER_AGENT_STYLESHEET.read_text(encoding="utf-8")
-    rules = re.sub(r"/\*.*?\*/", "", sheet, flags=re.S)
-    styled = set(re.findall(r"(?:^|[\s,{};])([a-z][a-z0-9]*)(?=[\s,]*[,{])", rules))
-    used = set()
-    for make in INVOICES.values():
-        markup = pdf.print_document(make()).markup
-        used |= {element.tag for element in ElementTree.fromstring(markup).iter()}  # noqa: S314
+@settings(max_examples=60, deadline=None)
+@given(
+    text=st.text(
+        alphabet=st.characters(min_codepoint=0x21, max_codepoint=0x7E), min_size=1, max_size=40
+    )
+)
+def test_any_ascii_in_a_description_prints_as_itself(text):
+    invoice = sample_invoice(1)
+    invoice = replace(invoice, items=(replace(invoice.items[0], description=text),))
 
-    assert {"table", "td", "p", "col"} <= used
-    assert used <= styled, used - styled
+    assert squeezed(text) in pdf_text(pdf.render_pdf(invoice))
+
+
+@settings(max_examples=25, deadline=None)
+@given(text=st.text(alphabet=st.characters(codec="utf-8"), min_size=1, max_size=60))
+def test_any_text_in_any_field_typesets(text):
+    seller = replace(SELLER, name=text, address=f"{text}\nDenmark")
+    buyer = replace(BUYER, company=text, email=text)
+    invoice = sample_invoice(1, seller=seller, buyer=buyer)
+    line = replace(invoice.items[0], description=text, unit=text)
+    invoice = replace(invoice, items=(line,), notes=text, payment_terms=text, number=text)
+
+    assert pdf.render_pdf(invoice).startswith(b"%PDF-")
+    assert "<html" in render_html(invoice)
 
 
 def test_text_xml_cannot_carry_is_dropped_and_the_rest_typeset():
@@ -85,41 +96,64 @@ def test_text_xml_cannot_carry_is_dropped_and_the_rest_typeset():
     invoice = sample_invoice(1, buyer=buyer)
     invoice = replace(invoice, items=(replace(invoice.items[0], description="Bell\x07 ringing"),))
 
-    document = pdf.render_pdf(invoice)
+    text = pdf_text(pdf.render_pdf(invoice))
 
-    text = pypdf.PdfReader(io.BytesIO(document)).pages[0].extract_text()
-    assert "Acme Corp" in text and "Bell ringing" in text
-    assert "Acme Corp<" in pdf.render_html(invoice)
-
-
-def test_a_template_that_is_not_well_formed_is_refused_not_guessed():
-    with pytest.raises(ElementTree.ParseError):
-        typesetter.own_markup("<html><body><p>unclosed</body></html>")
+    assert "AcmeCorp" in text and "Bellringing" in text
+    assert "Acme Corp<" in render_html(invoice)
 
 
-@settings(max_examples=150, deadline=None)
-@given(text=st.text(min_size=1, max_size=60))
-def test_any_text_in_any_field_makes_well_formed_markup(text):
-    seller = replace(SELLER, name=text, address=f"{text}\nDenmark")
-    buyer = replace(BUYER, company=text, email=text)
-    invoice = sample_invoice(1, seller=seller, buyer=buyer)
-    line = replace(invoice.items[0], description=text, unit=text)
-    invoice = replace(invoice, items=(line,), notes=text, payment_terms=text, number=text)
+def test_the_template_reads_imports_and_evaluates_nothing():
+    """The template's only input is sys.inputs; it calls nothing that reaches outside."""
+    source = (typesetter.TEMPLATES / pdf.TEMPLATE).read_text(encoding="utf-8")
+    code = re.sub(r"//[^\n]*", "", source)  # comments may name what the code never does
 
-    markup = pdf.print_document(invoice).markup
-    root = ElementTree.fromstring(markup)  # noqa: S314 - what own_markup does
-
-    assert root.tag == "html"
-    # every parser, HTML5 or XML, reads a carriage return as a line feed
-    kept = xml_text(text).replace("\r\n", "\n").replace("\r", "\n")
-    if kept.strip():
-        assert kept.strip() in "".join(root.find("body").itertext())
+    for call in ("#import", "#include", "read(", "image(", "plugin(", "eval(", "link(", "csv("):
+        assert call not in code, call
+    assert re.findall(r"\bjson\(([^)]*)\)", code) == ["bytes(sys.inputs.invoice"]
+    assert set(re.findall(r"sys\.inputs\.(\w+)", code)) == {"invoice", "lang", "region"}
 
 
-@settings(max_examples=8, deadline=None)
-@given(text=st.text(alphabet=st.characters(codec="utf-8"), min_size=1, max_size=40))
-def test_any_text_typesets(text):
-    invoice = sample_invoice(1, buyer=replace(BUYER, company=text))
-    invoice = replace(invoice, items=(replace(invoice.items[0], description=text),), notes=text)
+@pytest.fixture
+def hostile_templates(tmp_path, monkeypatch):
+    """Templates in a folder of their own, next to a file they must not be able to read."""
+    folder = tmp_path / "templates"
+    folder.mkdir()
+    (tmp_path / "secret.txt").write_text("do not read")
+    monkeypatch.setattr(typesetter, "TEMPLATES", folder)
+    typesetter.forget_compilers()
+    yield folder
+    typesetter.forget_compilers()
 
-    assert pdf.render_pdf(invoice).startswith(b"%PDF-")
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        '#read("../secret.txt")',
+        '#read("/etc/passwd")',
+        '#image("../secret.txt")',
+        '#image("/usr/share/pixmaps/debian-logo.png")',
+    ],
+)
+def test_typst_reads_nothing_outside_the_templates_folder(hostile_templates, source):
+    (hostile_templates / "hostile.typ").write_text(source)
+
+    with pytest.raises(typesetter.TypesetFailed):
+        typesetter.typeset_pdf("hostile.typ", {})
+
+
+def test_missing_fonts_are_named_with_their_packages(tmp_path, monkeypatch):
+    monkeypatch.setattr(typesetter, "FONT_FOLDERS", (tmp_path,))
+    typesetter.fonts.cache_clear()
+    try:
+        with pytest.raises(typesetter.MissingFonts, match="fonts-dejavu-core fonts-noto-core"):
+            typesetter.fonts()
+    finally:
+        typesetter.fonts.cache_clear()
+
+
+def test_a_font_typst_cannot_find_fails_the_document(hostile_templates):
+    """Typst only warns about an unknown font, and would print no text at all."""
+    (hostile_templates / "fontless.typ").write_text('#set text(font: "No Such Font")\nHello')
+
+    with pytest.raises(typesetter.TypesetFailed, match="font"):
+        typesetter.typeset_pdf("fontless.typ", {})

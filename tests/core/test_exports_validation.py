@@ -8,7 +8,7 @@ from lxml import etree
 
 from core.exports import validation
 from core.exports.einvoice import cii_xml
-from core.exports.samples import sample_invoice
+from tests.support.samples import sample_invoice
 
 RAM = "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100"
 

@@ -31,7 +31,11 @@ DESIGN_DEFAULTS = [
     ("token_warn", 160_000),
     ("api_keys", ()),
     ("cors_origins", ("http://localhost:3000", "http://localhost:8000")),
-    ("rate_limit", "60/minute"),
+    ("turn_rate_limit", "30/minute"),
+    ("read_rate_limit", "600/minute"),
+    ("host", "127.0.0.1"),
+    ("max_invoice_lines", 500),
+    ("export_concurrency", 2),
     ("worker_concurrency", 64),
     ("job_visibility_timeout", 900),
     ("llm_history_turns", 20),
@@ -72,7 +76,8 @@ def test_environment_values_are_converted():
             "TOKEN_WARN": "800",
             "LLM_PROMPT_CACHE": "off",
             "LLM_PROVIDER": "offline",
-            "RATE_LIMIT": "10 per second",
+            "TURN_RATE_LIMIT": "10 per second",
+            "READ_RATE_LIMIT": "1000/hour",
         }
     )
     assert settings.port == 9000
@@ -81,7 +86,8 @@ def test_environment_values_are_converted():
     assert (settings.token_limit, settings.token_warn) == (1000, 800)
     assert settings.llm_prompt_cache is False
     assert settings.llm_provider == "offline"
-    assert settings.rate_limit == "10 per second"
+    assert settings.turn_rate_limit == "10 per second"
+    assert settings.read_rate_limit == "1000/hour"
 
 
 @pytest.mark.parametrize(
@@ -147,7 +153,9 @@ def test_a_value_that_cannot_be_parsed_names_its_variable(name, raw):
         ({"TOKEN_WARN": "200001"}, "TOKEN_WARN"),
         ({"TOKEN_LIMIT": "1000", "TOKEN_WARN": "1001"}, "TOKEN_WARN"),
         ({"LLM_PROVIDER": "gpt"}, "LLM_PROVIDER"),
-        ({"RATE_LIMIT": "lots"}, "RATE_LIMIT"),
+        ({"TURN_RATE_LIMIT": "lots"}, "TURN_RATE_LIMIT"),
+        ({"READ_RATE_LIMIT": "0/minute"}, "READ_RATE_LIMIT"),
+        ({"MAX_INVOICE_LINES": "0"}, "MAX_INVOICE_LINES"),
         ({"SESSION_TTL_SECONDS": "0"}, "SESSION_TTL_SECONDS"),
         ({"TOKEN_LIMIT": "-1", "TOKEN_WARN": "-2"}, "TOKEN_LIMIT"),
         ({"JOB_VISIBILITY_TIMEOUT": "300"}, "JOB_TIME_LIMIT"),  # a turn would run twice
@@ -163,7 +171,7 @@ def test_contradictory_or_unusable_values_are_refused(environ, mentions):
     [
         {"TOKEN_LIMIT": "1000", "TOKEN_WARN": "1000"},  # warning at the limit is allowed
         {"LLM_PROVIDER": "tests.support.fake:Provider"},
-        {"RATE_LIMIT": "100/hour"},
+        {"TURN_RATE_LIMIT": "100/hour", "READ_RATE_LIMIT": "1/second"},
     ],
 )
 def test_boundary_values_are_accepted(environ):
@@ -215,3 +223,19 @@ def test_a_bad_value_in_dotenv_names_its_variable(tmp_path):
 def test_settings_are_frozen():
     with pytest.raises(dataclasses.FrozenInstanceError):
         load().port = 1  # type: ignore[misc]
+
+
+def test_the_representation_shows_no_secret():
+    settings = load(
+        {
+            "API_KEYS": "key-alpha-7f3e,key-beta-91c2",
+            "REDIS_URL": "redis://:redis-pass-4711@cache:6379/0",
+            "CELERY_BROKER_URL": "amqp://rabbit-user:rabbit-pass-4712@mq:5672//",
+            "FLOWER_BASIC_AUTH": "ops:flower-pass-4713",
+        }
+    )
+    for shown in (repr(settings), str(settings), f"{settings}"):
+        for secret in ("key-alpha-7f3e", "key-beta-91c2", "redis-pass-4711", "rabbit-pass-4712",
+                       "flower-pass-4713", "rabbit-user"):  # fmt: skip
+            assert secret not in shown
+        assert "cache:6379" in shown and "mq:5672" in shown  # where it points is still shown

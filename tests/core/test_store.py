@@ -271,7 +271,7 @@ def test_wait_for_job_returns_when_the_job_finishes(redis_client):
     store.wait_for_job(JOB, timeout=10)
     assert time.monotonic() - started < 5
     assert store.get_job(JOB).status == "succeeded"
-    # the latch stays in place: a second waiter returns at once
+    # a waiter on a finished job returns at once
     started = time.monotonic()
     store.wait_for_job(JOB, timeout=10)
     assert time.monotonic() - started < 1

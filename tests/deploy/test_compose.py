@@ -59,17 +59,35 @@ def test_redis_keeps_data_and_refuses_to_evict(config):
 
 def published(service: dict) -> set[int]:
     return {
-        int(p["published"] if isinstance(p, dict) else str(p).split(":")[0])
+        int(p["published"] if isinstance(p, dict) else str(p).split(":")[-2])
         for p in service.get("ports", [])
     }
 
 
-def test_ports_and_health(config):
+def test_only_the_nginx_front_is_published_and_flower_stays_local(config):
     services = config["services"]
-    assert published(services["api"]) == {8000}
-    assert published(services["flower"]) == {5555}
-    assert published(services["frontend"]) == {3000}
+    assert "ports" not in services["api"]  # reached through nginx only
+    assert published(services["frontend"]) == {8000}
+    (flower_port,) = services["flower"]["ports"]
+    if isinstance(flower_port, str):  # docker-compose v1 writes the short syntax back
+        assert flower_port.startswith("127.0.0.1:5555:")
+    else:
+        assert flower_port["published"] in ("5555", 5555) and flower_port["host_ip"] == "127.0.0.1"
+    assert services["api"]["environment"]["HOST"] == "0.0.0.0"
     assert "/api/health" in " ".join(services["api"]["healthcheck"]["test"])
+
+
+def test_nginx_holds_slow_clients_and_buffers_requests():
+    conf = (ROOT / "deploy" / "nginx.conf").read_text()
+    for directive in (
+        "client_header_timeout",
+        "client_body_timeout",
+        "proxy_request_buffering on",
+        "proxy_read_timeout",
+        "frame-ancestors 'none'",
+        "X-Content-Type-Options nosniff",
+    ):
+        assert directive in conf
 
 
 def test_api_worker_and_flower_share_one_image_and_redis(config):

@@ -64,7 +64,12 @@ class Stack:
         self.workdir = workdir
         self.redis_url = redis_url
         self.dist = dist
-        self.env = {"LLM_PROVIDER": "offline", "RATE_LIMIT": "100000/minute", **env}
+        self.env = {
+            "LLM_PROVIDER": "offline",
+            "TURN_RATE_LIMIT": "100000/minute",
+            "READ_RATE_LIMIT": "100000/minute",
+            **env,
+        }
         self.worker: WorkerProcess | None = None
         self.server: subprocess.Popen | None = None
         self.url = ""
@@ -173,18 +178,37 @@ def new_page(request, browser, base_url):
             **options,
         )
         context.set_default_timeout(20_000)
+        context.add_init_script(RECORD_CSP_VIOLATIONS)
         contexts.append(context)
         return context.new_page()
 
     yield open_page
+    pages = [page for context in contexts for page in context.pages]
     failed = getattr(request.node, "report_call", None)
     if failed is not None and failed.failed:
         ARTIFACTS.mkdir(exist_ok=True)
-        pages = [page for context in contexts for page in context.pages]
         for number, page in enumerate(pages):
             page.screenshot(path=str(ARTIFACTS / f"FAILED-{request.node.name}-{number}.png"))
+    violations = [v for page in pages for v in _csp_violations(page)]
     for context in contexts:
         context.close()
+    assert not violations, f"the page broke its Content-Security-Policy: {violations}"
+
+
+# Every page records what its Content-Security-Policy blocked; a test fails on any of it.
+RECORD_CSP_VIOLATIONS = """
+window.__cspViolations = [];
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.__cspViolations.push(`${event.violatedDirective} ${event.blockedURI}`);
+});
+"""
+
+
+def _csp_violations(page) -> list[str]:
+    try:
+        return page.evaluate("window.__cspViolations || []")
+    except Exception:  # a page that navigated away to a download or was closed
+        return []
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.integration
 SESSIONS = 50
 TURNS = 10
 RACES = 30
-API_ENV = {"RATE_LIMIT": "100000/minute", "WEB_THREADS": "64"}
+API_ENV = {"TURN_RATE_LIMIT": "100000/minute", "READ_RATE_LIMIT": "100000/minute"}
 WORKER_ENV = {"WORKER_CONCURRENCY": "32"}
 
 

@@ -27,7 +27,11 @@ KEPT = ("session_id", "created_at", "messages", "invoice", "token_count", "usage
 def test_redis_restart_loses_no_session_and_leaves_no_job_running(
     durable_redis, live_api, start_worker, figures
 ):
-    env = {"REDIS_URL": durable_redis.url, "RATE_LIMIT": "100000/minute"}
+    env = {
+        "REDIS_URL": durable_redis.url,
+        "TURN_RATE_LIMIT": "100000/minute",
+        "READ_RATE_LIMIT": "100000/minute",
+    }
     api = HttpClient(live_api(**env).base_url, timeout=30)
     start_worker("steady", **TIGHT_LIMITS, **env)
 

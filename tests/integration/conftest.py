@@ -23,7 +23,7 @@ class LiveApi:
 def _answers(url: str) -> bool:
     try:
         return requests.get(url, timeout=2).status_code == 200
-    except requests.ConnectionError:
+    except (requests.ConnectionError, requests.Timeout):  # not listening, or still booting
         return False
 
 

@@ -215,3 +215,51 @@ def test_batch_turns_and_chat_share_one_app(redis_server, start_worker):
 
     assert edited["result"]["invoice"]["buyer"]["name"] == "Acme Europe"
     assert edited["result"]["invoice"]["number"] == done["items"][0]["invoice_number"]
+
+
+def test_another_keys_item_does_not_wait_behind_a_backlog(redis_server, redis_client, start_worker):
+    client = create_app(
+        make_settings(redis_server.url, api_keys=("k-alice", "k-bob"))
+    ).test_client()
+    alice, bob = {"X-API-Key": "k-alice"}, {"X-API-Key": "k-bob"}
+    start_worker("fair", WORKER_CONCURRENCY="4")
+    backlog = client.post(
+        "/api/batches",
+        json={"items": [{"message": script(sleep=0.3, invoice=draft())}] * 300},
+        headers=alice,
+    ).get_json()
+    wait_until(lambda: batch_of(client, backlog["batch_id"], alice)["counts"]["running"] > 0)
+
+    one = client.post(
+        "/api/batches", json={"items": [{"message": script(invoice=draft())}]}, headers=bob
+    ).get_json()
+    wait_until(
+        lambda: batch_of(client, one["batch_id"], bob)["status"] == "completed",
+        timeout=30,
+        message="bob's item",
+    )
+
+    # 300 items at 0.3 s on 4 slots take over 20 s; bob's one came after a handful of them
+    counts = batch_of(client, backlog["batch_id"], alice)["counts"]
+    assert counts["queued"] >= 250, counts
+    client.delete(f"/api/batches/{backlog['batch_id']}", headers=alice)
+
+
+def test_one_key_cannot_queue_more_than_its_share(redis_server, redis_client):
+    settings = make_settings(
+        redis_server.url, api_keys=("k-alice", "k-bob"), batch_max_queued_items=10
+    )
+    client = create_app(settings).test_client()
+    alice, bob = {"X-API-Key": "k-alice"}, {"X-API-Key": "k-bob"}
+    items = {"items": [{"message": script(invoice=draft())}] * 6}
+
+    assert client.post("/api/batches", json=items, headers=alice).status_code == 202
+    refused = client.post("/api/batches", json=items, headers=alice)
+    assert refused.status_code == 429 and refused.headers["Retry-After"] == "30"
+    error = refused.get_json()["error"]
+    assert error["code"] == "rate_limited" and "at most 10" in error["message"]
+    assert client.post("/api/batches", json=items, headers=bob).status_code == 202
+
+
+def batch_of(client, batch_id, headers):
+    return client.get(f"/api/batches/{batch_id}", headers=headers).get_json()

@@ -159,3 +159,82 @@ def test_sigterm_lets_a_running_turn_finish(client, start_worker):
     assert job["status"] == "succeeded" and job["result"]["reply"] == "finished anyway"
     session = client.get(f"/api/session/{accepted['session_id']}").get_json()
     assert len(session["messages"]) == 2
+
+
+class PasswordRedis(RedisServer):
+    """A private redis-server that wants a password, as production ones do."""
+
+    password = "redis-pass-7c1d9e"
+    persistence = ("--appendonly", "no", "--requirepass", password)
+
+    @property
+    def url(self) -> str:
+        return f"redis://:{self.password}@127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        import redis as redis_py
+
+        self.process = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+             *self.persistence, "--dir", str(self.workdir)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        client = redis_py.Redis.from_url(self.url, socket_connect_timeout=0.2)
+        wait_until(lambda: _pings(client), timeout=30, message="redis-server to answer")
+
+
+def _pings(client) -> bool:
+    try:
+        return bool(client.ping())
+    except Exception:
+        return False
+
+
+SECRETS = {
+    "API_KEYS": "key-alpha-5be1f0,key-beta-a9d33c",
+    "FLOWER_BASIC_AUTH": "ops:flower-pass-2f6b81",
+}
+SECRET_TEXTS = ("key-alpha-5be1f0", "key-beta-a9d33c", "flower-pass-2f6b81", PasswordRedis.password)
+
+
+def test_no_secret_reaches_flower_or_the_logs(tmp_path):
+    redis_server = PasswordRedis(tmp_path)
+    redis_server.start()
+    env = worker_env(redis_server.url, **SECRETS)
+    worker_log = tmp_path / "worker.log"
+    from tests.conftest import WorkerProcess
+
+    worker = WorkerProcess(env, worker_log, "guarded").start()
+    port = free_port()
+    flower_log = tmp_path / "flower.log"
+    with open(flower_log, "wb") as log:
+        flower = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "worker.app", "flower",
+             f"--port={port}", "--address=127.0.0.1"],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    try:
+        base, auth = f"http://127.0.0.1:{port}", ("ops", "flower-pass-2f6b81")
+        wait_until(lambda: _answers(f"{base}/healthcheck"), timeout=30, message="flower")
+        workers = wait_until(
+            lambda: requests.get(f"{base}/api/workers?refresh=1", auth=auth, timeout=20).json(),
+            timeout=30,
+            message="flower to see the worker",
+        )
+        name = next(name for name in workers if name.startswith("guarded@"))
+        assert workers[name].get("conf"), "the worker's configuration was not inspected"
+        pages = [
+            json.dumps(workers),
+            requests.get(f"{base}/worker/{name}", auth=auth, timeout=20).text,
+            requests.get(f"{base}/api/workers", auth=auth, timeout=20).text,
+        ]
+        assert "broker_url" in pages[0]  # the configuration is shown, masked
+        for text in (*pages, worker.output(), flower_log.read_text(errors="replace")):
+            for secret in SECRET_TEXTS:
+                assert secret not in text
+    finally:
+        flower.terminate()
+        flower.wait(20)
+        worker.stop()
+        redis_server.stop()

@@ -1,4 +1,5 @@
-"""Sample invoices for the benchmark, the tests and trying the exports out by hand:
+"""Sample invoices for the export tests and the benchmark (bench/exports.py), and for trying the
+exports out by hand:
 `render_pdf(sample_invoice(lines=60))` is a three-page invoice.
 """
 
