@@ -106,7 +106,8 @@ _PER_UNIT_RE = re.compile(
 )
 # Words before a bare number that make it a price: "at 19.99", "@ 150", "rate of 90".
 PRICE_LEAD_RE = re.compile(
-    r"(?:\s*(?:\b(?:at|for|of|a|an|the|rate|priced|costing|costs?|charged|x)\b|@|[:=×*]))+\s*$",
+    r"(?:\s*(?:\b(?:at|for|of|a|an|the|rate|priced|costing|costs?|charged|x)\b"
+    r"|\b(?:price|amount|cost)\s*[:=]|@|[:=×*]))+\s*$",
     re.I,
 )
 _STRONG_LEAD_RE = re.compile(
@@ -176,6 +177,10 @@ def find_price(text: str) -> PriceMatch | None:
         labelled = lead is not None and lead.group().strip() in {":", "="}
         strong = lead is not None and not (labelled and re.search(r"[^\W\d_]", text[price.end :]))
         last_for = re.search(r"\bfor\s*$", before, re.I) and not text[price.end :].strip()
+        # "450 for gutter cleaning": an amount first, then what it is for
+        last_for = last_for or (
+            not before.strip() and re.match(r"\s+for\s+[^\W\d_]", text[price.end :])
+        )
         if price.marked or price.per or strong or last_for:
             candidates.append((strong, price))
     if not candidates:

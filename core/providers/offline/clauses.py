@@ -149,6 +149,11 @@ _NO_TAX_RES = (
     ),
     re.compile(rf"^make\s+(?P<ref>.+?)\s+(?:{_TAX_WORD}[\s-]*(?:exempt|free)|untaxed)$", re.I),
     re.compile(
+        rf"^(?P<ref>.+?)\s+(?:is|are)\s+(?:zero[\s-]rated|{_TAX_WORD}[\s-]*(?:exempt|free)|exempt"
+        rf"(?:\s+from\s+{_TAX_WORD})?|not\s+taxable|untaxed|without\s+{_TAX_WORD})$",
+        re.I,
+    ),
+    re.compile(
         rf"^(?:take|remove|drop|strip)\s+(?:the\s+)?{_TAX_WORD}\s+(?:off|from)\s+(?P<ref>.+?)"
         r"(?:\s+(?:only|too))?$",
         re.I,
@@ -183,6 +188,8 @@ _REASON_RE = re.compile(
 def _read_exemption(clause: str) -> Change | None:
     if not _EXEMPTION_RE.search(clause) or _REASON_RE.match(clause):
         return None
+    if re.search(rf"\b(?:from|on|for|off)\s+(?!{_TAX_WORD}\b)\w", clause, re.I):
+        return None  # "remove the VAT from the fitting": one line's tax
     words = re.findall(r"[\w']+", clause.lower())
     return SetTax(Decimal(0)) if all(word in _EXEMPTION_WORDS for word in words) else None
 
@@ -202,9 +209,9 @@ _ALL_LINES_RE = re.compile(
 
 def _scope(ref: str | None) -> LineRef | None:
     """None for "all lines"/"everything"; a line reference otherwise."""
-    if ref is None or _ALL_LINES_RE.match(ref.strip()):
+    if ref is None or (_ALL_LINES_RE.match(ref.strip()) and ref.strip().lower() != "it"):
         return None
-    return LineRef(ref.strip())
+    return LineRef(ref.strip())  # "it" is settled by the message (the line just named, or all)
 
 
 def _percent_value(text: str) -> Decimal | Question:
@@ -249,7 +256,8 @@ _DISCOUNT_PERCENT_RES = (
     re.compile(rf"^{_VERB_PREFIX}{PERCENT}\s+off\s+(?!for\b|as\b)(?P<ref>.+)$", re.I),
     re.compile(rf"^{_VERB_PREFIX}{PERCENT}\s+off\s+(?:for|as)\s+.+$", re.I),  # "for bulk"
     re.compile(
-        rf"^{_VERB_PREFIX}discount\s*(?:(?:of|to|at|is|should\s+be)\s+|[:=]\s*)?{PERCENT}{_SCOPE}$",
+        rf"^{_VERB_PREFIX}(?:[\w-]+\s+){{0,2}}discount\s*(?:(?:of|to|at|is|should\s+be)\s+|[:=]\s*)?"
+        rf"{PERCENT}{_SCOPE}$",
         re.I,
     ),
 )

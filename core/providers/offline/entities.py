@@ -30,7 +30,7 @@ from core.providers.offline.changes import (
     SetPartyDetail,
     SetPurchaseOrder,
 )
-from core.providers.offline.parties import party_name, postal_piece, take_address
+from core.providers.offline.parties import INVOICE_WORD, party_name, postal_piece, take_address
 from core.providers.offline.vocabulary import CODE_ALT, MONTH_ALT, NAME_ALT, SYMBOL_ALT
 
 # --- numbers that cannot be read, and minus signs --------------------------------------------
@@ -344,7 +344,11 @@ _BLOCK_LABEL_RE = re.compile(
     r"|(?:please\s+)?invoice))"
     r"[ \t]*:[ \t]*"
 )
-_FROM_TO_RE = re.compile(r"^\s*from\s+(?P<seller>[^\n:]+?)\s+to\s+(?P<buyer>[^\n:]+?)\s*:\s*", re.I)
+_FROM_TO_RE = re.compile(
+    rf"^\s*(?:(?:an?\s+)?{INVOICE_WORD}\s+)?from\s+(?P<seller>[^\n:]+?)\s+to\s+"
+    r"(?P<buyer>[^\n:]+?)\s*(?::\s*|(?=\s+for\s))",
+    re.I,
+)
 
 
 def _block_lines(text: str, start: int, role: str) -> tuple[int, list[str]]:

@@ -119,7 +119,7 @@ def read_removal(clause: str) -> Change | list[Change] | None:
         ref = LineRef(match["ref"] or "", unit)
         return AddToQuantity(ref, -number_value(match["qty"]), unit)
     match = _REMOVE_RE.match(clause)
-    if not match or re.search(r"\s(?:to|down\s+to)\s+\d", match["ref"]):
+    if not match or re.search(r"\sto\s+\S*\d", match["ref"]):
         return None  # "drop the cakes to 2" changes a count
     ref = match["ref"].strip()
     counted = _COUNTED_THING_RE.match(ref)
@@ -483,12 +483,18 @@ def clean_description(text: str) -> str:
         text = re.sub(r"^(?:of|for|a|an|the|some|on|with)\s+", "", text, flags=re.I)
         text = re.sub(
             r"\s+(?:line(?:\s+item)?|item|entry|row|each|apiece|at|@|for|of|priced|costing"
-            r"|with|and|plus|x|×|total|in\s+total|all\s+in|all\s+inclusive|flat)$",
+            r"|with|and|plus|x|×|total|in\s+total|all\s+in|all\s+inclusive|flat|net|nett"
+            r"|excl\.?\s+(?:vat|tax)|ex\.?\s+vat|before\s+tax)$",
             "",
             text,
             flags=re.I,
         )
-    if re.fullmatch(r"(?:all\s+in(?:clusive)?|in\s+total|total|flat|each|only)", text, re.I):
+    if re.fullmatch(
+        r"(?:all\s+in(?:clusive)?|in\s+total|total|flat|each|only|net|nett|excl\.?\s+(?:vat|tax)"
+        r"|ex\.?\s+vat|before\s+tax|plus\s+(?:vat|tax))",
+        text,
+        re.I,
+    ):
         return ""
     return capitalise(text) if text else ""
 
@@ -501,8 +507,20 @@ class _QuantityAndDescription:
     explicit: bool  # the quantity was written as a number ("40"), not implied ("a")
 
 
+_TIMES_EACH_RE = re.compile(
+    rf"{QUANTITY}\s+(?P<things>[^\W\d_]+),?\s+(?P<each>{NUMBER})\s*(?P<unit>{UNIT_ALT})\s+each\b,?",
+    re.I,
+)
+
+
 def _quantity_and_description(text: str) -> _QuantityAndDescription:
     text = " ".join(text.replace("(", " ").replace(")", " ").split()).strip(" -–—:,;")
+    each = _TIMES_EACH_RE.search(text)  # "3 visits, 2.5 hours each": 7.5 hours
+    if each:
+        rest = clean_description(f"{text[: each.start()]} {text[each.end() :]}")
+        quantity = number_value(each["qty"]) * number_value(each["each"])
+        unit = UNIT_BY_WORD[each["unit"].lower()]
+        return _QuantityAndDescription(quantity, unit, rest, True)
     text = re.sub(r"^(?:for|of)\s+", "", text, flags=re.I)
     labelled = _LABELLED_RE.match(text)  # "printing: 500 flyers"
     if labelled and not UNIT_BY_WORD.get(labelled["desc"].strip().lower()):
@@ -561,6 +579,11 @@ def read_line_item(
     add = _ADD_PREFIX_RE.match(clause)
     body = clause[add.end() :] if add else clause
     body = re.sub(r"\s+(?:too|also|as\s+well)\s*:", ":", body, flags=re.I)  # "mastering too:"
+    heading = re.match(r"^(?:the|our|this|that)\s+[^:\d]{1,30}:\s*(?=[^\W\d_])", body, re.I)
+    if heading:  # "the launch: stage hire $1,800" (but "the audit: Rs 1,25,000" is the audit)
+        line = read_line_item(body[heading.end() :], item_expected=item_expected, answers=answers)
+        if isinstance(line, AddLine):
+            return line
     body = _ITEMS_LABEL_RE.sub("", body)
     price = find_price(body)
     if price is None:

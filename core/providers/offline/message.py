@@ -31,10 +31,13 @@ from core.providers.offline.changes import (
     CorrectValue,
     LineRef,
     Question,
+    SetDiscount,
     SetDueIn,
+    SetLineDiscount,
     SetNotes,
     SetParty,
     SetPartyDetail,
+    SetTax,
     SetTerms,
 )
 from core.providers.offline.clauses import (
@@ -135,6 +138,7 @@ def normalise(message: str, today: date) -> str:
     text = _SPACED_GROUPS_RE.sub(_group_spaced_numbers, text)
     text = re.sub(r"(?<!\d)\u202f|\u202f(?!\d)", " ", text)
     text = re.sub(r"(?<=\d)\.[–—-](?![\w\d])", "", text)  # CHF 3'400.– (no cents)
+    text = re.sub(r"\s*(?:\.{3,}|…+|_{3,})\s*", " ", text)  # "Copywriting ........ $450"
     text = re.sub(r"[\u00a0\u2009]| {2,}", " ", text).strip()
     return write_fractions(rewrite_dates(text, today))
 
@@ -255,6 +259,7 @@ _SEPARATOR_RE = re.compile(
     r"\s*[;\n]+\s*"  # semicolons and new lines
     r"|(?<!\d),\s*|,(?!\d)\s*"  # commas, but not inside "1,200" or "12,50"
     r"|\.(?=\s|$)\s*"  # full stops, but not "19.99" (abbreviations are checked below)
+    r"|[?!]+(?=\s|$)\s*"
     r"|\s+(?:and|plus|&|with|also|then|\+|as\s+well\s+as|along\s+with)\s+"
     r"|\s+[-–—]\s+",
     re.I,
@@ -574,6 +579,7 @@ def read_message(
         reading.changes.append(SetParty("buyer", opening.client))
     reading.changes += opening.changes + from_to + block_changes
 
+    opening.rest = _drop_headings(opening.rest)
     split = SPLIT_START_RE.match(tidy(opening.rest))
     sentence_end = re.search(r"(?:[.!?](?=\s)|\n)", opening.rest)
     if split:  # "split that into 20 hours of development and 10 hours of testing": one change
@@ -594,6 +600,7 @@ def read_message(
 
     index = 0
     verb = None  # the last verb, for "remove the discount and the notes"
+    last_rate_word = None  # "tax" or "discount", for "… and 5% on the fitting"
     while index < len(clauses.clauses):
         index, clause, result = clauses.join_at(index)
         if result is None and verb:
@@ -605,6 +612,11 @@ def read_message(
                 result = [result, SetPartyDetail(result.role, "address", address)]
         if editing and current is not None:
             result = _about_current(result, clause, current)
+        if not is_change(result) and "%" in clause and last_rate_word:
+            # "10% VAT on the curtains and 5% on the fitting": the 5% is VAT too
+            lent = clauses.read(re.sub(r"%", f"% {last_rate_word}", tidy(clause), count=1))
+            result = lent if is_change(lent) else result
+        result = _same_line_as_before(result, reading.changes)
         occasion = _occasions(clauses, index, result)
         if occasion is not None:
             index, result = occasion
@@ -614,6 +626,9 @@ def read_message(
             reading.questions.append(result)
         elif result is None:
             reading.not_understood.append(tidy(clause))
+        for change in changes_of(result) if is_change(result) else []:
+            if isinstance(change, SetTax | SetLineDiscount | SetDiscount):
+                last_rate_word = "tax" if isinstance(change, SetTax) else "discount"
         leading_verb = _VERB_RE.match(tidy(clause))
         verb = leading_verb[0] if leading_verb else verb
         index += 1
@@ -628,6 +643,41 @@ def read_message(
             reading.questions.remove(question)
             reading.changes.append(question.line)
     return reading
+
+
+_HEADING_RE = re.compile(r"(?m)^[ \t]*(?P<heading>[^\d\n:$€£¥₹]{2,60}):[ \t]*\n(?P<next>[^\n]+)")
+
+
+def _drop_headings(text: str) -> str:
+    """ "Did their new website:" over a list whose lines say what they are: a heading, not a
+    line (while "Consulting:" over "40 hours at $150/h" names the line under it)."""
+
+    def heading(match: re.Match[str]) -> str:
+        following = read_clause(_BULLET_RE.sub("", match["next"]).split(",")[0])
+        return match["next"] if isinstance(following, AddLine) else match.group()
+
+    return _HEADING_RE.sub(heading, text)
+
+
+_PRONOUN_REFS = frozenset({"it", "that", "this", "them", "that line", "this line", "that one"})
+
+
+def _same_line_as_before(result: Any, before: list[Change]) -> Any:
+    """ "localisation is zero-rated, remove the VAT from it": "it" is the line just named."""
+    if not is_change(result) or isinstance(result, list):
+        return result
+    ref = getattr(result, "ref", None)
+    if not isinstance(ref, LineRef) or ref.text.strip().lower() not in _PRONOUN_REFS:
+        return result
+    named = [getattr(c, "ref", None) for c in before]
+    named = [
+        r
+        for r in named
+        if isinstance(r, LineRef) and r.text.strip().lower() not in _PRONOUN_REFS and r.text.strip()
+    ]
+    if named:
+        return replace(result, ref=named[-1])
+    return replace(result, ref=None) if isinstance(result, SetTax) else result  # "no tax on it"
 
 
 def _drop_settled_questions(reading: Reading) -> None:

@@ -176,7 +176,7 @@ _OPENING_RE = re.compile(
     r"(?:(?:create|make|draft|prepare|generate|write(?:\s+up)?|start|raise|issue|send|do|get"
     r"|set\s+up|draw\s+up|put\s+together|knock\s+up|whip\s+up|make\s+out|new)"
     rf"\s+(?:me\s+|us\s+)?(?:(?:a|an|the)\s+)?(?:new\s+|quick\s+)?{INVOICE_WORD}(?:\s+out)?"
-    rf"|(?:i|we)\s+(?:need|want|'?d\s+like|would\s+like)\s+(?:a|an|to\s+send\s+an?)\s+"
+    rf"|(?:(?:i|we)\s+)?(?:need|want|'?d\s+like|would\s+like)\s+(?:a|an|to\s+send\s+an?)\s+"
     rf"(?:new\s+)?{INVOICE_WORD}"
     rf"|new\s+{INVOICE_WORD}|{INVOICE_WORD}|bill|bil|charge)(?![\w@])"
     r"(?:\s+(?:request|please|pls|plz)\b)?"

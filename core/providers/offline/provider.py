@@ -199,7 +199,10 @@ def _match_answers(request: ProviderRequest, missing: list[str]) -> Answers:
     given: Answers = {}
     for change in reading.changes:
         key = answer_key(change.description) if isinstance(change, AddLine) else None
-        if key not in missing:
+        # "workshop 400" answers "the assembly workshop"
+        named = [m for m in missing if key and set(key.split()) <= set(m.split())]
+        key = key if key in missing else named[0] if len(named) == 1 else None
+        if key is None:
             return {}  # a message of its own, not (only) an answer
         assert isinstance(change, AddLine)
         given[key] = Answer(change.price, change.unit)
