@@ -2,6 +2,7 @@
 
     python -m bench.offline_corpus                   # accuracy per split and family, speed
     python -m bench.offline_corpus --failures dev    # and what went wrong, conversation by one
+    python -m bench.offline_corpus --designs         # the reading designs compared (dev split)
 
 The corpus is tests/corpus/offline/ (see tests/core/offline/corpus.py for its format): a `dev`
 split the engine is tuned on and a `held_out` split it never is. A conversation counts only if
@@ -15,11 +16,14 @@ the target is under 5 ms p99 per message.
 from __future__ import annotations
 
 import argparse
+import re
 import statistics
 import time
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
+from unittest import mock
 
 from core.providers.base import ProviderReply, ProviderRequest
 from core.providers.offline import OfflineProvider
@@ -85,6 +89,90 @@ def accuracy(
     return right, len(results)
 
 
+# --- the designs compared (docs/offline-engine.md, "Why this shape") ----------------------------
+
+
+@contextmanager
+def clause_readers_only() -> Iterator[None]:
+    """The engine without its whole-message entity pass: no greeting/sign-off removal, no
+    party blocks, brackets, phones, tax IDs, PO numbers or contacts found across clauses, no
+    odd-number check — every part of the message goes through the clause readers."""
+    from core.providers.offline import message
+
+    class NoDetails:
+        def __init__(self, text: str) -> None:
+            self.text, self.changes, self.questions = text, [], []
+
+    with (
+        mock.patch.object(message, "odd_numbers", lambda text: None),
+        mock.patch.object(message, "strip_pleasantries", lambda text: text),
+        mock.patch.object(message, "take_blocks", lambda text: (text, [], [])),
+        mock.patch.object(message, "take_details", NoDetails),
+        mock.patch.object(message, "SIGNATURE_RE", re.compile(r"(?!)")),
+    ):
+        yield
+
+
+@contextmanager
+def amount_anchored_lines(join: bool = False) -> Iterator[None]:
+    """Entity-first line assembly: every amount ends a line, and the pieces before it (cut at
+    commas, "and", new lines …) are its description and quantity — instead of cutting at
+    separators and joining back only the pieces that make sense together."""
+    from core.providers.offline import message
+    from core.providers.offline.amounts import find_price
+    from core.providers.offline.changes import AddLine
+    from core.providers.offline.clauses import IGNORED, is_change, read_clause
+
+    split = message.split_clauses
+
+    def anchored(text: str) -> list[tuple[str, str]]:
+        segments: list[tuple[str, str]] = []
+        pending: list[tuple[str, str]] = []
+        for piece, separator in split(text):
+            result = read_clause(piece)
+            if result is IGNORED or (is_change(result) and not isinstance(result, AddLine)):
+                segments += pending + [(piece, separator)]
+                pending = []
+            elif find_price(piece):
+                if pending:
+                    joined = " ".join(p for p, _ in pending) + f" {piece}"
+                    segments.append((joined, pending[0][1]))
+                else:
+                    segments.append((piece, separator))
+                pending = []
+            else:
+                pending.append((piece, separator))
+        return segments + pending
+
+    def no_join(self: Any, index: int) -> tuple[int, str, Any]:
+        text, _ = self.clauses[index]
+        return index, text, self.read(text)
+
+    with (
+        mock.patch.object(message, "split_clauses", anchored),
+        mock.patch.object(
+            message._Clauses, "join_at", message._Clauses.join_at if join else no_join
+        ),
+    ):
+        yield
+
+
+def compare_designs(out: Callable[[str], Any]) -> None:
+    designs: list[tuple[str, Callable[[], Any]]] = [
+        ("entity pass + clause readers (shipped)", contextmanager(lambda: iter([None]))),
+        ("clause readers only", clause_readers_only),
+        ("entity-first line assembly", amount_anchored_lines),
+        ("entity-first, then the clause joins", lambda: amount_anchored_lines(join=True)),
+    ]
+    for label, design in designs:
+        with design():
+            for split in corpus.SPLITS:
+                results = [corpus.run(case) for case in corpus.load(split)]
+                right = sum(r.right for r in results)
+                share = 100 * right / len(results)
+                out(f"{label:<40} {split:<9} {right}/{len(results)} ({share:.1f}%)")
+
+
 def main(argv: list[str] | None = None, out: Callable[[str], Any] = print) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5, help="timed passes over the corpus")
@@ -96,7 +184,11 @@ def main(argv: list[str] | None = None, out: Callable[[str], Any] = print) -> in
         help="print each conversation that was not fully right (never tune on held_out)",
     )
     parser.add_argument("--split", choices=corpus.SPLITS, action="append", help="only these")
+    parser.add_argument("--designs", action="store_true", help="compare the reading designs")
     args = parser.parse_args(argv)
+    if args.designs:
+        compare_designs(out)
+        return 0
 
     provider = TimedProvider()
     for split in args.split or corpus.SPLITS:

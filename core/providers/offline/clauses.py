@@ -179,8 +179,9 @@ _EXEMPTION_WORDS = frozenset({
 })  # fmt: skip
 # "it's labour", "it's a service": why, after a change that says what.
 _REASON_RE = re.compile(
-    r"^(?:it'?s|it\s+is|that'?s|they'?re)\s+(?:a\s+|an\s+)?(?:service|labou?r|work|exempt"
-    r"|not\s+taxable|a\s+service\s+charge|school|charity)$",
+    r"^(?:(?:as|since|because)\s+)?(?:it'?s|it\s+is|that'?s|they'?re|they\s+are)\s+(?:a\s+|an\s+)?"
+    r"(?:[\w-]+\s+){0,3}(?:service|labou?r|work|exempt|not\s+taxable|charge|cost|expense|fee"
+    r"|school|charity|pass[\s-]?through|reimbursement|zero[\s-]rated|export)s?$",
     re.I,
 )
 

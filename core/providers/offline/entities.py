@@ -322,7 +322,6 @@ def take_details(text: str, role: str | None = None, *, emails: bool = False) ->
     _contacts(details)
     if details.text != text:
         details.text = tidy_cuts(details.text)
-    details.changes.reverse()  # in the order they were written
     return details
 
 

@@ -266,13 +266,16 @@ def read_correction(clause: str) -> Change | None:
     if old is None:
         return None
     attribute, ref_text, unit_hint = _split_target(match["ref"] or "")
-    ref = LineRef(ref_text, unit_hint) if ref_text else None
+    named = ref_text.strip().lower() not in {"", "the", "it", "that", "this"}
+    ref = LineRef(ref_text, unit_hint) if named else None
     new_price = money_value(match["new"])
     new_quantity = quantity_value(match["new"]) or _counted(match["new"])
     if new_price and (new_price.marked or new_price.per or attribute == "price"):
         return CorrectValue(old, price=new_price.money, ref=ref)
     if new_quantity and (new_quantity[1] or attribute == "quantity" or _counted(match["new"])):
         return CorrectValue(old, quantity=new_quantity[0], unit=new_quantity[1], ref=ref)
+    if new_quantity and attribute == "price":  # "the rate is 160 not 150"
+        return CorrectValue(old, price=Money(new_quantity[0]), ref=ref)
     if new_quantity:
         return CorrectValue(old, number=new_quantity[0], ref=ref)
     return None
@@ -614,4 +617,7 @@ def read_line_item(
             needs_description=True,
             line=line,
         )
-    return AddLine(found.description, found.quantity, found.unit or price.unit, price.money)
+    quantity, unit = found.quantity, found.unit or price.unit
+    if found.unit == "dozen" and price.unit != "dozen":  # "three dozen eggs at $0.40 each"
+        quantity, unit = quantity * 12, None
+    return AddLine(found.description, quantity, unit, price.money)

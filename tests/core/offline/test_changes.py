@@ -9,6 +9,7 @@ import pytest
 
 from core.invoice import InvoiceDraft, Party
 from tests.core.offline.support import (
+    ACME,
     CONSULTING,
     DETAILED,
     ONE_LINE,
@@ -232,6 +233,49 @@ EDITS = [
     E(TWO_LINES, "payment due within 10 days", "6696.00", due="2026-12-04"),
     E(TWO_LINES, "invoice date is yesterday", "6696.00", issue="2026-11-23"),
     E(DETAILED, "add our PO number 4471 to the notes", "6026.40", notes="Thanks!\nPO number 4471"),
+    # corrections: the value that was wrong names the line and what to change
+    E(TWO_LINES, "no wait, it was 45 hours, not 40", "7506.00",
+      lines=[L("Consulting", "45", "150", "hour", tax="8"), TRAVEL]),
+    E(TWO_LINES, "sorry the travel was 250 not 200", "6750.00", lines=[CONSULTING, TRAVEL_250]),
+    E(TWO_LINES, "the rate is 160 not 150", "7128.00",
+      lines=[L("Consulting", "40", "160", "hour", tax="8"), TRAVEL]),
+    E(TWO_LINES, "no, 45 hours", "7506.00",
+      lines=[L("Consulting", "45", "150", "hour", tax="8"), TRAVEL]),
+    E(TWO_LINES, "the travel was actually 250", "6750.00", lines=[CONSULTING, TRAVEL_250]),
+    # a line named by what it counts, split, one fewer
+    E(draft(buyer=ACME, lines=[L("Posters", "20", "4")]), "change the posters to 30", "120.00",
+      lines=[L("Posters", "30", "4")]),
+    E(draft(buyer=ACME, lines=[L("Leaflets", "500", "0.25")]), "make it 800 leaflets", "200.00",
+      lines=[L("Leaflets", "800", "0.25")]),
+    E(draft(buyer=ACME, lines=[L("Videos", "4", "900")]), "remove one video", "2700.00",
+      lines=[L("Videos", "3", "900")]),
+    E(draft(buyer=ACME, lines=[L("Rug repair", "2", "120")]), "one more rug actually, so 3",
+      "360.00", lines=[L("Rug repair", "3", "120")]),
+    E(draft(buyer=ACME, lines=[L("Guitar setup", "1", "90")]), "there were 4 guitars, so make it 4",
+      "360.00", lines=[L("Guitar setup", "4", "90")]),
+    E(UNTAXED, "split that into 30 hours of consulting and 10 hours of design", "6000.00",
+      lines=[L("Consulting", "30", "150", "hour"), L("Design", "10", "150", "hour")]),
+    E(UNTAXED, "split line 1 into 30 hours of consulting and 10 hours of design at $120/h",
+      "5700.00", lines=[L("Consulting", "30", "150", "hour"), L("Design", "10", "120", "hour")]),
+    E(THREE_UNTAXED, "travel 250", "6300.00",  # a line that is there: its price
+      lines=[L("Consulting", "40", "150", "hour"), L("Travel", "1", "250"), L("Parking", "1", "50")]),
+    # the client and the currency, as people say it
+    E(DETAILED, "rename the client to Acme Holdings", "6026.40",
+      buyer=Party("Acme Holdings", email="ap@acme.com", address="1 Main St")),
+    E(TWO_LINES, "the client is actually Globex", "6696.00", buyer="Globex"),
+    E(TWO_LINES, "move it to euros", "6696.00", currency="EUR"),
+    # tax by line, exempt clients, discount reasons
+    E(TWO_LINES, "the client is tax exempt", "6200.00",
+      lines=[L("Consulting", "40", "150", "hour"), L("Travel", "1", "200")]),
+    E(TWO_LINES, "travel is zero-rated, remove the VAT from it", "6680.00",
+      lines=[CONSULTING, L("Travel", "1", "200")]),
+    E(TWO_LINES, "take the tax off the travel, it's a pass-through cost", "6680.00",
+      lines=[CONSULTING, L("Travel", "1", "200")]),
+    E(UNTAXED, "10% off for being a repeat client", "5400.00", discount=("percent", "10")),
+    E(UNTAXED, "minus $150 as a goodwill discount", "5850.00", discount=("amount", "150")),
+    # the purchase order and the contact person, kept in the notes for now
+    E(TWO_LINES, "PO number 33019", "6696.00", notes="PO 33019"),
+    E(DETAILED, "contact person is Dana Whitfield", "6026.40", notes="Thanks!\nAttn: Dana Whitfield"),
 ]  # fmt: skip
 
 
