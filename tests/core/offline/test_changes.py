@@ -256,7 +256,8 @@ EDITS = [
     E(UNTAXED, "split that into 30 hours of consulting and 10 hours of design", "6000.00",
       lines=[L("Consulting", "30", "150", "hour"), L("Design", "10", "150", "hour")]),
     E(UNTAXED, "split line 1 into 30 hours of consulting and 10 hours of design at $120/h",
-      "5700.00", lines=[L("Consulting", "30", "150", "hour"), L("Design", "10", "120", "hour")]),
+      "5700.00",
+      lines=[L("Consulting", "30", "150", "hour"), L("Design", "10", "120", "hour")]),
     E(THREE_UNTAXED, "travel 250", "6300.00",  # a line that is there: its price
       lines=[L("Consulting", "40", "150", "hour"), L("Travel", "1", "250"), L("Parking", "1", "50")]),
     # the client and the currency, as people say it
