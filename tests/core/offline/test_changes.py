@@ -259,7 +259,8 @@ EDITS = [
       "5700.00",
       lines=[L("Consulting", "30", "150", "hour"), L("Design", "10", "120", "hour")]),
     E(THREE_UNTAXED, "travel 250", "6300.00",  # a line that is there: its price
-      lines=[L("Consulting", "40", "150", "hour"), L("Travel", "1", "250"), L("Parking", "1", "50")]),
+      lines=[L("Consulting", "40", "150", "hour"), L("Travel", "1", "250"),
+             L("Parking", "1", "50")]),
     # the client and the currency, as people say it
     E(DETAILED, "rename the client to Acme Holdings", "6026.40",
       buyer=Party("Acme Holdings", email="ap@acme.com", address="1 Main St")),
@@ -276,7 +277,8 @@ EDITS = [
     E(UNTAXED, "minus $150 as a goodwill discount", "5850.00", discount=("amount", "150")),
     # the purchase order and the contact person, kept in the notes for now
     E(TWO_LINES, "PO number 33019", "6696.00", notes="PO 33019"),
-    E(DETAILED, "contact person is Dana Whitfield", "6026.40", notes="Thanks!\nAttn: Dana Whitfield"),
+    E(DETAILED, "contact person is Dana Whitfield", "6026.40",
+      notes="Thanks!\nAttn: Dana Whitfield"),
 ]  # fmt: skip
 
 
