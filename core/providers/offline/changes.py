@@ -19,7 +19,7 @@ from core.invoice import Discount, InvoiceDraft, LineItem, Party
 from core.money import plain
 from core.providers.offline.amounts import Money
 from core.providers.offline.dates import shift
-from core.providers.offline.formatting import (
+from core.providers.offline.reply_text import (
     describe_line,
     format_money,
     format_quantity,

@@ -37,7 +37,7 @@ from core.providers.offline.changes import (
     RemoveLine,
     SplitLine,
 )
-from core.providers.offline.formatting import capitalise
+from core.providers.offline.reply_text import capitalise
 from core.providers.offline.vocabulary import (
     CODE_ALT,
     NUMBER_WORD_ALT,

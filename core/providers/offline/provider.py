@@ -21,9 +21,9 @@ from core.providers.offline.changes import (
     summarise,
 )
 from core.providers.offline.clauses import IGNORED, answer_price, read_clause
-from core.providers.offline.formatting import describe_line, format_money
 from core.providers.offline.lines import Answer, Answers, answer_key
 from core.providers.offline.message import Reading, read_message, split_clauses
+from core.providers.offline.reply_text import describe_line, format_money
 from core.schemas import invoice_draft_schema, load_draft
 
 HELP = (
