@@ -68,6 +68,7 @@ from core.providers.offline.parties import (
     Opening,
     party_name,
     split_name,
+    take_address,
     take_opening,
 )
 from core.providers.offline.vocabulary import (
@@ -405,14 +406,6 @@ class Reading:
 _VERB_RE = re.compile(r"^(?:remove|delete|drop|add|set|change|make|update|rename)\b", re.I)
 
 
-_STREET_RE = re.compile(
-    r"^\d{1,6}[a-zA-Z]?(?:-\d{1,4})?\s+(?:[\w.'-]+\s+){0,4}(?:street|st|avenue|ave|road|rd|boulevard|blvd|lane|ln"
-    r"|drive|dr|way|court|ct|place|pl|square|sq|terrace|parkway|pkwy|highway|hwy|strasse|straße"
-    r"|str|rue|via|calle)\b\.?(?:\s+(?:suite|ste|unit|apt|floor|fl)\.?\s*\w+)?$",
-    re.I,
-)
-
-
 class _Clauses:
     """The clauses of one message, each read once (reading is pure, so results are kept)."""
 
@@ -437,18 +430,17 @@ class _Clauses:
         return (result is None or missing) and not re.search(r"\d", text)
 
     def address_after(self, index: int) -> tuple[int, str | None]:
-        """ "client is Acme, 123 Main Street, Springfield": the street address that follows a
-        name, running over the pieces that say nothing else; the last index used."""
-        if index + 1 >= len(self.clauses) or not _STREET_RE.match(self.clauses[index + 1][0]):
+        """ "client is Acme, 123 Main Street, Springfield, IL 62701": the postal address that
+        follows a name (as `parties.take_address` reads one); the last index used."""
+        following = self.clauses[index + 1 :]
+        if not following or following[0][1].strip() not in {",", ""}:
             return index, None
-        last = index + 1
-        while last + 1 < len(self.clauses) and self.clauses[last + 1][1].strip() == ",":
-            text = self.clauses[last + 1][0]
-            result = self.read(text)
-            if len(text.split()) > 5 or not (result is None or isinstance(result, Question)):
-                break
-            last += 1
-        return last, ", ".join(tidy(text) for text, _ in self.clauses[index + 1 : last + 1])
+        text = "".join(f"{separator}{clause}" for clause, separator in following)
+        address, rest = take_address(text)
+        if address is None:
+            return index, None
+        used = len(following) - len(split_clauses(rest)) if rest.strip(" ,") else len(following)
+        return index + used, address
 
     def joined(self, first: int, last: int) -> str:
         text = self.clauses[first][0]
