@@ -1,14 +1,21 @@
-"""Reading a whole message: dates and tails first, then the opening, then clause by clause.
+"""Reading a whole message: what sits anywhere first, then the opening, then clause by clause.
 
-1. Dates are rewritten as ISO dates (`dates.rewrite_dates`), so "Dec 31, 2026" keeps its comma.
-2. The parts that run to the end of a sentence and may hold commas are taken out: notes,
-   payment terms, addresses; then email addresses.
-3. An opening such as "Invoice Acme Corp for …", "bill acme corp 10 hrs …" or "Charge 3M …"
-   gives the client (and "from Pixel Studio" the seller).
+1. The text is normalised: quotes, digits grouped by spaces next to a currency ("18 000 SEK"),
+   "CHF 3'400.–", dot leaders; dates become ISO dates (`dates.rewrite_dates`), fractions
+   decimals ("2 1/2 hours" -> "2.5 hours").
+2. What is found over the whole message (`entities.py`): an amount it cannot read or a
+   negative one stops the reading with a question; party blocks ("From:", "Invoice to:"),
+   details in brackets, phones, tax IDs, purchase orders and contacts are cut out; so are the
+   parts that run to the end of a sentence (notes, payment terms, labelled addresses), e-mail
+   addresses, greetings, sign-offs and pleasantries.
+3. An opening such as "Invoice Acme Corp for …", "bill acme corp 10 hrs …", "Charge 3M …" or
+   "acme, 2d onsite …" gives the client (and its address, "from Pixel Studio" the seller).
 4. The rest is split into clauses at commas, "and", "plus", full stops, new lines and list
    bullets; each clause is read by `clauses.read_clause`. Pieces the splitter cut apart are
    joined again when only together they make sense: "consulting and travel $200" is one line,
-   "travel, $200" too, "Procter & Gamble" one name; "remove line 1 and 2" lends its verb.
+   "travel, $200" too, "Procter & Gamble" one name; "remove line 1 and 2" lends its verb,
+   "10% VAT on the curtains and 5% on the fitting" its tax word. In an edit the current
+   invoice is known: "layout $60" is the Layout line's price when there is one.
 """
 
 from __future__ import annotations
