@@ -385,6 +385,29 @@ class SplitLine(Change):
 
 
 @dataclass(frozen=True)
+class ReplaceLine(Change):
+    """ "replace travel with mileage 90 miles at $0.67": a new line where the old one was,
+    with its tax rate."""
+
+    ref: LineRef
+    line: AddLine
+    phase: ClassVar[int] = 1
+
+    def amounts(self) -> tuple[Money, ...]:
+        return self.line.amounts()
+
+    def apply(self, draft: InvoiceDraft, ctx: Context) -> tuple[InvoiceDraft, str | None]:
+        index = self.ref.find(draft.items, frozenset(ctx.removed))
+        old = draft.items[index]
+        item = self.line.item(old.tax_rate)
+        message = f"Replaced {old.description} with {describe_line(item, draft.currency)}."
+        return _replace_item(draft, index, item), message
+
+    def summary(self) -> str:
+        return f"replace {self.ref.shown} with {self.line.summary()}"
+
+
+@dataclass(frozen=True)
 class RemoveLine(Change):
     """Marks a line for removal; the marked lines go together once every line edit is done."""
 
@@ -625,6 +648,9 @@ class SetTerms(Change):
 # --- parties and notes -----------------------------------------------------------------------
 
 _ROLE_NAMES = {"buyer": "client", "seller": "seller"}
+# How a question waiting for a party's name ends; the provider reads the answer with the
+# details the question was about.
+WAITING_FOR_A_NAME = ("who is the client?", "Tell me the name to put on the invoice as the seller")
 DETAIL_LABELS = {
     "email": "email",
     "phone": "phone",
@@ -673,12 +699,12 @@ class SetPartyDetail(Change):
             if self.role == "buyer":
                 question = (
                     f"I need the client's name before I can add their {label} "
-                    f"({self.value}) — who is the client?"
+                    f"({self.value}) — {WAITING_FOR_A_NAME[0]}"
                 )
             else:
                 question = (
-                    f"Whose {label} is {self.value}? Tell me the name to put on the invoice as "
-                    "the seller first, e.g. “my company is Pixel Studio”."
+                    f"Whose {label} is {self.value}? {WAITING_FOR_A_NAME[1]} first, e.g. “my "
+                    "company is Pixel Studio”."
                 )
             if not ctx.creating:
                 raise Question(question)

@@ -54,6 +54,7 @@ from core.providers.offline.lines import (
     read_line_item,
     read_more,
     read_removal,
+    read_replace,
     read_split,
 )
 from core.providers.offline.parties import party_name
@@ -256,6 +257,7 @@ _DISCOUNT_PERCENT_RES = (
     re.compile(rf"^{_VERB_PREFIX}{PERCENT}\s+{_DISCOUNT_WORD}{_SCOPE}$", re.I),
     re.compile(rf"^{_VERB_PREFIX}{PERCENT}\s+off\s+(?!for\b|as\b)(?P<ref>.+)$", re.I),
     re.compile(rf"^{_VERB_PREFIX}{PERCENT}\s+off\s+(?:for|as)\s+.+$", re.I),  # "for bulk"
+    re.compile(rf"^(?:less|minus)\s+(?:a\s+)?{PERCENT}(?:\s+discount)?$", re.I),  # "less 10%"
     re.compile(
         rf"^{_VERB_PREFIX}(?:[\w-]+\s+){{0,2}}discount\s*(?:(?:of|to|at|is|should\s+be)\s+|[:=]\s*)?"
         rf"{PERCENT}{_SCOPE}$",
@@ -359,7 +361,24 @@ _DUE_SHIFT_RE = re.compile(
 )
 
 
+_TERMS_LEAD_RE = re.compile(
+    r"^(?:make\s+(?:it|that|them|the\s+terms)|set\s+(?:it|the\s+terms)\s+to|change\s+(?:it|the\s+terms)"
+    r"\s+to|switch\s+(?:it\s+)?to|use|go\s+with)\s+(?=net\b|due\b|\d+\s+days?\b)",
+    re.I,
+)
+# "they asked for 30 days to pay", "they have 14 days to pay"
+_DAYS_TO_PAY_RE = re.compile(
+    rf"^(?:(?:they|the\s+client|he|she)\s+)?(?:asked\s+for|want|wants|need|needs|get|gets|have|has"
+    rf"|can\s+have|give\s+them)\s+{_PERIOD}\s+to\s+pay$",
+    re.I,
+)
+
+
 def _read_dates(clause: str) -> Change | Question | None:
+    clause = _TERMS_LEAD_RE.sub("", clause)  # "make it net 60"
+    to_pay = _DAYS_TO_PAY_RE.match(clause)
+    if to_pay:
+        return SetDueIn(int(number_value(to_pay["n"])), to_pay["unit"].lower().rstrip("s"))
     shifted = _DUE_SHIFT_RE.match(clause)
     if shifted:
         count = 1 if shifted["one"] else int(number_value(shifted["n"]))
@@ -593,6 +612,7 @@ _READERS = (
     _read_party,
     _read_notes,
     read_split,
+    read_replace,
     read_correction,
     read_more,
     read_removal,
@@ -660,7 +680,8 @@ _ANSWER_LEAD_RE = re.compile(
     re.I,
 )
 _ANSWER_TAIL_RE = re.compile(
-    r"\s+(?:for\s+(?:that|it|this|them|all\s+of\s+it|the\s+[^\d$€£¥₹]+)|total|in\s+total|flat)$",
+    r"\s+(?:for\s+(?:that|it|this|them|all\s+of\s+it|the\s+[^\d$€£¥₹]+)|total|in\s+total|flat"
+    r"|all\s+in(?:clusive)?)$",
     re.I,
 )
 

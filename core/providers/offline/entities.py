@@ -340,7 +340,7 @@ def tidy_cuts(text: str) -> str:
 _BLOCK_LABEL_RE = re.compile(
     r"(?im)^[ \t]*(?:(?P<seller>from|seller|supplier|vendor|sender|bill(?:ed)?\s+from)"
     r"|(?P<buyer>to|bill(?:ed)?\s+to|invoice\s+to|sold\s+to|client|customer|buyer|recipient"
-    r"|(?:please\s+)?invoice))"
+    r"|(?:please\s+)?invoice(?:\s+(?:the\s+following\s+)?(?:client|customer))?))"
     r"[ \t]*:[ \t]*"
 )
 _FROM_TO_RE = re.compile(

@@ -35,6 +35,7 @@ from core.providers.offline.changes import (
     Part,
     Question,
     RemoveLine,
+    ReplaceLine,
     SplitLine,
 )
 from core.providers.offline.reply_text import capitalise
@@ -148,6 +149,7 @@ def read_more(clause: str) -> Change | None:
     if things and not find_price(clause) and things["noun"].lower() not in UNIT_BY_WORD:
         count = number_value(things["qty"]) if things["qty"] else Decimal(1)
         return AddToQuantity(LineRef(things["noun"]), count, None)
+    clause = re.sub(rf"\banother\s+(?=(?:{UNIT_ALT})\b)", "1 more ", clause, flags=re.I)
     match = _MORE_RE.match(clause)
     if not match or find_price(clause):
         return None
@@ -293,7 +295,28 @@ def _counted(text: str) -> tuple[Decimal, str | None] | None:
 
 
 _SPLIT_RE = re.compile(r"^split\s+(?P<ref>.+?)\s+(?:in(?:to)?|between)\s+(?P<parts>.+)$", re.I)
-SPLIT_START_RE = re.compile(r"^(?:\W*(?:please|pls|can\s+you|could\s+you)\s+)?split\b", re.I)
+# "split …", "replace … with …": one change whose parts the splitter would cut apart
+SPLIT_START_RE = re.compile(
+    r"^(?:\W*(?:please|pls|can\s+you|could\s+you)\s+)?(?:split|replace|swap\s+out|substitute)\b",
+    re.I,
+)
+
+
+_REPLACE_RE = re.compile(
+    r"^(?:replace|swap(?:\s+out)?|substitute)\s+(?P<ref>.+?)\s+(?:with|by|for)\s+(?P<line>.+)$",
+    re.I,
+)
+
+
+def read_replace(clause: str) -> Change | Question | None:
+    """ "replace travel with mileage 90 miles at $0.67"."""
+    match = _REPLACE_RE.match(clause)
+    if match is None:
+        return None
+    line = read_line_item(match["line"], item_expected=True, answers={})
+    if isinstance(line, AddLine):
+        return ReplaceLine(LineRef(match["ref"]), line)
+    return line if isinstance(line, Question) else None
 
 
 def read_split(clause: str) -> Change | None:
@@ -455,7 +478,7 @@ _NOT_A_DESCRIPTION = frozenset({
     "off", "discount", "due", "currency", "client", "customer", "my", "our", "me", "it",
     "them", "us", "you", "this", "that",
 })  # fmt: skip
-_VERBS_FIRST = frozenset({"set", "change", "make", "remove", "delete", "undo", "rate", "price"})
+_VERBS_FIRST = frozenset({"set", "change", "make", "remove", "delete", "undo"})
 
 
 def _not_a_description(description: str) -> bool:
@@ -463,6 +486,8 @@ def _not_a_description(description: str) -> bool:
     "DJ set" is a line, "set the rate" is not."""
     words = [w for w in description.split() if w != "IT"]  # "IT support" is a line
     words = [w.lower() for w in words]
+    if words in (["rate"], ["price"], ["cost"], ["amount"]):
+        return True  # "rate $175" is a change of rate; "price list poster" is a line
     if words[:2] == ["due", "diligence"]:
         words = words[2:]
     return bool(set(words) & (_NOT_A_DESCRIPTION - _VERBS_FIRST)) or (
@@ -472,7 +497,7 @@ def _not_a_description(description: str) -> bool:
 
 _COUNT_INSIDE_RE = re.compile(rf"\b{NUMBER}\s*(?:{UNIT_ALT})\b", re.I)
 STARTS_WITH_QUANTITY_RE = re.compile(
-    rf"^(?:{_ADD_PREFIX_RE.pattern[1:]})?(?:{NUMBER}|{NUMBER_WORD_ALT})(?=[\s×x*]|$|[a-z])",
+    rf"^(?:{_ADD_PREFIX_RE.pattern[1:]})?(?:(?:{NUMBER})(?=[\s×x*]|$|[a-z])|(?:{NUMBER_WORD_ALT})(?=\s|$))",
     re.I,
 )
 
@@ -518,6 +543,10 @@ _TIMES_EACH_RE = re.compile(
 
 def _quantity_and_description(text: str) -> _QuantityAndDescription:
     text = " ".join(text.replace("(", " ").replace(")", " ").split()).strip(" -–—:,;")
+    text = re.sub(
+        r",?\s*\b(?:qty|quantity|rate|price|unit\s+price)\s*[:=]?\s*(?=\d|$)", " ", text, flags=re.I
+    )
+    text = text.strip(" ,")
     each = _TIMES_EACH_RE.search(text)  # "3 visits, 2.5 hours each": 7.5 hours
     if each:
         rest = clean_description(f"{text[: each.start()]} {text[each.end() :]}")
@@ -603,6 +632,12 @@ def read_line_item(
     ambiguous = ambiguous_amount(price)
     if ambiguous:
         return ambiguous
+    if price.per and re.match(r"\s*(?:/|per\s)", body[price.end :], re.I):
+        shown = body[price.start :].strip()
+        return Question(  # "$120 per unit per month": a rate over two counts
+            f"“{shown}” is a rate over two counts — how many in all should I bill? Say e.g. "
+            "“6 unit-months at $120”."
+        )
     before = PRICE_LEAD_RE.sub("", body[: price.start])
     found = _quantity_and_description(f"{before} {body[price.end :]}")
     if _not_a_description(found.description) or find_price(found.description):

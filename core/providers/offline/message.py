@@ -49,6 +49,7 @@ from core.providers.offline.changes import (
 )
 from core.providers.offline.clauses import (
     IGNORED,
+    answer_price,
     changes_of,
     is_change,
     read_clause,
@@ -289,7 +290,8 @@ def _is_sentence_end(text: str, dot: int) -> bool:
 # Where one run of words holds two things: "30h frontend @ 110/h net 15", "8 classes @ 30 due
 # 2026-11-30", "8% tax 10h consulting @ 120"; and "12 hours, not 10" is one thing.
 _INLINE_BREAKS_RE = re.compile(
-    r"(?<=[\w$€£¥%)])(?<!payment)(?<!\band)(?<!\bis)(?<!\bbe)(?<!\bthe)(?<!\bare)\s+"
+    r"(?<=[\w$€£¥%)])(?<!payment)(?<!\band)(?<!\bis)(?<!\bbe)(?<!\bthe)(?<!\bare)(?<!\bit)"
+    r"(?<!\bto)(?<!\bthat)(?<!\buse)\s+"
     r"(?=net[\s-]?\d+\b|(?:payment\s+)?due\s+(?:\d{4}-\d\d-\d\d|in\s|within\s"
     r"|on\s+receipt|upon\s|by\s|end\b|immediately))"
     r"|(?<=\d%\s(?:tax|vat|gst|hst))\s+(?=\d)|(?<=\d%\s(?:sales\s)tax)\s+(?=\d)"
@@ -470,7 +472,7 @@ class _Clauses:
                 and self.bare_description(last)
             ):
                 last += 1
-            if last < count and self.clauses[last][1].strip().lower() in {"and", "&", "with"}:
+            if last < count and self.clauses[last][1].strip().lower() in {"and", "&", "with", "+"}:
                 following = tidy(self.clauses[last][0])
                 if isinstance(self.read(following), AddLine) and not STARTS_WITH_QUANTITY_RE.match(
                     following
@@ -532,6 +534,14 @@ _OCCASIONS_RE = re.compile(
     r"|calls?|meetings?|appointments?|classes|lessons?|covers|heads|pax|students|rooms?)$",
     re.I,
 )
+# "It was $12,400 all in": the price of the one line still without one
+_SAID_PRICE_RE = re.compile(
+    r"^(?:it|that|this|the\s+(?:price|cost|fee|total))\s*(?:'s|\s+was|\s+is|\s+comes\s+to"
+    r"|\s+came\s+to|\s+costs?|\s+would\s+be)\s+(?P<amount>.+)$",
+    re.I,
+)
+# "double-sided actually, make it $0.30 each": why, next to the change
+_AS_IT_TURNS_OUT_RE = re.compile(r"^[^\d$€£¥₹]{1,40}\s+actually$", re.I)
 # "we removed a stump": what was done, said before the change it explains
 _CONTEXT_CLAUSE_RE = re.compile(
     r"^(?:we|i)(?:'ve|\s+have)?\s+(?:also\s+|just\s+|then\s+|finally\s+)?"
@@ -619,6 +629,9 @@ def read_message(
         occasion = _occasions(clauses, index, result)
         if occasion is not None:
             index, result = occasion
+        said = _SAID_PRICE_RE.match(tidy(clause)) if answers and result is None else None
+        if said and answer_price(said["amount"]) in answers.values():
+            result = IGNORED  # the price already read into the line it was for
         if is_change(result):
             reading.changes += changes_of(result)
         elif isinstance(result, Question):
@@ -633,9 +646,18 @@ def read_message(
         index += 1
     reading.changes += email_changes + details.changes + tail_changes
     _drop_settled_questions(reading)
+    pending = [q for q in reading.questions if q.missing_price]
+    if len(pending) == 1 and not answers:  # "… for the shop fit-out? It was $12,400 all in."
+        for text in reading.not_understood:
+            said = _SAID_PRICE_RE.match(text)
+            answer = answer_price(said["amount"]) if said else None
+            if answer is not None and pending[0].missing_price:
+                return read_message(message, today, {pending[0].missing_price: answer}, current)
     if reading.changes:  # "we removed a stump, add $250 for stump removal": the why
         reading.not_understood = [
-            text for text in reading.not_understood if not _CONTEXT_CLAUSE_RE.match(text)
+            text
+            for text in reading.not_understood
+            if not (_CONTEXT_CLAUSE_RE.match(text) or _AS_IT_TURNS_OUT_RE.search(text))
         ]
     if reading.opening:  # "Invoice Hooli for $2,400": a new invoice bills it as "Services"
         for question in [q for q in reading.questions if q.line is not None]:

@@ -178,7 +178,8 @@ _OPENING_RE = re.compile(
     rf"\s+(?:me\s+|us\s+)?(?:(?:a|an|the)\s+)?(?:new\s+|quick\s+)?{INVOICE_WORD}(?:\s+out)?"
     rf"|(?:(?:i|we)\s+)?(?:need|want|'?d\s+like|would\s+like)\s+(?:a|an|to\s+send\s+an?)\s+"
     rf"(?:new\s+)?{INVOICE_WORD}"
-    rf"|new\s+{INVOICE_WORD}|{INVOICE_WORD}|bill|bil|charge)(?![\w@])"
+    rf"|new\s+{INVOICE_WORD}|{INVOICE_WORD}|bill|bil|charge"
+    r"|(?:got\s+)?(?:a\s+)?new\s+(?:one|client|customer|job)(?:\s+for\s+you)?(?=\s*[-–—:]))(?![\w@])"
     r"(?:\s+(?:request|please|pls|plz)\b)?"
     r"(?!\s+(?:them|him|her|it|us|me|date|number|no|total|currency|notes?|terms|#)\b)"
     r"(?:\s+(?:for|to)(?!\w))?[\s:,—–-]*(?:(?:client|customer)\b\s*(?:is\b|:|=)?\s*)?",

@@ -12,6 +12,7 @@ from core.invoice import InvoiceDraft, InvoiceRuleError, price_invoice
 from core.providers.base import ProviderReply, ProviderRequest
 from core.providers.offline.changes import (
     GENERIC_DESCRIPTION,
+    WAITING_FOR_A_NAME,
     AddLine,
     Context,
     Question,
@@ -63,7 +64,7 @@ class OfflineProvider:
         question = _question(request.message, current, request)
         if question:
             return ProviderReply(question, None)
-        message, answers = _answered(request) or (request.message, {})
+        message, answers = _answered(request) or (_with_details_waiting(request), {})
         reading = read_message(message, request.today, answers, current)
         if reading.questions or reading.not_understood or not reading.changes:
             return ProviderReply(_decline(request.message, reading, current), None)
@@ -184,6 +185,21 @@ def _answered(request: ProviderRequest) -> tuple[str, Answers] | None:
         return None
     given = _match_answers(request, missing)
     return (original, {**answers, **given}) if given else None
+
+
+def _with_details_waiting(request: ProviderRequest) -> str:
+    """ "my email is ed@redpen.studio" -> "Whose email is …? Tell me the name …" -> "my business
+    is Red Pen Studio": the name comes with the details it was asked for."""
+    history = request.history
+    if len(history) < 2 or history[-1].role != "assistant" or history[-2].role != "user":
+        return request.message
+    if not any(marker in history[-1].content for marker in WAITING_FOR_A_NAME):
+        return request.message
+    together = f"{request.message}\n{history[-2].content}"
+    reading = read_message(together, request.today, current=_load(request.invoice))
+    names = any(isinstance(change, SetParty) for change in reading.changes)
+    fine = names and not reading.questions and not reading.not_understood
+    return together if fine else request.message
 
 
 def _match_answers(request: ProviderRequest, missing: list[str]) -> Answers:
