@@ -79,6 +79,27 @@ def run(cases: list[tuple[Any, list[str]]], provider: TimedProvider) -> None:
             conversation.say(message)
 
 
+# Long messages made of one pattern, the shape that makes a regular expression backtrack: the
+# engine must answer each (with a question or a decline) in well under a second.
+HOSTILE_PATTERNS = (
+    "a", "1", "1,", "1 ", "$1 000 ", "Acme ", "-", "x ", "(", ")", "Hi, ", "1.2", "PO ", "VAT ",
+    "\n", "Dr. ", "a@", "St. ", "12 Main St, ", "GB 1", "we also ", "not 1 ", ", ", "1/2 ",
+    "€1.200 ", "Invoice to:\n", "From: A, ", "10115 Berlin, ", "x2 @ 3 ", "— ", "'", "ab ",
+)  # fmt: skip
+
+
+def hostile_worst(length: int = 8000) -> tuple[float, str]:
+    """The slowest answer (thread CPU seconds) to a `length`-character run of one pattern."""
+    engine = OfflineProvider()
+    worst = (0.0, "")
+    for pattern in HOSTILE_PATTERNS:
+        message = (pattern * (length // len(pattern) + 1))[:length]
+        start = time.thread_time()
+        engine.respond(ProviderRequest("", (), message, None, support.TODAY))
+        worst = max(worst, (time.thread_time() - start, pattern))
+    return worst
+
+
 def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
@@ -111,6 +132,9 @@ def main(argv: list[str] | None = None, out: Callable[[str], Any] = print) -> in
         )
     floor_ms = statistics.median(floor) * 1000
     p99_cpu = percentile(cpu, 0.99)
+    seconds, pattern = hostile_worst()
+    slowest = f"{seconds * 1000:.0f} ms ({pattern!r} repeated)"
+    out(f"  hostile     slowest 8,000-character message {slowest}")
     ratio = p99_cpu / floor_ms
     out(f"  floor       median {floor_ms:.3f} ms (thread CPU); engine p99 = {ratio:.1f} × floor")
     return 0

@@ -598,7 +598,8 @@ _TRAILING_NOISE_RE = re.compile(
 def tidy(clause: str) -> str:
     """A clause without "and", "please", "thanks" around it."""
     clause = _LEADING_NOISE_RE.sub("", clause.strip()).strip(" \t,;:.!?")
-    return _TRAILING_NOISE_RE.sub("", clause).strip(" \t,;:.!?")
+    head, tail = clause[:-80], clause[-80:]  # the noise is a word or two at the end
+    return (head + _TRAILING_NOISE_RE.sub("", tail)).strip(" \t,;:.!?")
 
 
 _READERS = (

@@ -115,7 +115,7 @@ _PLEASANTRY_RE = re.compile(
 # "Thanks,\nTom", "Best regards, Priya", "Cheers, Dan": a sign-off that starts a line or a
 # sentence, at the end of the message, with the name under it.
 SIGNATURE_RE = re.compile(
-    r"(?:^|(?<=[\n.!?]))\s*(?:many\s+thanks|thanks(?:\s+(?:so\s+much|a\s+lot|again|in\s+"
+    r"(?:^|(?<=[\n.!?]))[ \t]*(?:many\s+thanks|thanks(?:\s+(?:so\s+much|a\s+lot|again|in\s+"
     r"advance))?|thank\s+you(?:\s+(?:so\s+much|very\s+much|in\s+advance))?|cheers|ta|thx"
     r"|(?:best|kind|warm|warmest)(?:\s+(?:regards|wishes))?|regards|sincerely|all\s+the\s+best)"
     r"[\s,!.]*(?:(?-i:[A-Z][\w.'-]*(?:\s+[A-Z][\w.'-]*){0,2}))?[\s.!]*$",
@@ -123,7 +123,7 @@ SIGNATURE_RE = re.compile(
 )
 # "For the work we did in March, please invoice …", "Services rendered in October:"
 _CONTEXT_RE = re.compile(
-    r"(?:^|(?<=[\n.!?]))\s*(?:(?:for|regarding|re:?|about)\s+(?:the\s+)?(?:work|job|jobs"
+    r"(?:^|(?<=[\n.!?]))[ \t]*(?:(?:for|regarding|re:?|about)\s+(?:the\s+)?(?:work|job|jobs"
     r"|project|services?|stuff)\s+(?:(?:we|i)\s+(?:did|completed|finished|delivered|provided"
     r"|carried\s+out)|done|completed|delivered|rendered)\b[^,.:;\n]*[,.:;]"
     r"|(?:services?|work)\s+(?:rendered|performed|provided|done|completed)\b[^:\n]*:"

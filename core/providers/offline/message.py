@@ -147,7 +147,7 @@ def normalise(message: str, today: date) -> str:
     text = _SPACED_GROUPS_RE.sub(_group_spaced_numbers, text)
     text = re.sub(r"(?<!\d)\u202f|\u202f(?!\d)", " ", text)
     text = re.sub(r"(?<=\d)\.[–—-](?![\w\d])", "", text)  # CHF 3'400.– (no cents)
-    text = re.sub(r"\s*(?:\.{3,}|…+|_{3,})\s*", " ", text)  # "Copywriting ........ $450"
+    text = re.sub(r"[ \t]*(?:\.{3,}|…+|_{3,})[ \t]*", " ", text)  # "Copywriting ........ $450"
     text = re.sub(r"[\u00a0\u2009]| {2,}", " ", text).strip()
     return write_fractions(rewrite_dates(text, today))
 
@@ -167,8 +167,8 @@ _TERMS_RE = re.compile(
 )
 _ADDRESS_RE = re.compile(
     r"(?:^|(?<=[\s,;.]))(?:(?:and|also|set|change|update)\s+)*(?:the\s+)?"
-    r"(?:(?P<buyer>client|customer|buyer|recipient|their|bill[\s-]to)|(?P<seller>my|our|seller"
-    r"|sender|from))?(?:'s)?\s*\b(?:billing\s+|postal\s+|street\s+)?address\s*(?:[:=]|\bis\b"
+    r"(?:(?:(?P<buyer>client|customer|buyer|recipient|their|bill[\s-]to)|(?P<seller>my|our|seller"
+    r"|sender|from))(?:'s)?\s+)?\b(?:billing\s+|postal\s+|street\s+)?address\s*(?:[:=]|\bis\b"
     r"|\bto\b)?\s*(?P<value>[^;\n]+)",
     re.I,
 )

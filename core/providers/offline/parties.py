@@ -268,7 +268,7 @@ def _name_words(rest: str) -> tuple[list[tuple[str, int]], bool]:
     return words, False
 
 
-_SENTENCE_START_RE = re.compile(r"(?:[.!?]\s+|\n\s*)(?=\S)")
+_SENTENCE_START_RE = re.compile(r"(?:[.!?][ \t]+|\n)(?=[ \t]*\S)")
 
 
 def _opening_first(text: str) -> str:
