@@ -508,7 +508,13 @@ def clean_description(text: str) -> str:
     while text != previous:
         previous = text
         text = text.strip(" \t-–—:,.;\"'“”")
-        text = re.sub(r"^(?:of|for|a|an|the|some|on|with)\s+", "", text, flags=re.I)
+        # "on site", "on call" say what the line is; "on the design" does not
+        text = re.sub(
+            r"^(?:of|for|a|an|the|some|on(?!\s+(?:site|call|location|premises)\b)|with)\s+",
+            "",
+            text,
+            flags=re.I,
+        )
         text = re.sub(
             r"\s+(?:line(?:\s+item)?|item|entry|row|each|apiece|at|@|for|of|priced|costing"
             r"|with|and|plus|x|×|total|in\s+total|all\s+in|all\s+inclusive|flat|net|nett"
