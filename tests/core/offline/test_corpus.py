@@ -11,7 +11,7 @@ from core.schemas import load_draft
 from tests.core.offline import corpus
 from tests.core.offline.support import Conversation
 
-# Floors under the figures measured when the corpus was last tuned (dev 100%, held-out 94.9%):
+# Floors under the figures measured when the corpus was last tuned (dev 100%, held-out 95.3%):
 # a change that loses conversations fails here, and says which.
 FLOORS = {"dev": 0.97, "held_out": 0.92}
 FAMILIES = {
