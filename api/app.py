@@ -13,7 +13,7 @@ import swagger_ui_bundle
 from flask import Flask, abort, current_app, g, request, send_from_directory
 from flask_cors import CORS
 from flask_smorest import Api
-from gevent import get_hub, monkey
+from gevent import monkey
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import PathConverter
 
@@ -21,25 +21,22 @@ from api import openapi
 from api.auth import owner_for_request
 from api.errors import register_error_handlers
 from api.metrics import register_metrics
-from api.queue import TurnQueue
 from api.rate_limits import TURN_ENDPOINTS, RateLimits
 from api.routes import batches, exports, health, jobs, sessions, turns
 from api.schemas import ErrorSchema
 from api.security import register_security_headers
 from api.services import Services
-from core.batch_queue import FairBatchQueue
-from core.batches import BatchStore
-from core.concurrency import ConcurrencyLimit
-from core.errors import Unauthorized
+from core.errors import ConfigurationError, Unauthorized
 from core.exports import typesetter
 from core.logs import start_context
-from core.providers import provider_name
-from core.queue import BATCH_QUEUE, INTERACTIVE_QUEUE
+from core.providers import check_settings, provider_name
+from core.queue import QUEUES, CeleryPublisher, Publisher
 from core.settings import Settings
-from core.store import SessionStore
+from core.stores import RedisStores
 from core.tokens import count_tokens
 
 access_log = logging.getLogger("api.access")
+log = logging.getLogger(__name__)
 
 REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")  # whole value: REQUEST_ID.fullmatch
 PUBLIC_PATHS = ("/api/health", "/metrics", "/openapi.json", "/docs")
@@ -59,10 +56,10 @@ class InvoiceApi(Api):
 def create_app(
     settings: Settings | None = None,
     *,
-    store: SessionStore | None = None,
-    queue: TurnQueue | None = None,
+    stores: RedisStores | None = None,
+    publisher: Publisher | None = None,
 ) -> Flask:
-    """Build the API. Tests pass their own settings (and may pass store or queue)."""
+    """Build the API. Tests pass their own settings (and may pass stores or a publisher)."""
     settings = settings or Settings.from_env()
     app = Flask(__name__, static_folder=None)
     if settings.trusted_proxies:  # the client's address for rate limits, from the proxy
@@ -78,28 +75,17 @@ def create_app(
         OPENAPI_SWAGGER_UI_PATH="/docs",
         OPENAPI_SWAGGER_UI_URL="/docs/static/",  # served below, from swagger-ui-bundle
     )
-    store = store or SessionStore.from_url(
-        settings.redis_url,
-        session_ttl=settings.session_ttl_seconds,
-        job_ttl=settings.job_ttl_seconds,
-        token_limit=settings.token_limit,
-    )
+    stores = stores or RedisStores.from_settings(settings)
     app.extensions["invoice_agent"] = Services(
         settings=settings,
-        store=store,
-        queue=queue or TurnQueue(settings),
+        stores=stores,
+        publisher=publisher or CeleryPublisher.from_settings(settings),
         provider_name=provider_name(settings),
-        batches=BatchStore(
-            store,
-            FairBatchQueue(
-                store.redis, settings.batch_max_queued_items, forget_after=settings.job_ttl_seconds
-            ),
-        ),
-        renders=ConcurrencyLimit(store.redis, "exports:rendering", settings.export_concurrency),
+        configuration_problem=_configuration_problem(settings),
     )
 
     _register_request_id(app)
-    _register_rate_limits(app, settings, store)  # before authentication: guesses count too
+    _register_rate_limits(app, settings, stores)  # before authentication: guesses count too
     _register_authentication(app, settings)
     CORS(
         app,
@@ -114,9 +100,9 @@ def create_app(
     register_error_handlers(app)  # after Api(): replaces flask-smorest's own error shape
     if monkey.is_module_patched("threading"):  # gunicorn's gevent workers
         # one document more than a key may render at once: another key always finds a compiler
-        typesetter.run_compiles_with(_in_native_thread, parallel=settings.export_concurrency + 1)
+        typesetter.compile_on_native_threads(parallel=settings.export_concurrency + 1)
     same_redis = settings.broker_url == settings.redis_url
-    register_metrics(app, store, (INTERACTIVE_QUEUE, BATCH_QUEUE) if same_redis else ())
+    register_metrics(app, stores.figures, QUEUES if same_redis else ())
     count_tokens("warm")  # load the encoding now, not on a client's first request
     register_security_headers(app)
     _register_swagger_assets(app)
@@ -124,9 +110,15 @@ def create_app(
     return app
 
 
-def _in_native_thread(function, /, *args, **kwargs):
-    """`function(*args, **kwargs)` on one of gevent's native threads; this greenlet waits."""
-    return get_hub().threadpool.apply(function, args, kwargs)
+def _configuration_problem(settings: Settings) -> str:
+    """What the LLM provider cannot work with in these settings, or "" (checked now, at start:
+    the workers refuse to start with it, and /api/health reports it)."""
+    try:
+        check_settings(settings)
+    except ConfigurationError as problem:
+        log.error("configuration: %s", problem)
+        return problem.message
+    return ""
 
 
 def _is_public(path: str | None = None) -> bool:
@@ -167,8 +159,10 @@ def _register_authentication(app: Flask, settings: Settings) -> None:
             g.owner = owner_for_request(request, settings.api_keys)
 
 
-def _register_rate_limits(app: Flask, settings: Settings, store: SessionStore) -> None:
-    limits = RateLimits(store.redis, turns=settings.turn_rate_limit, reads=settings.read_rate_limit)
+def _register_rate_limits(app: Flask, settings: Settings, stores: RedisStores) -> None:
+    limits = RateLimits(
+        stores.redis, turns=settings.turn_rate_limit, reads=settings.read_rate_limit
+    )
 
     @app.before_request
     def _rate_limit():

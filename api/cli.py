@@ -1,10 +1,13 @@
 """`invoice-agent`: the command-line client of the HTTP API.
 
-    invoice-agent batch requests.csv --api http://localhost:8000 [--api-key KEY] --out results.csv
+    invoice-agent batch requests.csv --api http://localhost:8000 [--api-key KEY]
+                  --out results.csv [--zip invoices.zip]
 
 Uploads the CSV (columns message[,reference]) as a batch, shows a progress bar until every
-item is finished, writes the results CSV, prints a summary, and exits 1 when items failed
-(2 when the batch could not be submitted or followed).
+item is finished, writes the results CSV (and, with --zip, the invoices as a ZIP of PDFs,
+which a worker makes first: a second progress bar), prints a summary, and exits 1 when items
+failed (2 when the batch could not be submitted or followed). Asked to slow down (429), it
+waits as long as the API says and tries again.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from tqdm import tqdm
 
 POLL_SECONDS = 1.0
 FINISHED = ("completed", "cancelled")
+MAX_WAIT_ON_429 = 60.0  # longer waits than the API asks for are not worth it
 
 
 class ApiError(Exception):
@@ -40,6 +44,9 @@ def main(argv: list[str] | None = None) -> int:
     batch.add_argument(
         "--out", type=Path, default=Path("results.csv"), help="where to write the results CSV"
     )
+    batch.add_argument(
+        "--zip", type=Path, default=None, help="also save the invoices' PDFs as one ZIP here"
+    )
     batch.add_argument("--timeout", type=float, default=3600, help="give up after SECONDS")
     args = parser.parse_args(argv)
     try:
@@ -49,13 +56,36 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
 
+class PatientSession(requests.Session):
+    """A session that, asked to slow down (429), waits Retry-After seconds and tries again."""
+
+    def request(self, method, url, *args, **kwargs):
+        deadline = time.monotonic() + MAX_WAIT_ON_429 * 5
+        while True:
+            response = super().request(method, url, *args, **kwargs)
+            if response.status_code != 429 or time.monotonic() > deadline:
+                return response
+            wait = _retry_after(response)
+            print(f"invoice-agent: asked to slow down; waiting {wait:.0f} s", file=sys.stderr)
+            time.sleep(wait)
+
+
+def _retry_after(response: requests.Response) -> float:
+    try:
+        return min(max(float(response.headers.get("Retry-After", "1")), 0.5), MAX_WAIT_ON_429)
+    except ValueError:
+        return 1.0
+
+
 def run_batch(args: argparse.Namespace) -> int:
-    session = requests.Session()
+    session = PatientSession()
     if args.api_key:
         session.headers["X-API-Key"] = args.api_key
     base = args.api.rstrip("/")
-    with args.csv.open("rb") as upload:
-        batch = _json(session.post(f"{base}/api/batches", files={"file": upload}, timeout=60))
+    upload = args.csv.read_bytes()  # read once: a retried upload sends it again
+    batch = _json(
+        session.post(f"{base}/api/batches", files={"file": (args.csv.name, upload)}, timeout=60)
+    )
     print(f"Submitted batch {batch['batch_id']} with {batch['total']} items.", file=sys.stderr)
 
     deadline = time.monotonic() + args.timeout
@@ -80,6 +110,8 @@ def run_batch(args: argparse.Namespace) -> int:
     results = session.get(base + batch["results_url"], timeout=60)
     _check(results)
     args.out.write_bytes(results.content)
+    if args.zip:
+        _save_zip(session, base + batch["invoices_url"], args.zip, deadline)
     counts = batch["counts"]
     print(
         f"{counts['succeeded']} succeeded, {counts['failed']} failed, "
@@ -87,6 +119,26 @@ def run_batch(args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     return 1 if counts["failed"] or counts["cancelled"] else 0
+
+
+def _save_zip(session: requests.Session, url: str, path: Path, deadline: float) -> None:
+    """Ask for the batch's ZIP, follow its making (202 and progress), then save it."""
+    with tqdm(unit="pdf", desc="ZIP", file=sys.stderr) as progress:
+        while True:
+            response = session.get(url, stream=True, timeout=60)
+            if response.status_code != 202:
+                break
+            made = response.json()
+            progress.total = made["total"]
+            progress.update(made["done"] - progress.n)
+            if time.monotonic() > deadline:
+                raise ApiError("the ZIP was not ready in time")
+            time.sleep(_retry_after(response))
+    _check(response)
+    with path.open("wb") as out:
+        for chunk in response.iter_content(chunk_size=1 << 16):
+            out.write(chunk)
+    print(f"Invoices: {path}", file=sys.stderr)
 
 
 def _check(response: requests.Response) -> None:

@@ -11,12 +11,14 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, g, jsonify
+from flask import Flask, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from core.errors import (
     InvalidJson,
+    InvalidUpload,
     InvoiceAgentError,
+    MethodNotAllowed,
     NotFound,
     PayloadTooLarge,
     RateLimited,
@@ -37,14 +39,14 @@ def error_response(error: InvoiceAgentError, headers: dict[str, str] | None = No
 def _from_http_exception(exc: HTTPException) -> InvoiceAgentError:
     """Werkzeug and webargs exceptions, in our vocabulary."""
     match exc.code:
+        case 400 if request.mimetype == "multipart/form-data":
+            return InvalidUpload()
         case 400:
             return InvalidJson()
         case 404:
             return NotFound("There is nothing at this address.")
         case 405:
-            error = InvoiceAgentError("This method is not allowed here.")
-            error.code, error.http_status = "method_not_allowed", 405
-            return error
+            return MethodNotAllowed()
         case 413:
             return PayloadTooLarge()
         case 422:

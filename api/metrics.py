@@ -29,6 +29,7 @@ from prometheus_client.core import (
 )
 
 from core.errors import InvoiceAgentError
+from core.metrics import Figures
 
 HTTP_REQUESTS = Counter(
     "invoice_agent_http_requests_total", "HTTP requests", ["method", "endpoint", "status"]
@@ -49,16 +50,16 @@ def _multiprocess_registry() -> CollectorRegistry | None:
 class WorkerFigures:
     """A collector reading the workers' figures from Redis at scrape time."""
 
-    def __init__(self, store, queues: tuple[str, ...]):
-        self.store = store
+    def __init__(self, figures: Figures, queues: tuple[str, ...]):
+        self.figures = figures
         self.queues = queues  # empty when the broker is not this Redis
 
     def collect(self):
         try:
-            counters = self.store.counters()
-            histograms = {name: self.store.histogram(name) for name in HISTOGRAMS}
-            active = self.store.active_sessions()
-            depths = self.store.queue_depths(self.queues) if self.queues else {}
+            counters = self.figures.counters()
+            histograms = {name: self.figures.histogram(name) for name in HISTOGRAMS}
+            active = self.figures.active_sessions()
+            depths = self.figures.queue_depths(self.queues) if self.queues else {}
         except InvoiceAgentError:  # Redis away: health says so; the scrape still answers
             return
         for name, (buckets, total) in histograms.items():
@@ -100,7 +101,7 @@ HISTOGRAMS = {
 }
 
 
-def register_metrics(app: Flask, store, queues: tuple[str, ...] = ()) -> None:
+def register_metrics(app: Flask, figures: Figures, queues: tuple[str, ...] = ()) -> None:
     @app.after_request
     def _observe(response):
         endpoint = request.url_rule.rule if request.url_rule else "unmatched"
@@ -111,7 +112,7 @@ def register_metrics(app: Flask, store, queues: tuple[str, ...] = ()) -> None:
         return response
 
     worker_registry = CollectorRegistry(auto_describe=False)
-    worker_registry.register(WorkerFigures(store, queues))
+    worker_registry.register(WorkerFigures(figures, queues))
 
     @app.route("/metrics")
     def metrics():

@@ -22,7 +22,7 @@ from core.settings import Settings
 
 ERROR = {"$ref": "#/components/schemas/Error"}
 ERROR_DESCRIPTIONS = {
-    "400": "invalid_json: the body is not JSON",
+    "400": "invalid_json: the body is not JSON; invalid_upload: a multipart body cannot be read",
     "401": "unauthorized: API keys are on and the key is missing or unknown",
     "404": "not found (or another key's)",
     "413": "payload_too_large or token_limit_exceeded",
@@ -88,4 +88,22 @@ def finish(document: dict[str, Any], settings: Settings) -> dict[str, Any]:
         schemas["BatchRequest"]["properties"]["items"].update(
             minItems=1, maxItems=settings.batch_max_items
         )
+    document.setdefault("info", {})["description"] = RATE_LIMITS.format(
+        turns=settings.turn_rate_limit,
+        reads=settings.read_rate_limit,
+        exports=settings.export_concurrency,
+        queued=settings.batch_max_queued_items,
+    )
     return document
+
+
+RATE_LIMITS = """Rate limits, per API key (per client address when auth is off or the key is wrong),
+shared by every API process, each a moving window:
+
+- turns: {turns} — POST /api/generate-invoice, /api/chat and /api/batches (a batch counts once;
+  its items are paced by LLM_RATE_LIMIT in the workers)
+- reads: {reads} — every other /api/* call (a long-poll counts once)
+- exports rendering at once: {exports}; batch items waiting or running: {queued}
+
+Over a limit: 429 `rate_limited` with `Retry-After` (seconds). /api/health, /metrics and the
+API documents are not limited."""

@@ -137,6 +137,9 @@ class HealthSchema(Schema):
     workers = fields.Integer()
     llm_provider = fields.String()
     timestamp = fields.String()
+    configuration = fields.String(
+        metadata={"description": "what the settings cannot do, when something (then unhealthy)"}
+    )
 
 
 class ErrorSchema(Schema):
@@ -200,3 +203,12 @@ class BatchSchema(Schema):
     status_url = fields.String()
     results_url = fields.String()
     invoices_url = fields.String(metadata={"description": "a ZIP of the invoices as PDFs"})
+
+
+class ZipProgressSchema(Schema):
+    """A batch's ZIP of PDFs while a worker makes it."""
+
+    status = fields.String(metadata={"enum": ["building"]})
+    done = fields.Integer(metadata={"description": "PDFs in the ZIP so far"})
+    total = fields.Integer(metadata={"description": "PDFs it will hold"})
+    status_url = fields.String(metadata={"description": "ask here again; 200 is the ZIP"})

@@ -6,21 +6,18 @@ from dataclasses import dataclass
 
 from flask import current_app
 
-from api.queue import TurnQueue
-from core.batches import BatchStore
-from core.concurrency import ConcurrencyLimit
+from core.queue import Publisher
 from core.settings import Settings
-from core.store import SessionStore
+from core.stores import RedisStores
 
 
 @dataclass
 class Services:
     settings: Settings
-    store: SessionStore
-    queue: TurnQueue
+    stores: RedisStores
+    publisher: Publisher
     provider_name: str
-    batches: BatchStore
-    renders: ConcurrencyLimit  # exports being made at once, per API key
+    configuration_problem: str = ""  # what the settings cannot do (health says it), if anything
 
 
 def services() -> Services:

@@ -17,10 +17,10 @@ from pathlib import Path
 import redis
 
 from api import create_app
-from api.queue import TurnQueue
 from bench.accept import BODY
 from bench.bare_app import create_app as create_bare_app
 from bench.support import Context, median
+from core.queue import CeleryPublisher
 from core.settings import Settings
 
 ROUNDS = 6
@@ -31,14 +31,11 @@ WARMUP = 100
 class NoQueue:
     """Accepts the turn and publishes nothing."""
 
-    def enqueue_turn(self, job_id: str, *, request_id: str = "") -> None:
+    def publish(self, job_ids, queue: str, *, request_id: str = "") -> None:
         return None
 
-
-def _without_limiter(app):
-    for limiter in app.extensions["limiter"]:
-        limiter.enabled = False
-    return app
+    def answers(self) -> bool:
+        return True
 
 
 def _time_rounds(calls: dict, per_round: int) -> dict[str, float]:
@@ -72,9 +69,7 @@ def main() -> None:
         apps = {
             "bare app (1 pipeline)": create_bare_app(url),
             "API as shipped": create_app(settings),
-            "API, no rate limiter": _without_limiter(create_app(settings)),
-            "API, no enqueue": create_app(settings, queue=NoQueue()),
-            "API, no limiter, no enqueue": _without_limiter(create_app(settings, queue=NoQueue())),
+            "API, no enqueue": create_app(settings, publisher=NoQueue()),
         }
         clients = {name: app.test_client() for name, app in apps.items()}
 
@@ -93,12 +88,12 @@ def main() -> None:
             print(f"  {name:30s} {ms:6.3f} ms  {ms / bare:5.2f}x bare")
 
         plain = redis.Redis.from_url(url)
-        shipped = TurnQueue(settings)
+        shipped = CeleryPublisher.from_settings(settings)
         job_id = "0" * 32
         print("\nenqueue step alone, ms per call:")
         enqueue = _time_rounds(
             {
-                "TurnQueue.enqueue_turn": lambda: shipped.enqueue_turn(job_id, request_id="r"),
+                "CeleryPublisher.publish": lambda: shipped.publish([job_id], "interactive"),
                 "plain LPUSH (redis-py)": lambda: plain.lpush("bench:plain", job_id),
             },
             REQUESTS_PER_ROUND,

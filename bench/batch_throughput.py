@@ -32,7 +32,7 @@ from celery import group
 from bench import bare_celery
 from bench.support import Context, Figure, Outcome, median
 from core.batches import batch_key, items_key
-from core.store import job_key
+from core.redis_model import job_key
 
 NAME = "batch_throughput"
 TITLE = "1000-item batch (offline engine) end to end vs 1000 bare Celery no-ops, one worker each"

@@ -20,7 +20,7 @@ import requests
 
 from bench.providers import SLEEP_SECONDS
 from bench.support import Context, Figure, Outcome
-from core.store import job_key
+from core.redis_model import job_key
 
 NAME = "concurrency"
 TITLE = "200 turns, 200 sessions, SleepyProvider 3 s, one worker (-P gevent, concurrency 200)"

@@ -1,7 +1,7 @@
 """Turn cost excluding the provider: TurnRunner.run at 1,000 messages of history vs at 10.
 
 In-process, on the private Redis, with InstantProvider. Both sessions are filled by real
-turns (accept_turn + TurnRunner.run), so their messages are exactly what the store writes.
+turns (start_turn + TurnRunner.run), so their messages are exactly what the store writes.
 Each repetition accepts one more turn (untimed), times `TurnRunner.run` for it, and trims the
 message list back to its size (untimed). Repetitions alternate between the two sessions.
 """
@@ -12,9 +12,10 @@ import time
 
 from bench.support import Context, Figure, Outcome, median, percentile
 from core.providers import make_provider
+from core.redis_model import messages_key
 from core.settings import Settings
-from core.store import SessionStore, messages_key
-from core.turns import TurnRunner, accept_turn
+from core.stores import RedisStores
+from core.turns import TurnRunner, start_turn
 
 NAME = "history"
 TITLE = "TurnRunner.run (InstantProvider, in-process) at 1,000 messages of history vs 10"
@@ -36,12 +37,26 @@ def _message(n: int) -> str:
     return MESSAGES[n % len(MESSAGES)]
 
 
-def _fill(store: SessionStore, runner: TurnRunner, size: int) -> str:
+class KeptPublisher:
+    """Publishes nothing: the benchmark runs each turn itself, in-process."""
+
+    def publish(self, job_ids, queue: str, *, request_id: str = "") -> None:
+        return None
+
+    def answers(self) -> bool:
+        return True
+
+
+KEPT = KeptPublisher()
+
+
+def _fill(stores: RedisStores, runner: TurnRunner, size: int) -> str:
     """A session with exactly `size` messages, written by real turns (two messages each)."""
     session_id = None
     for n in range(size // 2):
-        turn = accept_turn(
-            store,
+        turn = start_turn(
+            stores.jobs,
+            KEPT,
             owner="",
             session_id=session_id,
             message=_message(n),
@@ -51,7 +66,7 @@ def _fill(store: SessionStore, runner: TurnRunner, size: int) -> str:
         outcome = runner.run(turn.job_id)
         if outcome != "applied":
             raise RuntimeError(f"filling a session: turn {n} ended {outcome!r}")
-    length = store.redis.llen(messages_key(session_id))
+    length = stores.redis.llen(messages_key(session_id))
     if length != size:
         raise RuntimeError(f"session has {length} messages, expected {size}")
     return session_id
@@ -65,21 +80,10 @@ def run(ctx: Context) -> Outcome:
         llm_provider="bench.providers:InstantProvider",
         frontend_dist=str(ctx.workdir),
     )
-    store = SessionStore.from_url(
-        settings.redis_url,
-        session_ttl=settings.session_ttl_seconds,
-        job_ttl=settings.job_ttl_seconds,
-        token_limit=settings.token_limit,
-    )
-    runner = TurnRunner(
-        store=store,
-        provider=make_provider(settings),
-        history_turns=settings.llm_history_turns,
-        token_warn=settings.token_warn,
-        token_limit=settings.token_limit,
-    )
+    stores = RedisStores.from_settings(settings)
+    runner = TurnRunner.from_settings(settings, stores, make_provider(settings))
     ctx.log(f"filling sessions with {' and '.join(map(str, SIZES))} messages")
-    sessions = {size: _fill(store, runner, size) for size in SIZES}
+    sessions = {size: _fill(stores, runner, size) for size in SIZES}
 
     run_times: dict[int, list[float]] = {size: [] for size in SIZES}
     accept_times: dict[int, list[float]] = {size: [] for size in SIZES}
@@ -88,15 +92,20 @@ def run(ctx: Context) -> Outcome:
         for size in SIZES if rep % 2 == 0 else reversed(SIZES):
             session_id = sessions[size]
             began = time.perf_counter()
-            turn = accept_turn(
-                store, owner="", session_id=session_id, message=_message(rep), kind="chat"
+            turn = start_turn(
+                stores.jobs,
+                KEPT,
+                owner="",
+                session_id=session_id,
+                message=_message(rep),
+                kind="chat",
             )
             accepted = time.perf_counter()
             outcome = runner.run(turn.job_id)
             finished = time.perf_counter()
             if outcome != "applied":
                 raise RuntimeError(f"turn at {size} messages ended {outcome!r}")
-            store.redis.ltrim(messages_key(session_id), -size, -1)  # back to `size`, untimed
+            stores.redis.ltrim(messages_key(session_id), -size, -1)  # back to `size`, untimed
             if rep >= WARMUP:
                 accept_times[size].append(accepted - began)
                 run_times[size].append(finished - accepted)
@@ -108,12 +117,12 @@ def run(ctx: Context) -> Outcome:
     outcome.figures = [
         Figure(f"run, median at {large}", ms[large], "ms", f"at {small}", ms[small], TARGET_RATIO),
         Figure(f"run, median at {large}", ms[large], "ms", f"at {window}", ms[window]),
-        Figure(f"accept_turn at {large}", accept_ms[large], "ms", f"at {small}", accept_ms[small]),
+        Figure(f"start_turn at {large}", accept_ms[large], "ms", f"at {small}", accept_ms[small]),
     ]
     for size in SIZES:
         outcome.notes.append(
             f"{size:>5} messages: run median {ms[size]:.3f} ms, "
-            f"p90 {percentile(run_times[size], 90) * 1000:.3f} ms; accept_turn median "
+            f"p90 {percentile(run_times[size], 90) * 1000:.3f} ms; start_turn median "
             f"{accept_ms[size]:.3f} ms ({REPETITIONS} turns)"
         )
     outcome.notes.append(

@@ -37,7 +37,7 @@ from bench.batch_throughput import MinimumFigure, cpu_seconds, message, moment
 from bench.providers import TwoSecondProvider
 from bench.support import Context, Figure, Outcome, median, percentile
 from core.batches import batch_key, items_key
-from core.store import job_key
+from core.redis_model import job_key
 
 NAME = "llm_rate"
 TITLE = "LLM_RATE_LIMIT=600/min, 2 s provider, a 720-item batch + 10 chat turns, two workers"

@@ -35,6 +35,7 @@ BENCHMARKS = {
     "llm_rate": "bench.llm_rate",
     "slow_clients": "bench.slow_clients",
     "fairness": "bench.fairness",
+    "batch_zip": "bench.batch_zip",
 }
 
 

@@ -8,17 +8,15 @@ while another key's first item goes next in the rotation: it waits for at most o
 items ahead of it, never for the whole backlog. Chat turns do not pass through here at all
 (they have their own queue, taken first).
 
-    batchq:pending:{owner}   sorted set  job id -> arrival order: the owner's waiting items
-    batchq:open:{owner}      sorted set  job id -> when accepted, until it is final: what
-                                         BATCH_MAX_QUEUED_ITEMS counts
-    batchq:owners            sorted set  owner -> when last served (a newcomer comes first)
-    batchq:served            counter     the rotation's clock
-    batchq:arrivals          counter     the order items arrived in
-    batchq:inflight          sorted set  job id -> when dispatched, until it is final
+The keys (core/redis_model.py): each owner's waiting items (`batchq:pending:{owner}`) and
+items accepted and not finished (`batchq:open:{owner}`, what BATCH_MAX_QUEUED_ITEMS counts),
+the rotation of owners (`batchq:owners`, scored by when last served, `batchq:served` its
+clock, `batchq:arrivals` the order items arrived in), and the items in flight
+(`batchq:inflight`, from dispatch until final).
 
-The finishing scripts (core/redis_scripts.py) take a job out of `batchq:inflight`. A dispatched
-item that is never published (a crash in between) is re-sent by the worker's sweep, like any
-job lost on its way (RECLAIM_QUEUED), because dispatching marks it in `jobs:queued`.
+The finishing scripts (core/jobs.py) take a job out of flight and out of its owner's open
+items. A dispatched item that is never published (a crash in between) is re-sent by the
+worker's sweep, like any job lost on its way, because dispatching marks it in `jobs:queued`.
 """
 
 from __future__ import annotations
@@ -26,26 +24,18 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-import redis
-
 from core.errors import RateLimited
-from core.store import translate_redis_errors
-
-OWNERS_KEY = "batchq:owners"
-SERVED_KEY = "batchq:served"
-ARRIVALS_KEY = "batchq:arrivals"
-INFLIGHT_KEY = "batchq:inflight"
-PENDING_PREFIX = "batchq:pending:"
-OPEN_PREFIX = "batchq:open:"
-
-
-def pending_key(owner: str) -> str:
-    return PENDING_PREFIX + owner
-
-
-def open_key(owner: str) -> str:
-    return OPEN_PREFIX + owner
-
+from core.redis_connection import Redis
+from core.redis_model import (
+    BATCH_ARRIVALS,
+    BATCH_INFLIGHT,
+    BATCH_OWNERS,
+    BATCH_PENDING_PREFIX,
+    BATCH_SERVED,
+    batch_open_key,
+    batch_pending_key,
+    lua,
+)
 
 # KEYS: pending, open, owners, arrivals   ARGV: owner, cap, now, forget_after, job ids...
 # Returns {1, open} when queued, {0, open} when the cap would be passed (nothing queued).
@@ -73,12 +63,14 @@ return {1, waiting + count}
 # Moves up to (window - in flight) queued items, one owner at a time, into flight and returns
 # their job ids for the caller to publish. Items no longer queued (cancelled, expired) are
 # dropped on the way; so are in-flight entries of jobs that ended without a finishing script.
-_DISPATCH = """
+_DISPATCH = lua("""
 local owners, served, inflight = KEYS[1], KEYS[2], KEYS[3]
 local window, now, prefix = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3]
 for _, job_id in ipairs(redis.call("ZRANGE", inflight, 0, 9)) do
-  local status = redis.call("HGET", "job:" .. job_id, "status")
-  if status ~= "queued" and status ~= "running" then redis.call("ZREM", inflight, job_id) end
+  local status = redis.call("HGET", "$JOB_PREFIX" .. job_id, "status")
+  if status ~= "$STATUS_QUEUED" and status ~= "$STATUS_RUNNING" then
+    redis.call("ZREM", inflight, job_id)
+  end
 end
 local free = window - redis.call("ZCARD", inflight)
 local dispatched = {}
@@ -90,9 +82,9 @@ while free > 0 do
   local popped = redis.call("ZPOPMIN", pending)
   if #popped > 0 then
     local job_id = popped[1]
-    if redis.call("HGET", "job:" .. job_id, "status") == "queued" then
+    if redis.call("HGET", "$JOB_PREFIX" .. job_id, "status") == "$STATUS_QUEUED" then
       redis.call("ZADD", inflight, now, job_id)
-      redis.call("ZADD", "jobs:queued", now, job_id)
+      redis.call("ZADD", "$QUEUED_JOBS", now, job_id)
       table.insert(dispatched, job_id)
       free = free - 1
     end
@@ -101,7 +93,7 @@ while free > 0 do
   if redis.call("ZCARD", pending) == 0 then redis.call("ZREM", owners, owner) end
 end
 return dispatched
-"""
+""")
 
 
 # KEYS: pending, open, owners, inflight   ARGV: owner, job ids...
@@ -121,7 +113,7 @@ return 1
 class FairBatchQueue:
     """The owners' waiting batch items and the rotation that dispatches them."""
 
-    redis: redis.Redis
+    redis: Redis
     max_waiting: int  # BATCH_MAX_QUEUED_ITEMS: items of one owner accepted and not finished
     forget_after: int = 86_400  # JOB_TTL_SECONDS: a job record older than this is gone
 
@@ -132,11 +124,10 @@ class FairBatchQueue:
 
     def enqueue(self, owner: str, job_ids: list[str]) -> None:
         """Queue the owner's items, all or none. Raises RateLimited past the cap, Unavailable."""
-        with translate_redis_errors():
-            accepted, waiting = self._enqueue(
-                keys=[pending_key(owner), open_key(owner), OWNERS_KEY, ARRIVALS_KEY],
-                args=[owner, self.max_waiting, time.time(), self.forget_after, *job_ids],
-            )
+        accepted, waiting = self._enqueue(
+            keys=[batch_pending_key(owner), batch_open_key(owner), BATCH_OWNERS, BATCH_ARRIVALS],
+            args=[owner, self.max_waiting, time.time(), self.forget_after, *job_ids],
+        )
         if not accepted:
             raise RateLimited(
                 f"You already have {int(waiting):,} batch items waiting or running, and at "
@@ -148,31 +139,30 @@ class FairBatchQueue:
 
     def withdraw(self, owner: str, job_ids: list[str]) -> None:
         """Take items out of the queue and out of flight (a batch that was not accepted)."""
-        with translate_redis_errors():
-            self._withdraw(
-                keys=[pending_key(owner), open_key(owner), OWNERS_KEY, INFLIGHT_KEY],
-                args=[owner, *job_ids],
-            )
+        self._withdraw(
+            keys=[batch_pending_key(owner), batch_open_key(owner), BATCH_OWNERS, BATCH_INFLIGHT],
+            args=[owner, *job_ids],
+        )
 
     def dispatch(self, window: int) -> list[str]:
         """Job ids to publish now, taken in turns across owners. Raises Unavailable."""
-        with translate_redis_errors():
-            return list(
-                self._dispatch(
-                    keys=[OWNERS_KEY, SERVED_KEY, INFLIGHT_KEY],
-                    args=[window, time.time(), PENDING_PREFIX],
-                )
+        return list(
+            self._dispatch(
+                keys=[BATCH_OWNERS, BATCH_SERVED, BATCH_INFLIGHT],
+                args=[window, time.time(), BATCH_PENDING_PREFIX],
             )
+        )
 
     def waiting(self, owner: str) -> int:
         """How many of the owner's items are accepted and not finished (what the cap counts)."""
-        with translate_redis_errors():
-            return int(self.redis.zcard(open_key(owner)))
+        return int(self.redis.zcard(batch_open_key(owner)))
 
 
 def dispatch_window(worker_slots: int, *, default_slots: int) -> int:
-    """Items in flight at once: the live workers' slots plus a quarter, so that no worker
-    waits for the next dispatch and a newcomer's item is never far from the front. With no
+    """Batch items in flight at once: the live workers' slots less an eighth kept free for
+    chat turns, so that a person's turn starts at once on any broker instead of waiting for a
+    batch item to finish (RabbitMQ, unlike our Redis queue order, does not serve the chat
+    queue first). Items are dispatched as others finish, so the window stays full. With no
     worker alive yet, one worker of `default_slots` (WORKER_CONCURRENCY) is assumed."""
     slots = worker_slots or default_slots
-    return slots + max(1, slots // 4)
+    return max(1, slots - max(1, slots // 8))

@@ -7,8 +7,9 @@ script a chat message uses — so the worker runs it like any other. What a batc
                               queued / running / succeeded / failed / cancelled counts
     batch:{id}:items    list  {"reference", "job_id", "session_id"} per item, in order
 
-The job scripts move the counts when a job of the batch changes status, so reading a batch
-never scans its jobs. Everything of a batch is written in one pipelined round trip.
+The job scripts (core/jobs.py) move the counts when a job of the batch changes status, so
+reading a batch never scans its jobs. Everything of a batch is written in one pipelined round
+trip; its items then wait in their owner's queue (core/batch_queue.py).
 """
 
 from __future__ import annotations
@@ -21,35 +22,58 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from core import redis_scripts
 from core.batch_queue import FairBatchQueue
+from core.clock import isoformat
 from core.errors import BatchNotFound, TokenLimitExceeded, ValidationFailed
-from core.store import (
-    ACTIVE_SESSIONS_KEY,
-    QUEUED_JOBS_KEY,
-    AcceptedTurn,
-    NewTurn,
-    SessionStore,
-    isoformat,
+from core.ids import new_id
+from core.jobs import JOB_MOVES, AcceptedTurn, JobStore, NewTurn
+from core.redis_model import (
+    ACTIVE_SESSIONS,
+    QUEUED_JOBS,
+    JobStatus,
+    batch_items_key,
+    batch_key,
     job_key,
+    lua,
     messages_key,
     session_key,
-    translate_redis_errors,
 )
 from core.tokens import count_tokens
-from core.turns import new_id
 
-STATUSES = ("queued", "running", "succeeded", "failed", "cancelled")
+STATUSES = tuple(status.value for status in JobStatus)
 ITEM_FIELDS = ("status", "result", "error")
 MAX_REFERENCE_CHARS = 200
 
-
-def batch_key(batch_id: str) -> str:
-    return f"batch:{batch_id}"
-
-
-def items_key(batch_id: str) -> str:
-    return f"batch:{batch_id}:items"
+# KEYS: batch, then every job of the batch   ARGV: now
+# Cancels the jobs still queued (running ones finish); frees their sessions. Returns how many.
+_CANCEL_BATCH = lua(
+    JOB_MOVES
+    + """
+local batch, now = KEYS[1], ARGV[1]
+local pending = "$BATCH_PENDING_PREFIX" .. redis.call("HGET", batch, "owner")
+local cancelled = 0
+for i = 2, #KEYS do
+  local job = KEYS[i]
+  if redis.call("HGET", job, "status") == "$STATUS_QUEUED" then
+    local job_id = string.sub(job, $JOB_PREFIX_LENGTH + 1)
+    redis.call("HSET", job, "status", "$STATUS_CANCELLED", "finished_at", now)
+    move_batch_count(job, "$STATUS_QUEUED", "$STATUS_CANCELLED")
+    not_queued(job)
+    finished(job)
+    redis.call("ZREM", pending, job_id)
+    count("jobs_cancelled")
+    local session_id = redis.call("HGET", job, "session_id")
+    local session = "$SESSION_PREFIX" .. session_id
+    redis.call("DEL", session, session .. ":messages")  -- created for this item, never used
+    redis.call("ZREM", "$ACTIVE_SESSIONS", session_id)
+    redis.call("PUBLISH", "$FINISHED_CHANNEL", job_id)
+    cancelled = cancelled + 1
+  end
+end
+redis.call("HSET", batch, "cancelled_at", now)
+return cancelled
+"""
+)
 
 
 @dataclass(frozen=True)
@@ -141,11 +165,11 @@ def validate_items(
 class BatchStore:
     """Batches on the session store's Redis."""
 
-    def __init__(self, store: SessionStore, queue: FairBatchQueue):
-        self.store = store
+    def __init__(self, jobs: JobStore, queue: FairBatchQueue):
+        self.jobs = jobs
         self.queue = queue
-        self.redis = store.redis
-        self._cancel_batch = self.redis.register_script(redis_scripts.CANCEL_BATCH)
+        self.redis = jobs.redis
+        self._cancel_batch = self.redis.register_script(_CANCEL_BATCH)
 
     def create(
         self, owner: str, items: list[BatchItemRequest], *, request_id: str = ""
@@ -167,41 +191,43 @@ class BatchStore:
         too_long = {
             str(n): ["The message alone is over the session's token limit."]
             for n, turn in enumerate(turns)
-            if turn.message_tokens > self.store.token_limit
+            if turn.message_tokens > self.jobs.token_limit
         }
         if too_long:
             raise TokenLimitExceeded(
-                details={"rows": too_long, "token_limit": self.store.token_limit}
+                details={"rows": too_long, "token_limit": self.jobs.token_limit}
             )
 
         self.queue.enqueue(owner, [turn.job_id for turn in turns])
-        counts = dict.fromkeys(STATUSES, 0) | {"queued": len(items)}
-        with translate_redis_errors(), self.redis.pipeline(transaction=False) as pipe:
+        counts = dict.fromkeys(STATUSES, 0) | {JobStatus.QUEUED.value: len(items)}
+        with self.redis.pipeline(transaction=False) as pipe:
             pipe.hset(batch_key(batch_id), mapping={
                 "batch_id": batch_id, "owner": owner, "total": len(items),
-                "created_at": isoformat(self.store.clock()), **counts,
+                "created_at": isoformat(self.jobs.clock()), **counts,
             })  # fmt: skip
-            pipe.rpush(items_key(batch_id), *(
+            pipe.rpush(batch_items_key(batch_id), *(
                 json.dumps({"reference": item.reference, "job_id": turn.job_id,
                             "session_id": turn.new_session_id})
                 for item, turn in zip(items, turns, strict=True)
             ))  # fmt: skip
-            pipe.expire(batch_key(batch_id), self.store.job_ttl)
-            pipe.expire(items_key(batch_id), self.store.job_ttl)
+            pipe.expire(batch_key(batch_id), self.jobs.job_ttl)
+            pipe.expire(batch_items_key(batch_id), self.jobs.job_ttl)
+            first_turn = len(pipe)
             for turn in turns:
-                keys, args = self.store.begin_turn_call(turn)
-                self.store.begin_turn_script(keys=keys, args=args, client=pipe)
-            answers = pipe.execute()[4:]
+                self.jobs.begin_turn(turn, pipeline=pipe)
+            self.jobs.replica_wait.queue(pipe)
+            answers = self.jobs.replica_wait.check(pipe.execute(), f"batch {batch_id}")
+            answers = answers[first_turn:]
         accepted = tuple(
-            self.store.accepted_turn(answer, turn)
+            self.jobs.accepted_turn(answer, turn)
             for answer, turn in zip(answers, turns, strict=True)
         )
         return BatchCreated(batch_id, owner, len(items), accepted)
 
     def discard(self, created: BatchCreated) -> None:
         """Remove a batch whose jobs could not be enqueued: nothing half-written stays."""
-        with translate_redis_errors(), self.redis.pipeline(transaction=False) as pipe:
-            pipe.delete(batch_key(created.batch_id), items_key(created.batch_id))
+        with self.redis.pipeline(transaction=False) as pipe:
+            pipe.delete(batch_key(created.batch_id), batch_items_key(created.batch_id))
             for turn in created.turns:
                 pipe.delete(
                     job_key(turn.job_id),
@@ -209,15 +235,14 @@ class BatchStore:
                     messages_key(turn.session_id),
                 )
             job_ids = [turn.job_id for turn in created.turns]
-            pipe.zrem(ACTIVE_SESSIONS_KEY, *(turn.session_id for turn in created.turns))
-            pipe.zrem(QUEUED_JOBS_KEY, *job_ids)
+            pipe.zrem(ACTIVE_SESSIONS, *(turn.session_id for turn in created.turns))
+            pipe.zrem(QUEUED_JOBS, *job_ids)
             pipe.execute()
         self.queue.withdraw(created.owner, job_ids)
 
     def summary(self, batch_id: str, owner: str) -> dict[str, Any]:
         """The batch's status and counts. Raises BatchNotFound (also for another owner's)."""
-        with translate_redis_errors():
-            fields = self.redis.hgetall(batch_key(batch_id))
+        fields = self.redis.hgetall(batch_key(batch_id))
         if not fields or fields.get("owner") != owner:
             raise BatchNotFound()
         counts = {status: int(fields.get(status, 0)) for status in STATUSES}
@@ -241,30 +266,35 @@ class BatchStore:
 
     def items(self, batch_id: str, *, start: int = 0, stop: int = -1) -> list[dict[str, Any]]:
         """Items `start`..`stop` (inclusive) with each job's outcome, in two round trips."""
-        with translate_redis_errors():
-            raw_items = self.redis.lrange(items_key(batch_id), start, stop)
-            with self.redis.pipeline(transaction=False) as pipe:
-                entries = [json.loads(raw) for raw in raw_items]
-                for entry in entries:
-                    pipe.hmget(job_key(entry["job_id"]), *ITEM_FIELDS)
-                outcomes = pipe.execute()
+        raw_items = self.redis.lrange(batch_items_key(batch_id), start, stop)
+        with self.redis.pipeline(transaction=False) as pipe:
+            entries = [json.loads(raw) for raw in raw_items]
+            for entry in entries:
+                pipe.hmget(job_key(entry["job_id"]), *ITEM_FIELDS)
+            outcomes = pipe.execute()
         return [
             _item_view(entry, *outcome) for entry, outcome in zip(entries, outcomes, strict=True)
         ]
 
     def invoices(self, batch_id: str, *, page_size: int = 100) -> Iterator[dict[str, Any]]:
-        """The invoice of every succeeded item, in order, read a page at a time."""
-        total = self.redis.llen(items_key(batch_id))
+        """The invoice of every succeeded item, in order, read a page at a time.
+
+        The item count is read now, so a Redis outage is raised here (503) rather than in the
+        middle of a response that has started.
+        """
+        total = self.redis.llen(batch_items_key(batch_id))
+        return self._invoices(batch_id, total, page_size)
+
+    def _invoices(self, batch_id: str, total: int, page_size: int) -> Iterator[dict[str, Any]]:
         for start in range(0, total, page_size):
-            with translate_redis_errors():
-                entries = [
-                    json.loads(r)
-                    for r in self.redis.lrange(items_key(batch_id), start, start + page_size - 1)
-                ]
-                with self.redis.pipeline(transaction=False) as pipe:
-                    for entry in entries:
-                        pipe.hget(job_key(entry["job_id"]), "result")
-                    results = pipe.execute()
+            entries = [
+                json.loads(r)
+                for r in self.redis.lrange(batch_items_key(batch_id), start, start + page_size - 1)
+            ]
+            with self.redis.pipeline(transaction=False) as pipe:
+                for entry in entries:
+                    pipe.hget(job_key(entry["job_id"]), "result")
+                results = pipe.execute()
             for result in results:
                 invoice = (json.loads(result) if result else {}).get("invoice")
                 if invoice:
@@ -273,14 +303,13 @@ class BatchStore:
     def cancel(self, batch_id: str, owner: str) -> int:
         """Cancel the items not yet started; running ones finish. Returns how many."""
         self.summary(batch_id, owner)  # raises BatchNotFound
-        entries = [json.loads(raw) for raw in self.redis.lrange(items_key(batch_id), 0, -1)]
-        with translate_redis_errors():
-            return int(
-                self._cancel_batch(
-                    keys=[batch_key(batch_id), *(job_key(e["job_id"]) for e in entries)],
-                    args=[isoformat(self.store.clock())],
-                )
+        entries = [json.loads(raw) for raw in self.redis.lrange(batch_items_key(batch_id), 0, -1)]
+        return int(
+            self._cancel_batch(
+                keys=[batch_key(batch_id), *(job_key(e["job_id"]) for e in entries)],
+                args=[isoformat(self.jobs.clock())],
             )
+        )
 
 
 def _item_view(

@@ -4,7 +4,7 @@ Used for exports: typesetting a 500-line invoice takes a CPU for seconds, so one
 rendering in many threads could take every renderer from the others, all inside its rate
 limit. Each owner gets `limit` renders at a time; more answer 429 at once (no queueing).
 
-A holder is a member of the sorted set `{name}:{owner}` scored by when it expires, so a
+A holder is a member of the sorted set `{prefix}{owner}` scored by when it expires, so a
 process that dies while holding a slot frees it after `ttl` seconds at the latest.
 """
 
@@ -14,10 +14,8 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-import redis
-
 from core.errors import RateLimited
-from core.store import translate_redis_errors
+from core.redis_connection import Redis
 
 # KEYS: holders   ARGV: token, limit, ttl (s)   Returns 1 (taken) or 0 (all slots busy)
 _ACQUIRE = """
@@ -35,9 +33,9 @@ return 1
 class ConcurrencyLimit:
     """`limit` concurrent holders per owner of the resource `name`."""
 
-    def __init__(self, client: redis.Redis, name: str, limit: int, *, ttl: float = 120):
+    def __init__(self, client: Redis, prefix: str, limit: int, *, ttl: float = 120):
         self.redis = client
-        self.name = name
+        self.prefix = prefix
         self.limit = limit
         self.ttl = ttl
         self._acquire = client.register_script(_ACQUIRE)
@@ -45,13 +43,11 @@ class ConcurrencyLimit:
     @contextmanager
     def slot(self, owner: str, *, busy_message: str) -> Iterator[None]:
         """Hold one of the owner's slots for the block. Raises RateLimited, Unavailable."""
-        key, token = f"{self.name}:{owner}", uuid.uuid4().hex
-        with translate_redis_errors():
-            taken = self._acquire(keys=[key], args=[token, self.limit, self.ttl])
+        key, token = f"{self.prefix}{owner}", uuid.uuid4().hex
+        taken = self._acquire(keys=[key], args=[token, self.limit, self.ttl])
         if not taken:
             raise RateLimited(busy_message, retry_after=1)
         try:
             yield
         finally:
-            with translate_redis_errors():
-                self.redis.zrem(key, token)
+            self.redis.zrem(key, token)

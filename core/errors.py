@@ -3,6 +3,7 @@
     InvoiceAgentError             code, message, details, http_status
     ├── ConfigurationError        a setting cannot be used (raised at start-up)
     ├── InvalidJson               400 invalid_json
+    ├── InvalidUpload             400 invalid_upload (a multipart body that cannot be read)
     ├── ValidationFailed          422 validation_error (details: one message list per field)
     ├── EinvoiceIncomplete        422 einvoice_incomplete (details.missing: what to add)
     ├── Unauthorized              401 unauthorized
@@ -11,6 +12,7 @@
     │   ├── JobNotFound           job_not_found
     │   ├── BatchNotFound         batch_not_found
     │   └── NoInvoice             no_invoice
+    ├── MethodNotAllowed          405 method_not_allowed
     ├── TurnInProgress            409 turn_in_progress (details.job_id)
     ├── TokenLimitExceeded        413 token_limit_exceeded (details: token_count, token_limit)
     ├── PayloadTooLarge           413 payload_too_large
@@ -22,6 +24,7 @@
         │   └── ProviderTransient provider_unavailable: throttled or transient; retried
         ├── TurnTimedOut          turn_timeout: the turn ran past JOB_TIME_LIMIT
         ├── NoInvoiceProduced     no_invoice_produced: a batch item's request made no invoice
+        ├── TurnInterrupted       turn_interrupted: its workers died under it, again and again
         └── SessionGone           session_not_found: the session was deleted during the turn
 
 Lower-level errors (redis, kombu, botocore) are translated into these at the boundary where
@@ -64,6 +67,25 @@ class InvalidJson(InvoiceAgentError):
     code = "invalid_json"
     http_status = 400
     default_message = "The request body is not valid JSON."
+
+
+class InvalidUpload(InvoiceAgentError):
+    """The body says multipart/form-data but cannot be read as such."""
+
+    code = "invalid_upload"
+    http_status = 400
+    default_message = (
+        "The upload could not be read. Send the file as multipart/form-data, in a field named "
+        "'file'."
+    )
+
+
+class MethodNotAllowed(InvoiceAgentError):
+    """The address exists, but not for this HTTP method."""
+
+    code = "method_not_allowed"
+    http_status = 405
+    default_message = "This method is not allowed here."
 
 
 class ValidationFailed(InvoiceAgentError):
@@ -222,6 +244,16 @@ class NoInvoiceProduced(TurnFailed):
 
     code = "no_invoice_produced"
     default_message = "The request did not produce an invoice."
+
+
+class TurnInterrupted(TurnFailed):
+    """Every worker that started the turn died under it: given up rather than tried forever."""
+
+    code = "turn_interrupted"
+    default_message = (
+        "This turn was interrupted several times (the workers running it stopped), so it was "
+        "given up; nothing was changed. Please send the message again."
+    )
 
 
 class SessionGone(TurnFailed):

@@ -21,9 +21,10 @@ from collections.abc import Callable
 
 import redis
 
+from core.redis_model import FINISHED_CHANNEL
+
 log = logging.getLogger(__name__)
 
-FINISHED_CHANNEL = "jobs:finished"
 RECONNECT_SECONDS = 1.0
 
 
@@ -85,10 +86,12 @@ class JobWaiters:
                 self._listener.start()
 
     def _listen(self) -> None:
+        failures = 0
         while True:
             pubsub = self._client.pubsub()
             try:
                 pubsub.subscribe(FINISHED_CHANNEL)
+                failures = 0
                 while True:
                     message = pubsub.get_message(timeout=1.0)
                     if message is None:
@@ -98,7 +101,10 @@ class JobWaiters:
                     elif message["type"] == "message":
                         self._wake(message["data"])
             except (redis.ConnectionError, redis.TimeoutError):
-                log.warning("job events: Redis connection lost; reconnecting")
+                failures += 1  # said once per outage, not every second of it
+                (log.warning if failures == 1 else log.debug)(
+                    "job events: Redis connection lost; reconnecting"
+                )
             except Exception:  # never let the listener die: waiters would sleep their full wait
                 log.exception("job events: listener failed; restarting")
             finally:

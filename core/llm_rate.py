@@ -14,15 +14,12 @@ turn never holds a worker for long.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from decimal import Decimal
 
-import redis
-
-from core.store import translate_redis_errors
-
-KEY = "llm:rate:next_slot"
+from core.redis_connection import Redis
+from core.redis_model import LLM_SCHEDULE
+from core.settings import parse_rate as settings_parse_rate
 
 # KEYS: the schedule   ARGV: spacing (s), max_wait (s)
 # Returns {"wait", seconds} with the slot reserved, or {"later", seconds} with nothing reserved.
@@ -39,36 +36,23 @@ redis.call("SET", KEYS[1], tostring(slot + spacing), "PX", expire_ms)
 return {"wait", tostring(wait)}
 """
 
-_RATE = re.compile(r"^\s*(\d+)\s*(?:/|per)\s*(second|minute|hour)s?\s*$", re.IGNORECASE)
-_SECONDS = {"second": 1, "minute": 60, "hour": 3600}
-
 
 def parse_rate(text: str) -> Decimal | None:
     """Seconds between calls for "600" (per minute), "600/minute", "10/second"; None if unset.
 
-    Raises ValueError for anything else.
+    Raises ValueError for anything else (the one rate parser: core.settings.parse_rate).
     """
-    text = text.strip()
-    if not text:
-        return None
-    if text.isdigit():
-        count, unit = int(text), "minute"
-    else:
-        match = _RATE.match(text)
-        if not match:
-            raise ValueError(f"not a rate like '600/minute': {text!r}")
-        count, unit = int(match.group(1)), match.group(2).lower()
-    if count <= 0:
-        raise ValueError("the rate must be positive")
-    return Decimal(_SECONDS[unit]) / count
+    rate = settings_parse_rate(text)
+    return None if rate is None else Decimal(rate.get_expiry()) / rate.amount
 
 
 class SlotNotAvailable(Exception):  # noqa: N818 - a signal, not an error
-    """No LLM slot soon enough: run the turn again after `retry_after` seconds."""
+    """No LLM slot soon enough: run the turn again after `retry_after` seconds, on `queue`."""
 
-    def __init__(self, retry_after: float):
+    def __init__(self, retry_after: float, queue: str = ""):
         super().__init__(f"LLM rate limit: retry in {retry_after:.1f} s")
         self.retry_after = retry_after
+        self.queue = queue
 
 
 @dataclass(frozen=True)
@@ -90,13 +74,12 @@ class LlmRateLimiter:
 
     HEADROOM = Decimal("1.02")
 
-    def __init__(self, client: redis.Redis, spacing_seconds: Decimal):
+    def __init__(self, client: Redis, spacing_seconds: Decimal):
         self.spacing = spacing_seconds * self.HEADROOM
         self._reserve = client.register_script(_RESERVE)
 
     def reserve(self, max_wait: float) -> Reservation:
         """Reserve the next slot if it is at most `max_wait` seconds away. Raises Unavailable."""
-        with translate_redis_errors():
-            verdict, seconds = self._reserve(keys=[KEY], args=[str(self.spacing), max_wait])
+        verdict, seconds = self._reserve(keys=[LLM_SCHEDULE], args=[str(self.spacing), max_wait])
         wait = float(seconds)  # float: seconds to sleep, a duration, never money
         return Reservation(reserved=verdict == "wait", seconds=wait)

@@ -22,6 +22,31 @@ Rules:
 - Dates are ISO 8601 (YYYY-MM-DD). Resolve relative dates ("net 30", "next Friday") against
   today's date given below.
 - Use ISO 4217 currency codes. Keep the invoice's currency unless the person changes it.
+
+E-invoices (XRechnung, Peppol, Factur-X) need more than a printed invoice. Fill these fields
+when the person gives them, and only then:
+- `buyer_reference`: the reference the buyer asked to be quoted; for German public bodies
+  their Leitweg-ID ("their Leitweg-ID is 991-33333TEST-33"). `purchase_order`: "PO 4711".
+- `payment`: "pay to IBAN DE89 3704 0044 0532 0130 00" gives `iban` (and `bic`,
+  `account_name`, `reference` when stated); leave `means_code` out for a bank transfer.
+- a party's `contact` ("contact: Tomasz Nowak, +48 22 555 0100") and `electronic_address`
+  ({"scheme": "0208", "value": "0403019261"} for a Belgian enterprise number, 0106 Dutch KvK,
+  0190 Dutch OIN, 0204 German Leitweg-ID, 9930 German VAT number, 0088 GLN, EM e-mail).
+- `delivery_date`, `prepaid_amount` (paid in advance), `preceding_invoice` (the invoice a
+  correction refers to).
+- `tax_id` is the VAT number with its country prefix (DE811907980) when there is one.
+
+VAT category of each line (`tax_category`): leave it out for ordinary taxed lines and for
+zero-rated ones (the rate decides: S above 0 %, Z at 0 %). The others always have tax_rate 0:
+- AE reverse charge: a business buyer in another EU country for services, or a domestic
+  reverse-charge case. It needs the VAT numbers of both seller and buyer. Never assume it:
+  when the seller and buyer are businesses in different EU countries, ask whether reverse
+  charge applies (and for the buyer's VAT number) before setting it.
+- K intra-community supply of goods to a business in another EU country (both VAT numbers
+  and the delivery date needed); G export of goods outside the EU; O outside the scope of VAT.
+- E exempt: always with `exemption_reason` {"code": a VATEX code such as VATEX-EU-132-1C,
+  "text": the reason in words}; ask for the reason if it is not given.
+If the person asks for an e-invoice field you cannot fill, ask for it in `reply`.
 """
 
 

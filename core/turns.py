@@ -1,6 +1,7 @@
-"""A chat turn from acceptance to result: the domain behind both the API and the worker.
+"""A chat turn from acceptance to result: the use cases behind both the API and the worker.
 
-    API:     accept_turn()  -> job stored, session marked busy -> (the API enqueues job_id)
+    API:     start_turn()   -> job stored, session marked busy -> published (or undone)
+             start_batch()  -> a batch's jobs stored -> the first ones dispatched and published
     worker:  TurnRunner.run(job_id) -> provider -> validated draft -> priced invoice -> applied
 
 The provider states facts; `price_invoice` computes every amount. A reply that does not
@@ -11,7 +12,6 @@ from __future__ import annotations
 
 import logging
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
@@ -19,34 +19,42 @@ from typing import Literal
 
 from marshmallow import ValidationError
 
-from core.errors import InvalidDraft, InvoiceAgentError, NoInvoiceProduced, ProviderTransient
+from core.batch_queue import dispatch_window
+from core.batches import BatchCreated, BatchItemRequest, BatchStore
+from core.clock import parse_time, utc_today
+from core.errors import (
+    InvalidDraft,
+    InvoiceAgentError,
+    NoInvoiceProduced,
+    ProviderTransient,
+    SessionGone,
+    TurnInterrupted,
+    Unavailable,
+)
+from core.ids import new_id
 from core.invoice import InvoiceRuleError, price_invoice
-from core.llm_rate import LlmRateLimiter, SlotNotAvailable
+from core.jobs import AcceptedTurn, JobRecord, JobStore, NewTurn, TurnContext, TurnResult
+from core.llm_rate import LlmRateLimiter, SlotNotAvailable, parse_rate
 from core.logs import bind, log_context
+from core.metrics import Figures
 from core.prompts import SYSTEM_PROMPT
 from core.providers.base import Provider, ProviderRequest
+from core.queue import BATCH_QUEUE, INTERACTIVE_QUEUE, Publisher, queue_for
+from core.redis_model import TurnOutcome
 from core.schemas import dump_invoice, load_draft
-from core.store import (
-    AcceptedTurn,
-    JobRecord,
-    NewTurn,
-    SessionStore,
-    TurnContext,
-    TurnOutcome,
-)
+from core.settings import Settings
+from core.stores import RedisStores
 from core.tokens import count_tokens, token_warning, token_zone
+from core.workers import WorkerRegistry
 
 log = logging.getLogger(__name__)
 
 TurnKind = Literal["generate", "chat"]
 
 
-def new_id() -> str:
-    return uuid.uuid4().hex
-
-
-def accept_turn(
-    store: SessionStore,
+def start_turn(
+    jobs: JobStore,
+    publisher: Publisher,
     *,
     owner: str,
     session_id: str | None,
@@ -54,11 +62,12 @@ def accept_turn(
     kind: TurnKind,
     request_id: str = "",
 ) -> AcceptedTurn:
-    """Count the message's tokens and store the turn; the caller enqueues `job_id`.
+    """Count the message's tokens, store the turn and publish it; undone when it cannot be
+    published, so nothing half-written stays behind.
 
     Raises SessionNotFound, TurnInProgress, TokenLimitExceeded, Unavailable.
     """
-    return store.begin_turn(
+    accepted = jobs.begin_turn(
         NewTurn(
             owner=owner,
             session_id=session_id,
@@ -70,10 +79,48 @@ def accept_turn(
             request_id=request_id,
         )
     )
+    try:
+        publisher.publish([accepted.job_id], INTERACTIVE_QUEUE, request_id=request_id)
+    except Unavailable:
+        jobs.cancel_turn(accepted)
+        raise
+    return accepted
 
 
-def _parse_time(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+def start_batch(
+    batches: BatchStore,
+    workers: WorkerRegistry,
+    publisher: Publisher,
+    *,
+    owner: str,
+    items: list[BatchItemRequest],
+    default_slots: int,
+    request_id: str = "",
+) -> BatchCreated:
+    """Store a batch and publish its first items (the rest follow as workers finish items:
+    dispatch_batch_items); the whole batch is removed when it cannot be published.
+
+    Raises TokenLimitExceeded, RateLimited (too many items waiting), Unavailable.
+    """
+    created = batches.create(owner, items, request_id=request_id)
+    try:
+        dispatch_batch_items(batches, workers, publisher, default_slots=default_slots)
+    except Unavailable:
+        batches.discard(created)
+        raise
+    return created
+
+
+def dispatch_batch_items(
+    batches: BatchStore, workers: WorkerRegistry, publisher: Publisher, *, default_slots: int
+) -> int:
+    """Publish the batch items whose turn it is (core/batch_queue.py); how many. Raises
+    Unavailable: an item taken off its owner's queue but not published is re-sent by the
+    worker's sweep (jobs:queued)."""
+    window = dispatch_window(workers.live_slots(), default_slots=default_slots)
+    job_ids = batches.queue.dispatch(window)
+    publisher.publish(job_ids, BATCH_QUEUE)
+    return len(job_ids)
 
 
 def valid_unicode(text: str) -> str:
@@ -95,15 +142,12 @@ def _bounded(messages: dict) -> dict:
     return {**messages, "items": kept}
 
 
-def utc_today() -> date:
-    return datetime.now(UTC).date()
-
-
 @dataclass
 class TurnRunner:
     """Runs one queued turn: reads the session, asks the provider, writes the result."""
 
-    store: SessionStore
+    jobs: JobStore
+    figures: Figures
     provider: Provider
     history_turns: int
     token_warn: int
@@ -113,33 +157,57 @@ class TurnRunner:
     sleep: Callable[[float], None] = time.sleep  # cooperative under the gevent pool
     max_slot_wait: float = 2.0  # longer waits go back to the queue instead of holding a slot
     max_lines: int = 500  # MAX_INVOICE_LINES: bounds what any export of the invoice costs
+    worker: str = ""  # who runs the turns (a worker process's id): its heartbeat holds them
+    max_handbacks: int = 5  # a turn whose worker was lost this often is given up (poison)
 
-    def run(self, job_id: str, *, final_attempt: bool = True) -> str:
+    @classmethod
+    def from_settings(
+        cls, settings: Settings, stores: RedisStores, provider: Provider, *, worker: str = ""
+    ) -> TurnRunner:
+        spacing = parse_rate(settings.llm_rate_limit)
+        return cls(
+            worker=worker,
+            jobs=stores.jobs,
+            figures=stores.figures,
+            provider=provider,
+            history_turns=settings.llm_history_turns,
+            token_warn=settings.token_warn,
+            token_limit=settings.token_limit,
+            max_lines=settings.max_invoice_lines,
+            llm_limiter=LlmRateLimiter(stores.redis, spacing) if spacing else None,
+        )
+
+    def run(self, job_id: str, *, final_attempt: bool = True) -> TurnOutcome:
         """Run the job and record its outcome; returns what happened, for logs and tests.
 
-        "applied" | "already" or "skipped" (finished before: a redelivery) | "failed" |
-        "session_gone". ProviderTransient is re-raised unless this is the final attempt, so
+        APPLIED | ALREADY or SKIPPED (finished before: a redelivery) | FAILED | SESSION_GONE.
+        ProviderTransient is re-raised unless this is the final attempt, so
         the queue can retry it later; on the final attempt it fails the job like any error.
         Raises SlotNotAvailable when the shared LLM rate has no slot soon: run it again later.
         """
         with log_context(job_id=job_id):
             if self.llm_limiter is not None:
-                peeked = self.store.get_job(job_id)
+                peeked = self.jobs.get_job(job_id)
                 if peeked is None or peeked.is_final:
-                    return "skipped"
-                self._wait_for_llm_slot()
-            job = self.store.start_job(job_id)
-            if job is None:
-                return "skipped"
+                    return TurnOutcome.SKIPPED
+                self._wait_for_llm_slot(queue_for(peeked.batch_id))
+            started = self.jobs.start_turn(job_id, self.history_turns, worker=self.worker)
+            if started is None:
+                return TurnOutcome.SKIPPED
+            job, context = started
+            if job.handbacks >= self.max_handbacks:  # a poison turn: its workers keep dying
+                return self._fail(job, TurnInterrupted())
             bind(session_id=job.session_id, request_id=job.request_id, batch_id=job.batch_id)
             started = time.monotonic()
-            result = self._run_started(job, final_attempt)
+            result = self._run_started(job, context, final_attempt)
             self._record_timings(job, time.monotonic() - started, result)
             return result
 
-    def _run_started(self, job: JobRecord, final_attempt: bool) -> str:
+    def _run_started(
+        self, job: JobRecord, context: TurnContext | None, final_attempt: bool
+    ) -> TurnOutcome:
         try:
-            outcome = self._compute(job)
+            outcome = self._compute(job, context)
         except ProviderTransient:
             if not final_attempt:
                 raise
@@ -149,48 +217,45 @@ class TurnRunner:
         except Exception:
             log.exception("turn crashed")
             return self._fail(job, InvoiceAgentError())
-        return self.store.apply_turn(job, outcome)
+        return self.jobs.apply_turn(job, outcome)
 
-    def _record_timings(self, job: JobRecord, run_seconds: float, result: str) -> None:
+    def _record_timings(self, job: JobRecord, run_seconds: float, result: TurnOutcome) -> None:
         """Queue wait and run time into /metrics histograms, and one log line per turn."""
-        queued_seconds = (datetime.now(UTC) - _parse_time(job.created_at)).total_seconds()
+        queued_seconds = (datetime.now(UTC) - parse_time(job.created_at)).total_seconds()
         queued_seconds = max(0.0, queued_seconds - run_seconds)
         log.info(
             "turn finished",
             extra={
-                "outcome": result,
+                "outcome": result.value,
                 "attempt": job.attempts,
                 "run_ms": round(run_seconds * 1000),
                 "queued_ms": round(queued_seconds * 1000),
             },
         )
         try:
+            durations = {"run_seconds": run_seconds}
             if job.attempts == 1:  # a redelivery's wait would count the dead worker's time
-                self.store.observe("queue_wait_seconds", queued_seconds)
-            self.store.observe("run_seconds", run_seconds)
+                durations["queue_wait_seconds"] = queued_seconds
+            self.figures.observe(**durations)
         except InvoiceAgentError:
             log.warning("could not record turn timings")
 
-    def _wait_for_llm_slot(self) -> None:
+    def _wait_for_llm_slot(self, queue: str) -> None:
         reservation = self.llm_limiter.reserve(self.max_slot_wait)
         if not reservation.reserved:
-            raise SlotNotAvailable(reservation.seconds)
+            raise SlotNotAvailable(reservation.seconds, queue)
         if reservation.seconds > 0:
             self.sleep(reservation.seconds)
 
-    def fail(self, job_id: str, error: InvoiceAgentError) -> None:
-        """Fail a job from outside a run (e.g. its time limit stopped it); frees its session."""
-        job = self.store.get_job(job_id)
-        if job is not None:
-            self._fail(job, error)
+    def _fail(self, job: JobRecord, error: InvoiceAgentError) -> TurnOutcome:
+        self.jobs.fail_job(job.job_id, job.session_id, error)
+        return TurnOutcome.FAILED
 
-    def _fail(self, job: JobRecord, error: InvoiceAgentError) -> str:
-        self.store.fail_job(job.job_id, job.session_id, error)
-        return "failed"
-
-    def _compute(self, job: JobRecord) -> TurnOutcome:
-        """Provider call and pricing, no writes. Raises TurnFailed subclasses."""
-        context = self.store.turn_context(job.session_id, self.history_turns)
+    def _compute(self, job: JobRecord, context: TurnContext | None) -> TurnResult:
+        """Provider call and pricing, no writes. Raises TurnFailed subclasses (SessionGone when
+        the session was deleted or expired before the turn started)."""
+        if context is None:
+            raise SessionGone()
         starts_new_invoice = job.kind == "generate"
         current = None if starts_new_invoice else context.invoice
         today = self.today()
@@ -212,7 +277,7 @@ class TurnRunner:
             raise NoInvoiceProduced(reply)
         reply_tokens = count_tokens(reply)
         token_count = context.token_count + job.message_tokens + reply_tokens
-        return TurnOutcome(
+        return TurnResult(
             reply=reply,
             reply_tokens=reply_tokens,
             invoice=invoice_json,
@@ -253,5 +318,5 @@ class TurnRunner:
             ) from None
         # Numbers are drawn only for valid invoices, so a rejected draft burns none.
         keeps_number = context.invoice_number and not starts_new_invoice
-        number = context.invoice_number if keeps_number else self.store.next_invoice_number()
+        number = context.invoice_number if keeps_number else self.jobs.next_invoice_number()
         return dump_invoice(replace(invoice, number=number)), number

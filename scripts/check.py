@@ -9,10 +9,10 @@ import sys
 import urllib.error
 import urllib.request
 
-from api.queue import TurnQueue
 from core.providers import provider_name
+from core.queue import CeleryPublisher
 from core.settings import Settings
-from core.store import SessionStore
+from core.stores import RedisStores
 
 
 def http_status(url: str) -> str:
@@ -27,15 +27,10 @@ def http_status(url: str) -> str:
 
 def main() -> int:
     settings = Settings.from_env()
-    store = SessionStore.from_url(
-        settings.redis_url,
-        session_ttl=settings.session_ttl_seconds,
-        job_ttl=settings.job_ttl_seconds,
-        token_limit=settings.token_limit,
-    )
-    redis_ok = store.ping()
-    broker_ok = TurnQueue(settings).ping()
-    workers = store.live_workers() if redis_ok else 0
+    stores = RedisStores.from_settings(settings)
+    redis_ok = stores.redis.answers()
+    broker_ok = CeleryPublisher.from_settings(settings).answers()
+    workers = stores.workers.live_workers() if redis_ok else 0
     api = http_status(f"http://127.0.0.1:{settings.port}/api/health")
     flower = http_status(f"http://127.0.0.1:{settings.flower_port}/healthcheck")
     rows = [

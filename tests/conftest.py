@@ -11,9 +11,12 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import redis
+import requests
+from flask import Flask
 
 from core.settings import Settings
 
@@ -234,3 +237,83 @@ def shared_worker(tmp_path_factory, redis_server):
     )
     yield worker.start()
     worker.stop()
+
+
+@pytest.fixture
+def make_app(redis_server, redis_client):
+    """make_app(**settings_overrides) -> a fresh app on the private Redis (flushed per test)."""
+
+    def build(redis_url: str | None = None, **overrides: Any) -> Flask:
+        from api import create_app
+
+        return create_app(make_settings(redis_url or redis_server.url, **overrides))
+
+    return build
+
+
+class LiveApi:
+    def __init__(self, base_url: str, process: subprocess.Popen):
+        self.base_url = base_url
+        self.process = process
+
+    def url(self, path: str) -> str:
+        return self.base_url + path
+
+
+def answers(url: str, **options) -> bool:
+    """True when `url` answers 200 now; False while it is not listening or still booting."""
+    try:
+        return requests.get(url, timeout=2, **options).status_code == 200
+    except requests.RequestException:
+        return False
+
+
+@pytest.fixture
+def live_api(tmp_path, redis_server):
+    """live_api(**env) -> the API under gunicorn (api/gunicorn.conf.py) on a free port."""
+    started: list[subprocess.Popen] = []
+
+    def start(**variables: str) -> LiveApi:
+        port = free_port()
+        metrics = tmp_path / f"metrics-{port}"
+        metrics.mkdir()
+        env = worker_env(redis_server.url, PORT=str(port), PROMETHEUS_MULTIPROC_DIR=str(metrics))
+        env.setdefault("WEB_CONCURRENCY", "1")
+        env.update(variables)  # any variable may be set, WEB_CONCURRENCY too
+        log = open(tmp_path / f"gunicorn-{port}.log", "wb")  # noqa: SIM115 - closed with the process
+        process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-c", "api/gunicorn.conf.py", "api:create_app()"],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        started.append(process)
+        base = f"http://127.0.0.1:{port}"
+        wait_until(lambda: answers(f"{base}/api/health"), timeout=30, message="gunicorn")
+        return LiveApi(base, process)
+
+    yield start
+    for process in started:
+        process.terminate()
+    for process in started:
+        process.wait(30)
+
+
+@pytest.fixture
+def rabbitmq_vhost() -> Iterator[str]:
+    """An amqp:// URL of a RabbitMQ virtual host of this test's own, deleted afterwards: queues
+    declared by earlier runs (or another kind of queue) can never get in the way."""
+    ctl = shutil.which("rabbitmqctl")
+    if ctl is None:
+        pytest.fail("rabbitmqctl is missing: run `make test` (it installs RabbitMQ)")
+    vhost = f"invoice-agent-test-{os.getpid()}-{time.monotonic_ns()}"
+    subprocess.run([ctl, "add_vhost", vhost], check=True, capture_output=True, timeout=60)
+    subprocess.run(
+        [ctl, "set_permissions", "-p", vhost, "guest", ".*", ".*", ".*"],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    yield f"amqp://guest:guest@127.0.0.1:5672/{vhost}"
+    subprocess.run([ctl, "delete_vhost", vhost], capture_output=True, timeout=60)

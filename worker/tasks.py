@@ -4,33 +4,45 @@ from __future__ import annotations
 
 import logging
 import random
-import socket
 import threading
+import time
 
 from celery import Task, shared_task, signals
 from celery.exceptions import SoftTimeLimitExceeded
-from gevent import Timeout as GreenletTimeout  # the worker runs the gevent pool (Procfile)
+from gevent import Timeout as GreenletTimeout  # the worker runs the gevent pool
 
-from core.errors import ProviderTransient, TurnTimedOut, Unavailable
+from core.errors import ConfigurationError, ProviderTransient, TurnTimedOut, Unavailable
+from core.exports import pdf, typesetter
 from core.llm_rate import SlotNotAvailable
 from core.logs import configure_logging
-from core.queue import BATCH_QUEUE, INTERACTIVE_QUEUE, RUN_TURN_TASK
-from worker import probe
-from worker.runtime import dispatch_batch_items, runner, settings, store
+from core.queue import BATCH_QUEUE, EXPORT_ZIP_TASK, RUN_TURN_TASK
+from core.redis_model import TurnOutcome
+from core.workers import HEARTBEAT_SECONDS
+from worker import probe, runtime
+from worker.runtime import dispatch_next_batch_items, runner, settings, stores, worker_id
 
 log = logging.getLogger(__name__)
 
 MAX_PROVIDER_RETRIES = 5
-HEARTBEAT_SECONDS = 10
 REDIS_OUTAGE_RETRIES = 120  # 10 minutes of retries every 5 s
 
 
 @shared_task(name=RUN_TURN_TASK, bind=True, max_retries=MAX_PROVIDER_RETRIES)
-def run_turn(self: Task, job_id: str, deferrals: int = 0) -> str:
+def run_turn(self: Task, job_id: str, deferrals: int = 0) -> TurnOutcome:
     """Run one chat turn; retried with backoff while the provider is throttled."""
+    with runtime.running(job_id):  # the heartbeat says this process runs it
+        return _run_turn(self, job_id, deferrals)
+
+
+def _run_turn(self: Task, job_id: str, deferrals: int) -> TurnOutcome:
     final_attempt = self.request.retries >= MAX_PROVIDER_RETRIES
     try:
-        outcome = runner().run(job_id, final_attempt=final_attempt)
+        the_runner = runner()
+    except ConfigurationError as error:  # no retry can fix it: the turn ends now, and says why
+        stores().jobs.fail(job_id, error)
+        return TurnOutcome.FAILED
+    try:
+        outcome = the_runner.run(job_id, final_attempt=final_attempt)
     except ProviderTransient as exc:
         backoff = min(2**self.request.retries, 30) + random.uniform(0, 1)  # noqa: S311
         raise self.retry(exc=exc, countdown=backoff) from None
@@ -43,36 +55,50 @@ def run_turn(self: Task, job_id: str, deferrals: int = 0) -> str:
         # Back to the queue it came from, without using up a retry: the LLM is busy, not
         # failing. A person waits on a chat turn, so it asks again as soon as a slot may be
         # free; batch items back off (with jitter) so hundreds of them do not spin.
-        queue = (self.request.delivery_info or {}).get("routing_key") or INTERACTIVE_QUEUE
-        store().still_queued(job_id)  # waiting for the LLM, not lost
+        stores().jobs.still_queued(job_id)  # waiting for the LLM, not lost
         delay = wait.retry_after
-        if queue == BATCH_QUEUE:
+        if wait.queue == BATCH_QUEUE:
             delay *= 2 ** min(deferrals, 5) * random.uniform(0.5, 1.5)  # noqa: S311
         self.apply_async(
             args=[job_id],
             kwargs={"deferrals": deferrals + 1},
-            queue=queue,
+            queue=wait.queue,
             countdown=min(delay, 30),
         )
-        return "deferred"
+        return TurnOutcome.DEFERRED
     except (SoftTimeLimitExceeded, GreenletTimeout):
         # The gevent pool enforces JOB_TIME_LIMIT by raising gevent.Timeout (a BaseException)
         # inside the turn; record it, or the job would stay "running" and its session busy.
-        runner().fail(job_id, TurnTimedOut())
+        stores().jobs.fail(job_id, TurnTimedOut())
         raise
-    if _from_batch_queue(self):
-        _next_batch_items(self.app)
+    if (self.request.delivery_info or {}).get("routing_key") == BATCH_QUEUE:
+        _next_batch_items(self.app)  # a batch item's place in flight goes to the next item
     return outcome
 
 
-def _from_batch_queue(task: Task) -> bool:
-    return (task.request.delivery_info or {}).get("routing_key") == BATCH_QUEUE
+ZIP_PACE = 0.5  # after each PDF, rest half as long as it took: the API keeps its CPU
+
+
+@shared_task(name=EXPORT_ZIP_TASK)
+def export_batch_zip(batch_id: str) -> None:
+    """Render a batch's invoices into its ZIP (core/batch_exports.py), one PDF at a time."""
+    current = stores()
+    current.zips.build(batch_id, current.batches.invoices(batch_id), _paced(pdf.render_pdf))
+
+
+def _paced(render):
+    def paced(invoice):
+        began = time.monotonic()
+        document = render(invoice)
+        time.sleep((time.monotonic() - began) * ZIP_PACE)  # cooperative: a greenlet sleeps
+        return document
+
+    return paced
 
 
 def _next_batch_items(app) -> None:
-    """A batch item is done: its slot goes to the next owner's item in the rotation."""
     try:
-        dispatch_batch_items(app)
+        dispatch_next_batch_items(app)
     except Exception:  # Redis or the broker away: the sweep dispatches later
         log.warning("could not dispatch the next batch items", exc_info=True)
 
@@ -81,7 +107,9 @@ def _heartbeat_loop(name: str, stop: threading.Event) -> None:
     while not stop.is_set():
         try:
             with probe.beat():  # leaves the pod's probes a note: alive, and did Redis answer
-                store().record_heartbeat(name, slots=settings().worker_concurrency)
+                stores().workers.record_heartbeat(
+                    name, slots=settings().worker_concurrency, running=tuple(runtime.RUNNING)
+                )
         except Exception:  # Redis away: health will say so; keep beating
             log.warning("worker heartbeat failed", exc_info=True)
         stop.wait(HEARTBEAT_SECONDS)
@@ -98,15 +126,23 @@ def _json_logs(**_):
 
 @signals.worker_init.connect
 def _fail_fast_on_bad_settings(**_):
-    """Build the provider at start-up: a misconfigured worker stops now, not on every job."""
-    runner()
+    """Build the runner (provider, stores) at start: a worker whose settings cannot work stops
+    now, saying why, instead of failing every turn (Celery swallows a receiver's Exception,
+    not SystemExit)."""
+    try:
+        runner()
+    except ConfigurationError as error:
+        log.critical("the worker cannot start: %s", error)
+        raise SystemExit(f"invoice-agent worker: {error}") from None
+    # a ZIP's PDFs are typeset on a native thread, at a low priority: the turns in flight go
+    # on meanwhile, and an API on the same machine keeps its CPU (bench/batch_zip.py)
+    typesetter.compile_on_native_threads(parallel=1, niceness=10)
 
 
 @signals.worker_ready.connect
-def _start_heartbeat(sender=None, **_):
-    name = getattr(sender, "hostname", None) or socket.gethostname()
+def _start_heartbeat(**_):
     threading.Thread(
-        target=_heartbeat_loop, args=(name, _stop_heartbeat), daemon=True, name="heartbeat"
+        target=_heartbeat_loop, args=(worker_id(), _stop_heartbeat), daemon=True, name="heartbeat"
     ).start()
 
 

@@ -7,14 +7,21 @@ import math
 from flask import Response, g, request, stream_with_context, url_for
 
 from api.blueprint import Blueprint
-from api.schemas import BatchPageSchema, BatchRequestSchema, BatchSchema, ErrorSchema
+from api.schemas import (
+    BatchPageSchema,
+    BatchRequestSchema,
+    BatchSchema,
+    ErrorSchema,
+    ZipProgressSchema,
+)
 from api.services import services
-from core.batch_queue import dispatch_window
 from core.batches import BatchItemRequest, parse_csv, results_csv, validate_items
-from core.errors import Unavailable, ValidationFailed
-from core.exports.archive import iter_pdf_zip
+from core.errors import InvalidUpload, Unavailable, ValidationFailed
+from core.turns import start_batch
 
 blp = Blueprint("batches", __name__, url_prefix="/api", description="Batches of invoices")
+
+ZIP_POLL_SECONDS = 2
 
 CSV_UPLOAD = {
     "multipart/form-data": {
@@ -41,6 +48,8 @@ def _requested_items() -> list[BatchItemRequest]:
         "max_message_chars": settings.max_message_chars,
     }
     if request.mimetype == "multipart/form-data":
+        if not request.files and not request.form and request.content_length:
+            raise InvalidUpload()  # a body werkzeug could find no part in
         upload = request.files.get("file")
         if upload is None:
             raise ValidationFailed(details={"file": ["Upload the CSV in a field named 'file'."]})
@@ -53,12 +62,12 @@ def _requested_items() -> list[BatchItemRequest]:
 
 def _batch_body(batch_id: str, page: int = 1, per_page: int = 100) -> dict:
     svc = services()
-    body = svc.batches.summary(batch_id, g.owner)
+    body = svc.stores.batches.summary(batch_id, g.owner)
     body["status_url"] = url_for("batches.get_batch", batch_id=batch_id)
     body["results_url"] = url_for("batches.batch_results", batch_id=batch_id)
     body["invoices_url"] = url_for("batches.batch_invoices", batch_id=batch_id)
     start = (page - 1) * per_page
-    body["items"] = svc.batches.items(batch_id, start=start, stop=start + per_page - 1)
+    body["items"] = svc.stores.batches.items(batch_id, start=start, stop=start + per_page - 1)
     body.update(page=page, per_page=per_page, pages=max(1, math.ceil(body["total"] / per_page)))
     return body
 
@@ -76,16 +85,15 @@ def _batch_body(batch_id: str, page: int = 1, per_page: int = 100) -> dict:
 def create_batch():
     """Submit many invoice requests at once; each becomes its own session and job."""
     svc = services()
-    items = _requested_items()
-    created = svc.batches.create(g.owner, items, request_id=g.request_id)
-    try:  # the first items go now; workers dispatch the rest as they finish items
-        window = dispatch_window(
-            svc.store.live_worker_slots(), default_slots=svc.settings.worker_concurrency
-        )
-        svc.queue.enqueue_batch(svc.batches.queue.dispatch(window), request_id=g.request_id)
-    except Unavailable:
-        svc.batches.discard(created)  # nothing half-written stays behind
-        raise
+    created = start_batch(
+        svc.stores.batches,
+        svc.stores.workers,
+        svc.publisher,
+        owner=g.owner,
+        items=_requested_items(),
+        default_slots=svc.settings.worker_concurrency,
+        request_id=g.request_id,
+    )
     return _batch_body(created.batch_id)
 
 
@@ -103,7 +111,7 @@ def get_batch(args, batch_id):
 @blp.alt_response(404, schema=ErrorSchema, description="batch_not_found")
 def cancel_batch(batch_id):
     """Cancel the items that have not started; running ones finish."""
-    services().batches.cancel(batch_id, g.owner)
+    services().stores.batches.cancel(batch_id, g.owner)
     return _batch_body(batch_id)
 
 
@@ -112,7 +120,7 @@ def cancel_batch(batch_id):
 @blp.alt_response(404, schema=ErrorSchema, description="batch_not_found")
 def batch_results(batch_id):
     """Every item's outcome as a spreadsheet."""
-    batches = services().batches
+    batches = services().stores.batches
     batches.summary(batch_id, g.owner)  # ownership
     return Response(
         results_csv(batches.items(batch_id)),
@@ -123,13 +131,33 @@ def batch_results(batch_id):
 
 @blp.route("/batches/<batch_id>/invoices.zip")
 @blp.alt_response(200, description="one PDF per succeeded item", content_type="application/zip")
+@blp.alt_response(
+    202, schema=ZipProgressSchema, description="the ZIP is being made: ask again (Retry-After)"
+)
 @blp.alt_response(404, schema=ErrorSchema, description="batch_not_found")
 def batch_invoices(batch_id):
-    """The PDFs of every invoice the batch made, as one ZIP (streamed while it is written)."""
-    batches = services().batches
-    batches.summary(batch_id, g.owner)  # ownership, before anything is sent
-    return Response(
-        stream_with_context(iter_pdf_zip(batches.invoices(batch_id))),
-        mimetype="application/zip",
-        headers={"Content-Disposition": f'attachment; filename="batch-{batch_id}.zip"'},
-    )
+    """The PDFs of every invoice the batch made, as one ZIP: made by a worker on the first
+    request (202 with the progress until it is ready), then downloaded (200)."""
+    svc = services()
+    summary = svc.stores.batches.summary(batch_id, g.owner)  # ownership first
+    claim = svc.stores.zips.claim(batch_id, g.owner, summary["counts"]["succeeded"])
+    if claim == "start":
+        try:
+            svc.publisher.publish_zip(batch_id)
+        except Unavailable:
+            svc.stores.zips.forget(batch_id)  # the next request starts it again
+            raise
+    if claim == "ready":
+        return Response(
+            stream_with_context(svc.stores.zips.chunks(batch_id)),
+            mimetype="application/zip",
+            headers={"Content-Disposition": f'attachment; filename="batch-{batch_id}.zip"'},
+        )
+    progress = svc.stores.zips.status(batch_id)
+    body = {
+        "status": "building",
+        "done": progress.done,
+        "total": progress.total,
+        "status_url": url_for("batches.batch_invoices", batch_id=batch_id),
+    }
+    return body, 202, {"Retry-After": str(ZIP_POLL_SECONDS)}

@@ -2,12 +2,15 @@
 
     GET /api/session/{id}/invoice.pdf           application/pdf (PDF/A-3b)
     GET /api/session/{id}/invoice.html          text/html, the same document for a browser
-    GET /api/session/{id}/invoice.ubl.xml       application/xml, UBL 2.1 under EN 16931
-    GET /api/session/{id}/invoice.cii.xml       application/xml, UN/CEFACT CII under EN 16931
-    GET /api/session/{id}/invoice.facturx.pdf   application/pdf, Factur-X (PDF/A-3 + CII)
+    GET /api/session/{id}/invoice.ubl.xml       application/xml, UBL 2.1 (Invoice or CreditNote),
+        ?profile=en16931 (default) | xrechnung | peppol
+    GET /api/session/{id}/invoice.cii.xml       application/xml, UN/CEFACT CII,
+        ?profile=en16931 (default) | xrechnung
+    GET /api/session/{id}/invoice.facturx.pdf   application/pdf, Factur-X (PDF/A-3 + CII, EN 16931)
 
 Each answers 404 session_not_found / no_invoice like the JSON invoice; the e-invoices answer
-422 einvoice_incomplete listing what the standard still needs.
+422 einvoice_incomplete listing, for the profile asked, what it still needs (with the rule
+ids), and 422 validation_error for a profile that does not exist for that syntax.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from api.services import services
 from core.errors import NoInvoice, ValidationFailed
 from core.exports import document, einvoice, factur_x, formatting, html_view, pdf
 from core.exports.layout import Layout, layout_for
+from core.exports.profiles import EN16931, PROFILES, profiles_for
 
 blp = Blueprint(
     "exports",
@@ -69,8 +73,28 @@ class PdfArgs(LayoutArgs):
     )
 
 
+def _profile_args(syntax: str) -> type[Schema]:
+    """The query of an e-invoice export: which profile, among those the syntax is offered in."""
+    offered = profiles_for(syntax)
+    described = "; ".join(f"{name}: {PROFILES[name].title}" for name in offered)
+
+    class ProfileArgs(Schema):
+        profile = fields.String(
+            load_default=EN16931,
+            validate=validate.OneOf(offered, error="Use one of: {choices}."),
+            metadata={"description": f"the e-invoice profile ({described}); default en16931"},
+        )
+
+    ProfileArgs.__name__ = f"{syntax.upper()}ProfileArgs"
+    return ProfileArgs
+
+
+UblArgs = _profile_args("ubl")
+CiiArgs = _profile_args("cii")
+
+
 def _invoice(session_id: str) -> dict[str, Any]:
-    session = services().store.read_session(session_id, g.owner)
+    session = services().stores.sessions.read_session(session_id, g.owner)
     if session.invoice is None:
         raise NoInvoice()
     return session.invoice
@@ -91,7 +115,7 @@ def _render(function, /, *args: Any, **kwargs: Any) -> Any:
         "Your other exports are still being made; this one can start as soon as one of them "
         "is done. Please retry in a moment."
     )
-    with services().renders.slot(g.owner, busy_message=busy):
+    with services().stores.renders.slot(g.owner, busy_message=busy):
         return function(*args, **kwargs)
 
 
@@ -152,18 +176,25 @@ def invoice_html(args, session_id):
     return response
 
 
+_INCOMPLETE = (
+    "einvoice_incomplete (details.profile, details.missing: [{field, term, message, rule}]), "
+    "or validation_error for an unknown profile"
+)
+
+
 @blp.route(f"{SESSION_INVOICE}.ubl.xml")
+@blp.arguments(UblArgs, location="query")
 @blp.response(
     200, _TEXT, content_type="application/xml", description="UBL 2.1", headers=_DISPOSITION
 )
 @blp.alt_response(404, schema=ErrorSchema, description="session_not_found or no_invoice")
 @blp.alt_response(429, schema=ErrorSchema, description="rate_limited: this key's exports busy")
-@blp.alt_response(422, schema=ErrorSchema, description="einvoice_incomplete (details.missing)")
-def invoice_ubl(session_id):
-    """The invoice as a UBL 2.1 e-invoice under EN 16931, checked by XSD and Schematron."""
+@blp.alt_response(422, schema=ErrorSchema, description=_INCOMPLETE)
+def invoice_ubl(args, session_id):
+    """The invoice as a UBL 2.1 e-invoice (EN 16931, XRechnung or Peppol BIS), validated."""
     invoice = _invoice(session_id)
     return _document(
-        _render(einvoice.ubl_xml, invoice),
+        _render(einvoice.ubl_xml, invoice, profile=args["profile"]),
         "application/xml",
         document.filename(invoice, ".ubl.xml"),
         inline=False,
@@ -171,17 +202,18 @@ def invoice_ubl(session_id):
 
 
 @blp.route(f"{SESSION_INVOICE}.cii.xml")
+@blp.arguments(CiiArgs, location="query")
 @blp.response(
     200, _TEXT, content_type="application/xml", description="CII D16B", headers=_DISPOSITION
 )
 @blp.alt_response(404, schema=ErrorSchema, description="session_not_found or no_invoice")
 @blp.alt_response(429, schema=ErrorSchema, description="rate_limited: this key's exports busy")
-@blp.alt_response(422, schema=ErrorSchema, description="einvoice_incomplete (details.missing)")
-def invoice_cii(session_id):
-    """The invoice as a UN/CEFACT CII e-invoice under EN 16931, checked by XSD and Schematron."""
+@blp.alt_response(422, schema=ErrorSchema, description=_INCOMPLETE)
+def invoice_cii(args, session_id):
+    """The invoice as a UN/CEFACT CII e-invoice (EN 16931 or XRechnung), validated."""
     invoice = _invoice(session_id)
     return _document(
-        _render(einvoice.cii_xml, invoice),
+        _render(einvoice.cii_xml, invoice, profile=args["profile"]),
         "application/xml",
         document.filename(invoice, ".cii.xml"),
         inline=False,

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 from api.blueprint import Blueprint
 from api.schemas import HealthSchema
 from api.services import services
+from core.clock import isoformat
 from core.errors import Unavailable
-from core.store import isoformat
 
 blp = Blueprint("health", __name__, url_prefix="/api", description="Operations")
 
@@ -19,13 +19,14 @@ blp = Blueprint("health", __name__, url_prefix="/api", description="Operations")
 def health():
     """Whether Redis and the broker answer, how many workers are alive, which LLM is used."""
     svc = services()
-    redis_ok = svc.store.ping()
-    broker_ok = redis_ok if svc.settings.broker_url == svc.settings.redis_url else svc.queue.ping()
+    redis_ok = svc.stores.redis.answers()
+    same_redis = svc.settings.broker_url == svc.settings.redis_url
+    broker_ok = redis_ok if same_redis else svc.publisher.answers()
     try:
-        workers = svc.store.live_workers() if redis_ok else 0
+        workers = svc.stores.workers.live_workers() if redis_ok else 0
     except Unavailable:
         workers, redis_ok = 0, False
-    healthy = redis_ok and broker_ok
+    healthy = redis_ok and broker_ok and not svc.configuration_problem
     body = {
         "status": "healthy" if healthy else "unhealthy",
         "redis": "connected" if redis_ok else "disconnected",
@@ -34,4 +35,6 @@ def health():
         "llm_provider": svc.provider_name,
         "timestamp": isoformat(datetime.now(UTC)),
     }
+    if svc.configuration_problem:
+        body["configuration"] = svc.configuration_problem
     return body, 200 if healthy else 503

@@ -20,7 +20,7 @@ blp = Blueprint("sessions", __name__, url_prefix="/api", description="Sessions a
 def get_session(session_id):
     """The whole conversation, the invoice and the token budget; refreshes the TTL."""
     svc = services()
-    session = svc.store.read_session(session_id, g.owner)
+    session = svc.stores.sessions.read_session(session_id, g.owner)
     return {
         **vars(session),
         "messages": [vars(m) for m in session.messages],
@@ -35,7 +35,7 @@ def get_session(session_id):
 @blp.alt_response(404, schema=ErrorSchema, description="session_not_found")
 def delete_session(session_id):
     """Delete a session; a turn still running for it will not bring it back."""
-    services().store.delete_session(session_id, g.owner)
+    services().stores.sessions.delete_session(session_id, g.owner)
 
 
 @blp.route("/session/<session_id>/invoice")
@@ -43,7 +43,7 @@ def delete_session(session_id):
 @blp.alt_response(404, schema=ErrorSchema, description="session_not_found or no_invoice")
 def get_invoice(session_id):
     """The session's current invoice as JSON."""
-    session = services().store.read_session(session_id, g.owner)
+    session = services().stores.sessions.read_session(session_id, g.owner)
     if session.invoice is None:
         raise NoInvoice()
     return session.invoice

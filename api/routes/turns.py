@@ -7,10 +7,9 @@ from flask import g, url_for
 from api.blueprint import Blueprint
 from api.schemas import ErrorSchema, JobAcceptedSchema, TurnRequestSchema
 from api.services import services
-from core.errors import Unavailable
 from core.logs import bind
 from core.tokens import token_zone
-from core.turns import TurnKind, accept_turn
+from core.turns import TurnKind, start_turn
 
 blp = Blueprint("turns", __name__, url_prefix="/api", description="Start chat turns")
 
@@ -19,8 +18,9 @@ ERRORS = (401, 404, 409, 413, 422, 429, 503)
 
 def _start_turn(args: dict, kind: TurnKind) -> dict:
     svc = services()
-    turn = accept_turn(
-        svc.store,
+    turn = start_turn(
+        svc.stores.jobs,
+        svc.publisher,
         owner=g.owner,
         session_id=args["session_id"],
         message=args["message"],
@@ -28,11 +28,6 @@ def _start_turn(args: dict, kind: TurnKind) -> dict:
         request_id=g.request_id,
     )
     bind(session_id=turn.session_id, job_id=turn.job_id)
-    try:
-        svc.queue.enqueue_turn(turn.job_id, request_id=g.request_id)
-    except Unavailable:
-        svc.store.cancel_turn(turn)  # nothing half-written stays behind
-        raise
     return {
         "job_id": turn.job_id,
         "session_id": turn.session_id,

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import io
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
+from core.exports.document import filename
 from core.exports.pdf import render_pdf
 
 
@@ -29,11 +30,20 @@ class _Chunks(io.RawIOBase):
         return data
 
 
-def iter_pdf_zip(invoices: Iterable[dict[str, Any]]) -> Iterator[bytes]:
-    """Chunks of a ZIP with one `<number>.pdf` per invoice (PDFs are compressed already)."""
+def iter_pdf_zip(
+    invoices: Iterable[dict[str, Any]],
+    render: Callable[[dict[str, Any]], bytes] = render_pdf,
+) -> Iterator[bytes]:
+    """Chunks of a ZIP with one PDF per invoice, named by its number (a draft's "invoice.pdf";
+    a name used already gets "-2", "-3"…). PDFs are compressed already: stored as they are."""
     sink = _Chunks()
+    seen: dict[str, int] = {}
     with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_STORED) as archive:
         for invoice in invoices:
-            archive.writestr(f"{invoice['number']}.pdf", render_pdf(invoice))
+            name = filename(invoice, ".pdf")
+            seen[name] = seen.get(name, 0) + 1
+            if seen[name] > 1:
+                name = f"{name.removesuffix('.pdf')}-{seen[name]}.pdf"
+            archive.writestr(name, render(invoice))
             yield sink.drain()
     yield sink.drain()

@@ -253,7 +253,7 @@ def _exemption(data: dict[str, Any], row: dict[str, Any], words: str | None) -> 
     ]
     for reason in reasons:
         text = _one_line((reason or {}).get("text")) or _one_line((reason or {}).get("code"))
-        if text and text.casefold() != words.casefold():
+        if text and text.casefold() not in words.casefold():  # not "Exempt intra-…" twice
             return text
     return ""
 

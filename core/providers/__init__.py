@@ -33,6 +33,17 @@ def make_provider(settings: Settings) -> Provider:
     return OfflineProvider()
 
 
+def check_settings(settings: Settings) -> None:
+    """What the chosen provider needs of the settings, checked without building it or calling
+    anything (the API at start, for /api/health). Raises ConfigurationError."""
+    if ":" in settings.llm_provider:
+        _import_provider(settings.llm_provider, settings, build=False)
+    elif provider_name(settings) == "bedrock":
+        from core.providers.bedrock import CONNECT_TIMEOUT, MAX_ATTEMPTS, read_timeout_for
+
+        read_timeout_for(settings, CONNECT_TIMEOUT, MAX_ATTEMPTS)
+
+
 def provider_name(settings: Settings) -> str:
     """The provider `make_provider` would choose, without building it (for health)."""
     if settings.llm_provider == "auto":
@@ -53,10 +64,10 @@ def _aws_credentials_found() -> bool:
     return session.get_credentials() is not None
 
 
-def _import_provider(path: str, settings: Settings) -> Provider:
+def _import_provider(path: str, settings: Settings, *, build: bool = True) -> Provider | None:
     module_name, _, class_name = path.partition(":")
     try:
         provider_class = getattr(importlib.import_module(module_name), class_name)
     except (ImportError, AttributeError) as exc:
         raise ConfigurationError(f"LLM_PROVIDER={path} cannot be imported: {exc}") from None
-    return provider_class(settings)
+    return provider_class(settings) if build else None

@@ -30,7 +30,6 @@ import logging
 import re
 import sys
 import time
-from decimal import Decimal, InvalidOperation
 from functools import cache
 from typing import Any
 
@@ -91,7 +90,9 @@ TOOL_DESCRIPTION = (
     "Answer the person and state the complete invoice draft after this turn. `reply` is the "
     "message shown to the person; `invoice` is the whole draft (every field kept that the "
     "person did not ask to change), or null when nothing changes. State facts only: amounts "
-    "are decimal strings, and the server computes every total."
+    "are decimal strings, and the server computes every total. VAT categories other than the "
+    "rate's (reverse charge, exempt, export, intra-community) are set only when the person "
+    "says so; ask when unsure."
 )
 
 
@@ -156,17 +157,6 @@ def _plain_json_schema(schema: Any) -> Any:
 # --- settings --------------------------------------------------------------------------------
 
 
-def parse_temperature(text: str) -> float:
-    """LLM_TEMPERATURE as the number Converse takes. Raises ConfigurationError."""
-    try:
-        value = Decimal(text.strip())
-    except InvalidOperation:
-        raise ConfigurationError(f"LLM_TEMPERATURE is not a number: {text!r}") from None
-    if not value.is_finite() or value < 0:
-        raise ConfigurationError(f"LLM_TEMPERATURE must be zero or more: {text!r}")
-    return float(value)  # float: boto3's inferenceConfig wants a JSON number, not money
-
-
 def read_timeout_for(settings: Settings, connect_timeout: float, max_attempts: int) -> float:
     """READ_TIMEOUT, or less, so that every attempt of a turn ends before JOB_TIME_LIMIT.
 
@@ -202,12 +192,11 @@ class BedrockProvider:
         read_timeout: float | None = None,
         max_attempts: int = MAX_ATTEMPTS,
     ):
-        if settings.llm_max_tokens <= 0:
-            raise ConfigurationError("LLM_MAX_TOKENS must be positive")
         self.model_id = settings.bedrock_model_id
         self.region = settings.aws_region
         self.max_tokens = settings.llm_max_tokens
-        self.temperature = parse_temperature(settings.llm_temperature)
+        # float: boto3's inferenceConfig wants a JSON number (Settings validated it: 0 to 1)
+        self.temperature = float(settings.llm_temperature)
         self.history_turns = max(0, settings.llm_history_turns)
         self.prompt_cache = settings.llm_prompt_cache
         if read_timeout is None:

@@ -76,16 +76,45 @@ function networkError(error: unknown): ApiError {
   });
 }
 
+/** Reads (polls, session reads, downloads) that the API asks to slow down (429) are asked
+ * again after Retry-After, a few times, before the error shows: a person editing quickly never
+ * sees it. A turn (POST) is not re-sent behind the person's back: the chat shows when they can
+ * send again (errors.ts). */
+export const RATE_LIMIT_RETRY = { maxWaitSeconds: 30, attempts: 3 };
+
+function sleep(seconds: number, signal?: AbortSignal | null): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(resolve, seconds * 1000);
+    signal?.addEventListener("abort", () => {
+      clearTimeout(timer);
+      reject(new DOMException("Aborted", "AbortError"));
+    });
+  });
+}
+
 async function request(path: string, init: RequestInit = {}): Promise<Response> {
-  let response: Response;
-  try {
-    response = await fetch(path, init);
-  } catch (error) {
-    if (error instanceof DOMException && error.name === "AbortError") throw error;
-    throw networkError(error);
+  for (let attempt = 1; ; attempt++) {
+    let response: Response;
+    try {
+      response = await fetch(path, init);
+    } catch (error) {
+      if (error instanceof DOMException && error.name === "AbortError") throw error;
+      throw networkError(error);
+    }
+    if (response.ok) return response;
+    const error = await errorFrom(response);
+    const wait = error.retryAfter ?? 1;
+    const isRead = (init.method ?? "GET").toUpperCase() === "GET";
+    if (
+      error.status !== 429 ||
+      !isRead ||
+      attempt >= RATE_LIMIT_RETRY.attempts ||
+      wait > RATE_LIMIT_RETRY.maxWaitSeconds
+    ) {
+      throw error;
+    }
+    await sleep(Math.max(wait, 0.5), init.signal);  // nothing was done: asking again is safe
   }
-  if (!response.ok) throw await errorFrom(response);
-  return response;
 }
 
 async function json<T>(path: string, init: RequestInit = {}): Promise<T> {
@@ -205,10 +234,29 @@ export async function downloadBatchResults(batch: Pick<Batch, "batch_id" | "resu
   return { blob, filename };
 }
 
-/** GET the ZIP of the batch's invoice PDFs (fetched, so an API key header can go along). */
-export async function downloadBatchInvoices(batch: Pick<Batch, "batch_id" | "invoices_url">): Promise<Download> {
+/** What a worker has put in a batch's ZIP so far (202 from invoices.zip). */
+export interface ZipProgress {
+  status: "building";
+  done: number;
+  total: number;
+}
+
+/** GET the ZIP of the batch's invoice PDFs (fetched, so an API key header can go along). A
+ * worker makes it first: while it does, the API answers 202 with its progress, and this asks
+ * again after Retry-After, telling `onProgress`. */
+export async function downloadBatchInvoices(
+  batch: Pick<Batch, "batch_id" | "invoices_url">,
+  onProgress: (progress: ZipProgress) => void = () => {},
+  signal?: AbortSignal,
+): Promise<Download> {
   const url = batch.invoices_url || `/api/batches/${encodeURIComponent(batch.batch_id)}/invoices.zip`;
-  const response = await request(url, { headers: headers({ Accept: "application/zip,*/*" }) });
+  let response = await request(url, { headers: headers({ Accept: "application/zip,*/*" }), signal });
+  while (response.status === 202) {
+    onProgress(parseVisibleJson<ZipProgress>(await response.text()));
+    const wait = Number(response.headers.get("Retry-After")) || 2;
+    await sleep(Math.min(Math.max(wait, 0.5), 10), signal);
+    response = await request(url, { headers: headers({ Accept: "application/zip,*/*" }), signal });
+  }
   const blob = await response.blob();
   const filename =
     filenameFrom(response.headers.get("Content-Disposition")) ?? `batch-${batch.batch_id.slice(0, 8)}-invoices.zip`;

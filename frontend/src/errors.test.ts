@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { ApiError, startTurn } from "./api";
+import { ApiError, getJob, startTurn } from "./api";
 import { detailLines, humanize } from "./errors";
-import { apiError, mockFetch } from "./test/fetch";
+import { apiError, json, mockFetch } from "./test/fetch";
 
 const err = (status: number, code: string, details?: Record<string, unknown>, retryAfter: number | null = null) =>
   new ApiError(status, { code, message: `server says ${code}`, details }, retryAfter);
@@ -112,6 +112,26 @@ describe("the client reads the error shape", () => {
     expect(error.status).toBe(429);
     expect(error.code).toBe("rate_limited");
     expect(error.retryAfter).toBe(7);
+  });
+
+  it("asks again when a read is rate limited, after Retry-After", async () => {
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    let calls = 0;
+    mockFetch([
+      {
+        method: "GET",
+        path: /\/api\/jobs\//,
+        respond: () =>
+          ++calls === 1
+            ? apiError(429, "rate_limited", "Too many", undefined, { "Retry-After": "1" })
+            : json(200, { job_id: "j", status: "queued" }),
+      },
+    ]);
+    const pending = getJob("j", 0);
+    await vi.advanceTimersByTimeAsync(1100);
+    await expect(pending).resolves.toMatchObject({ status: "queued" });
+    expect(calls).toBe(2);
+    vi.useRealTimers();
   });
 
   it("turns a non-JSON error page into a code", async () => {

@@ -22,8 +22,7 @@ import pytest
 from flask import Flask
 
 from core.providers.base import ProviderReply, ProviderRequest, Usage
-from tests.api.conftest import GENERATE, make_app, run_job  # noqa: F401 - make_app is a fixture
-from tests.integration.conftest import live_api  # noqa: F401 - a fixture
+from tests.support.api import GENERATE, run_job
 from tests.support.providers import BUYER, SELLER
 
 SNAKE_CASE = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")
@@ -31,7 +30,7 @@ LEAKS = ("Traceback", 'File "', "redis.exceptions", "kombu", "werkzeug", "marshm
 
 # status -> the error codes docs/api.md allows for it
 ERROR_CODES = {
-    400: {"invalid_json"},
+    400: {"invalid_json", "invalid_upload"},
     401: {"unauthorized"},
     404: {"session_not_found", "job_not_found", "batch_not_found", "no_invoice", "not_found"},
     405: {"method_not_allowed"},

@@ -19,7 +19,7 @@ import redis
 import requests
 
 from tests.abuse.conftest import FixedAnswer, complete_draft, error_of, run_job, turn
-from tests.api.conftest import CHAT, GENERATE, HEX32
+from tests.support.api import CHAT, GENERATE, HEX32
 
 K1 = {"X-API-Key": "k1"}
 K2 = {"X-API-Key": "k2"}

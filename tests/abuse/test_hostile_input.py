@@ -27,7 +27,7 @@ from tests.abuse.conftest import (
     run_job,
     turn,
 )
-from tests.api.conftest import CHAT, GENERATE, job_ids, session_ids
+from tests.support.api import CHAT, GENERATE, job_ids, session_ids
 
 BODY_PATHS = (GENERATE, CHAT, "/api/batches")
 JSON = {"Content-Type": "application/json"}

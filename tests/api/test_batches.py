@@ -6,13 +6,15 @@ import csv
 import io
 
 import pytest
+import redis
 
-from tests.api.conftest import (
+from tests.support.api import (
     assert_error,
     broker_messages,
     closed_url,
     job_ids,
     run_job,
+    run_zip_export,
     session_ids,
 )
 from tests.support.providers import draft, script
@@ -171,7 +173,7 @@ def test_broker_down_leaves_nothing_behind(make_app, redis_server, redis_client)
     assert not list(redis_client.scan_iter("batch:*"))
 
 
-def test_invoices_zip_holds_one_pdf_per_invoice_made(app, client):
+def test_invoices_zip_holds_one_pdf_per_invoice_made(app, client, redis_client):
     import zipfile
 
     from pypdf import PdfReader
@@ -186,6 +188,24 @@ def test_invoices_zip_holds_one_pdf_per_invoice_made(app, client):
     ).get_json()
     for item in body["items"]:
         run_job(app, item["job_id"])
+
+    first = client.get(body["invoices_url"])  # a worker is asked to make it
+    assert first.status_code == 202 and first.headers["Retry-After"] == "2"
+    assert first.get_json() == {
+        "status": "building",
+        "done": 0,
+        "total": 2,
+        "status_url": body["invoices_url"],
+    }
+
+    def zip_tasks():
+        messages = broker_messages(redis_client, "batch")
+        return [m for m in messages if m["headers"]["task"] == "invoice_agent.export_batch_zip"]
+
+    assert [task["body"][0] for task in zip_tasks()] == [[body["batch_id"]]]
+    assert client.get(body["invoices_url"]).status_code == 202
+    assert len(zip_tasks()) == 1  # asked once, not on every poll
+    run_zip_export(app, body["batch_id"])
 
     response = client.get(body["invoices_url"])
 
@@ -204,3 +224,59 @@ def test_invoices_zip_follows_ownership(make_app):
     ).get_json()["batch_id"]
     response = client.get(f"{BATCHES}/{batch_id}/invoices.zip", headers={"X-API-Key": "k2"})
     assert_error(response, 404, "batch_not_found")
+
+
+@pytest.fixture
+def redis_fails_on(monkeypatch):
+    """redis_fails_on("LRANGE"): that command (only) finds Redis unreachable from now on."""
+
+    def fail(*commands: str) -> None:
+        original = redis.Redis.execute_command
+
+        def execute(self, *args, **options):
+            if str(args[0]).upper() in commands:
+                raise redis.ConnectionError("Redis went away")
+            return original(self, *args, **options)
+
+        monkeypatch.setattr(redis.Redis, "execute_command", execute)
+
+    return fail
+
+
+def test_redis_lost_while_cancelling_a_batch_is_503(client, redis_fails_on):
+    created = client.post("/api/batches", json={"items": [{"message": "a"}, {"message": "b"}]})
+    batch_id = created.get_json()["batch_id"]
+    redis_fails_on("LRANGE")  # after the ownership check, while reading the items
+
+    assert_error(client.delete(f"/api/batches/{batch_id}"), 503, "unavailable")
+
+
+def test_redis_lost_while_downloading_a_zip_is_503(app, client, redis_fails_on):
+    created = client.post("/api/batches", json={"items": [{"message": "a"}]})
+    batch_id = created.get_json()["batch_id"]
+    assert client.get(f"/api/batches/{batch_id}/invoices.zip").status_code == 202
+    run_zip_export(app, batch_id)
+    redis_fails_on("LLEN")  # counting the ZIP's chunks
+
+    assert_error(client.get(f"/api/batches/{batch_id}/invoices.zip"), 503, "unavailable")
+
+
+def test_a_zip_that_cannot_be_asked_for_is_asked_for_again(make_app, redis_server):
+    broken = make_app(celery_broker_url=closed_url()).test_client()
+    healthy = make_app().test_client()
+    batch_id = healthy.post(BATCHES, json={"items": [{"message": "a"}]}).get_json()["batch_id"]
+
+    assert_error(broken.get(f"{BATCHES}/{batch_id}/invoices.zip"), 503, "unavailable")
+    assert healthy.get(f"{BATCHES}/{batch_id}/invoices.zip").status_code == 202  # not stuck
+
+
+def test_a_broken_multipart_upload_is_an_upload_error_not_json(client, redis_client):
+    response = client.post(
+        BATCHES,
+        data=b'--xyz\r\nContent-Disposition: form-data; name="file"; filename="a.csv"\r\n\r\n',
+        content_type="multipart/form-data; boundary=xyz",
+    )
+
+    error = assert_error(response, 400, "invalid_upload")
+    assert "multipart/form-data" in error["message"]
+    assert not list(redis_client.scan_iter("batch:*"))

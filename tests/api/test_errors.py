@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from tests.api.conftest import (
+from tests.support.api import (
     CHAT,
     GENERATE,
     HEX32,
@@ -205,7 +205,7 @@ def test_unexpected_error_is_a_generic_500_without_internals(app, client, monkey
     def explode(*_args, **_kwargs):
         raise RuntimeError("secret: redis://admin:hunter2@10.0.0.7:6379")
 
-    monkeypatch.setattr(app.extensions["invoice_agent"].store, "read_session", explode)
+    monkeypatch.setattr(app.extensions["invoice_agent"].stores.sessions, "read_session", explode)
     response = client.get(f"/api/session/{accepted['session_id']}")
 
     error = assert_error(response, 500, "internal_error")

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import io
+import json
 
 import pypdf
 import pytest
 from lxml import etree
 
-from tests.api.conftest import assert_error, run_job, start_turn
+from tests.support.api import assert_error, run_job, start_turn
 from tests.support.providers import BUYER, SELLER, draft, script
+from tests.support.scenarios import SCENARIOS
 
 UNKNOWN = "0123456789abcdef0123456789abcdef"
 EXPORTS = {
@@ -143,7 +145,10 @@ def test_an_invoice_without_what_en16931_needs_is_422(app, client, extension):
         "due_date",
     }
     for entry in missing:
-        assert set(entry) == {"field", "term", "message"} and entry["term"].startswith("BT-")
+        assert set(entry) == {"field", "term", "message", "rule"}
+        assert entry["term"].startswith("BT-")
+        assert entry["rule"].startswith("BR-")
+    assert error["details"]["profile"] == "en16931"
     assert "the seller's VAT number" in error["message"]
 
 
@@ -204,3 +209,154 @@ def test_no_bidi_override_reaches_any_export_or_the_session(app, client, redis_c
     pdf = client.get(f"/api/session/{session_id}/invoice.pdf").data
     text = "".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(pdf)).pages)
     assert "gnp.exe" in text and "\u202e" not in text
+
+
+# --- e-invoice profiles ---------------------------------------------------------------------
+
+SPECIFICATION = {
+    "en16931": "urn:cen.eu:en16931:2017",
+    "xrechnung": "urn:cen.eu:en16931:2017#compliant#urn:xeinkauf.de:kosit:xrechnung_3.0",
+    "peppol": "urn:cen.eu:en16931:2017#compliant#urn:fdc:peppol.eu:2017:poacc:billing:3.0",
+}
+XML_NS = {
+    "cbc": "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2",
+    "ram": "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100",
+}
+
+
+def chat_session(app, client, draft_json) -> str:
+    """A session whose invoice the (scripted) model stated as `draft_json`."""
+    accepted = start_turn(client, script(invoice=draft_json))
+    assert run_job(app, accepted["job_id"]) == "applied"
+    return accepted["session_id"]
+
+
+@pytest.mark.parametrize(
+    ("name", "syntax", "profile"),
+    [(name, s, p) for name, (_, exports) in SCENARIOS.items() for s, p in exports],
+)
+def test_each_scenario_is_served_in_each_profile_it_needs(app, client, name, syntax, profile):
+    session_id = chat_session(app, client, SCENARIOS[name][0])
+    invoice = client.get(f"/api/session/{session_id}/invoice").get_json()
+
+    response = client.get(f"/api/session/{session_id}/invoice.{syntax}.xml?profile={profile}")
+
+    assert response.status_code == 200, response.get_data(as_text=True)[:800]
+    root = etree.fromstring(response.data)
+    if syntax == "ubl":
+        assert root.xpath("/*/cbc:CustomizationID/text()", namespaces=XML_NS) == [
+            SPECIFICATION[profile]
+        ]
+        assert root.xpath("//cbc:PayableAmount/text()", namespaces=XML_NS) == [
+            invoice["amount_due"]
+        ]
+    else:
+        assert root.xpath(
+            "//ram:GuidelineSpecifiedDocumentContextParameter/ram:ID/text()", namespaces=XML_NS
+        ) == [SPECIFICATION[profile]]
+        assert root.xpath("//ram:DuePayableAmount/text()", namespaces=XML_NS) == [
+            invoice["amount_due"]
+        ]
+
+
+def test_the_french_scenario_is_served_as_factur_x(app, client):
+    session_id = chat_session(app, client, SCENARIOS["french"][0])
+    response = client.get(f"/api/session/{session_id}/invoice.facturx.pdf")
+    assert response.status_code == 200
+    attachment = pypdf.PdfReader(io.BytesIO(response.data)).attachments["factur-x.xml"][0]
+    assert b"VATEX-FR-CGI261-4" in attachment
+
+
+@pytest.mark.parametrize(
+    ("extension", "profile"),
+    [("ubl.xml", "zugferd"), ("cii.xml", "peppol"), ("ubl.xml", "XRECHNUNG")],
+)
+def test_an_unknown_profile_is_a_validation_error(client, complete_session, extension, profile):
+    response = client.get(f"/api/session/{complete_session}/invoice.{extension}?profile={profile}")
+    error = assert_error(response, 422, "validation_error")
+    assert "profile" in json.dumps(error["details"])
+
+
+def test_what_xrechnung_still_needs_is_listed_with_rule_ids(client, complete_session):
+    response = client.get(f"/api/session/{complete_session}/invoice.ubl.xml?profile=xrechnung")
+
+    error = assert_error(response, 422, "einvoice_incomplete")
+    assert error["details"]["profile"] == "xrechnung"
+    assert error["message"].startswith("An XRechnung 3.0 e-invoice needs more information")
+    rules = {m["rule"]: m for m in error["details"]["missing"]}
+    assert {"BR-DE-1", "BR-DE-15", "BR-DE-6"} <= set(rules)
+    assert rules["BR-DE-15"] == {
+        "field": "buyer_reference",
+        "term": "BT-10",
+        "message": rules["BR-DE-15"]["message"],
+        "rule": "BR-DE-15",
+    }
+    assert client.get(f"/api/session/{complete_session}/invoice.ubl.xml").status_code == 200
+
+
+def test_peppol_refuses_an_email_as_the_electronic_address(app, client):
+    draft = json.loads(json.dumps(SCENARIOS["belgian"][0]))
+    draft["seller"]["electronic_address"] = None
+    session_id = chat_session(app, client, draft)
+
+    response = client.get(f"/api/session/{session_id}/invoice.ubl.xml?profile=peppol")
+
+    error = assert_error(response, 422, "einvoice_incomplete")
+    (missing,) = error["details"]["missing"]
+    assert missing["rule"] == "PEPPOL-EN16931-R020"
+    assert "an e-mail address is not a Peppol address" in missing["message"]
+
+
+def test_the_openapi_document_offers_the_profiles(client):
+    paths = client.get("/openapi.json").get_json()["paths"]
+    for extension, offered in (("ubl.xml", 3), ("cii.xml", 2)):
+        parameters = paths[f"/api/session/{{session_id}}/invoice.{extension}"]["get"]["parameters"]
+        (profile,) = [p for p in parameters if p["name"] == "profile"]
+        assert profile["in"] == "query" and len(profile["schema"]["enum"]) == offered
+
+
+# --- bad input: a clear 422, never a file a recipient rejects ---------------------------------
+
+
+def failed_turn(app, client, draft_json) -> dict:
+    accepted = start_turn(client, script(invoice=draft_json))
+    run_job(app, accepted["job_id"])
+    job = client.get(f"/api/jobs/{accepted['job_id']}").get_json()
+    assert job["status"] == "failed", job
+    assert client.get(f"/api/session/{accepted['session_id']}").get_json()["invoice"] is None
+    return job["error"]
+
+
+def test_an_iban_with_a_wrong_checksum_fails_the_turn_naming_the_field(app, client):
+    draft = json.loads(json.dumps(SCENARIOS["german"][0]))
+    draft["payment"]["iban"] = "DE89370400440532013001"
+    error = failed_turn(app, client, draft)
+    assert error["code"] == "invalid_invoice"
+    assert "iban" in error["message"].lower() or "IBAN" in json.dumps(error)
+
+
+def test_an_unknown_eas_scheme_fails_the_turn_naming_the_field(app, client):
+    draft = json.loads(json.dumps(SCENARIOS["belgian"][0]))
+    draft["buyer"]["electronic_address"] = {"scheme": "9999", "value": "DE136695976"}
+    error = failed_turn(app, client, draft)
+    assert error["code"] == "invalid_invoice" and "EAS" in json.dumps(error)
+
+
+def test_reverse_charge_without_the_buyers_vat_number_fails_the_turn(app, client):
+    draft = json.loads(json.dumps(SCENARIOS["belgian"][0]))
+    draft["buyer"]["tax_id"] = None
+    error = failed_turn(app, client, draft)
+    assert error["code"] == "invalid_invoice" and "VAT number" in error["message"]
+
+
+def test_a_vat_number_in_the_wrong_format_for_its_country_is_a_422_at_export(app, client):
+    draft = json.loads(json.dumps(SCENARIOS["dutch"][0]))
+    draft["seller"]["tax_id"] = "NL853746334B01"
+    session_id = chat_session(app, client, draft)
+
+    response = client.get(f"/api/session/{session_id}/invoice.ubl.xml?profile=peppol")
+
+    error = assert_error(response, 422, "einvoice_incomplete")
+    (missing,) = error["details"]["missing"]
+    assert (missing["field"], missing["rule"]) == ("seller.tax_id", "IA-02")
+    assert "Netherlands" in missing["message"]

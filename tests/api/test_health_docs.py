@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.api.conftest import closed_url
+from tests.support.api import closed_url
 
 HEALTH_KEYS = {"status", "redis", "broker", "workers", "llm_provider", "timestamp"}
 API_PATHS = {
@@ -40,10 +40,10 @@ def test_health_when_everything_answers(client):
 
 
 def test_health_counts_live_workers(app, client):
-    store = app.extensions["invoice_agent"].store
-    store.record_heartbeat("w1@host")
-    store.record_heartbeat("w2@host")
-    store.record_heartbeat("dead@host", now=time.time() - 3600)
+    stores = app.extensions["invoice_agent"].stores
+    stores.workers.record_heartbeat("w1@host")
+    stores.workers.record_heartbeat("w2@host")
+    stores.workers.record_heartbeat("dead@host", now=time.time() - 3600)
 
     assert client.get("/api/health").get_json()["workers"] == 2
 
@@ -274,7 +274,7 @@ def test_without_a_build_the_root_is_a_json_404(client):
 
 
 def test_metrics_report_worker_side_jobs_and_llm_tokens(app, client):
-    from tests.api.conftest import run_job, start_turn
+    from tests.support.api import run_job, start_turn
     from tests.support.providers import draft, script
 
     ok = start_turn(client, script(invoice=draft(), usage={"input_tokens": 40, "output_tokens": 7}))
@@ -290,7 +290,7 @@ def test_metrics_report_worker_side_jobs_and_llm_tokens(app, client):
 
 
 def test_metrics_report_queue_depth_active_sessions_and_turn_durations(app, client):
-    from tests.api.conftest import run_job, start_turn
+    from tests.support.api import run_job, start_turn
 
     first = start_turn(client, "one")
     start_turn(client, "two")
@@ -307,3 +307,20 @@ def test_metrics_report_queue_depth_active_sessions_and_turn_durations(app, clie
     assert "invoice_agent_job_queue_wait_seconds_count 1.0" in after
     assert 'invoice_agent_job_run_seconds_bucket{le="+Inf"} 1.0' in after
     assert "invoice_agent_active_sessions 1.0" in after
+
+
+def test_the_openapi_document_states_the_rate_limits(make_app):
+    client = make_app(turn_rate_limit="7/minute", read_rate_limit="70/minute").test_client()
+    description = client.get("/openapi.json").get_json()["info"]["description"]
+    assert "turns: 7/minute" in description and "reads: 70/minute" in description
+    assert "Retry-After" in description
+
+
+def test_settings_the_llm_provider_cannot_use_make_health_say_so(make_app):
+    client = make_app(llm_provider="bedrock", job_time_limit=8).test_client()
+
+    response = client.get("/api/health")
+
+    assert response.status_code == 503
+    body = response.get_json()
+    assert body["status"] == "unhealthy" and "JOB_TIME_LIMIT=8" in body["configuration"]

@@ -8,7 +8,7 @@ from datetime import datetime
 
 import pytest
 
-from tests.api.conftest import assert_error, cl100k_tokens, run_job, start_turn
+from tests.support.api import assert_error, cl100k_tokens, run_job, start_turn
 from tests.support.providers import draft, script
 
 JOB_KEYS = {
@@ -61,7 +61,7 @@ def test_queued_job(client):
 
 def test_running_job(app, client):
     accepted = start_turn(client, "hello")
-    app.extensions["invoice_agent"].store.start_job(accepted["job_id"])
+    app.extensions["invoice_agent"].stores.jobs.start_job(accepted["job_id"])
 
     job = client.get(f"/api/jobs/{accepted['job_id']}").get_json()
 

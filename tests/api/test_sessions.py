@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from datetime import datetime, timedelta
 
-from tests.api.conftest import (
+from tests.support.api import (
     CHAT,
     GENERATE,
     assert_error,
@@ -103,7 +103,16 @@ def test_session_after_a_finished_turn(make_app):
     assert invoice["discount_total"] == "0.00"
     assert invoice["tax_total"] == "480.00"
     assert invoice["total"] == "6480.00"
-    assert invoice["tax_breakdown"] == [{"rate": "8", "base": "6000.00", "tax": "480.00"}]
+    assert invoice["tax_breakdown"] == [
+        {
+            "tax_category": "S",
+            "rate": "8",
+            "base": "6000.00",
+            "tax": "480.00",
+            "exemption_reason": None,
+        }
+    ]
+    assert invoice["amount_due"] == "6480.00" and invoice["status"] == "draft"
 
 
 def test_money_carries_the_currency_minor_digits(app, client):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.api.conftest import (
+from tests.support.api import (
     CHAT,
     GENERATE,
     HEX32,
@@ -149,7 +149,7 @@ def test_second_turn_while_one_is_queued_is_409_then_accepted_once_it_finished(
 
 def test_second_turn_while_one_is_running_is_409(app, client):
     first = start_turn(client, "hello")
-    app.extensions["invoice_agent"].store.start_job(first["job_id"])  # a worker picked it up
+    app.extensions["invoice_agent"].stores.jobs.start_job(first["job_id"])  # a worker picked it up
 
     response = client.post(CHAT, json={"message": "again", "session_id": first["session_id"]})
 

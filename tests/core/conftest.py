@@ -12,13 +12,13 @@ from datetime import date, timedelta
 from decimal import Decimal
 from fractions import Fraction
 
-import fakeredis
 import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
 from core.invoice import Discount, Invoice, InvoiceDraft, LineItem, Party, price_invoice
-from core.store import SessionStore
+from core.stores import RedisStores
+from tests.support.stores import fake_redis, stores_on
 
 TODAY = date(2026, 3, 15)
 MAX_AMOUNT_UNITS = 10**12  # the schema's largest unit price and amount discount
@@ -73,15 +73,10 @@ def price(draft: InvoiceDraft, number: str = "INV-0001") -> Invoice:
 
 
 @pytest.fixture
-def store() -> SessionStore:
-    """A session store on fakeredis, for turn tests (test_store.py and test_batches.py have
+def stores() -> RedisStores:
+    """The Redis stores on fakeredis, for turn tests (test_store.py and test_batches.py have
     their own, on real Redis too)."""
-    return SessionStore(
-        fakeredis.FakeRedis(decode_responses=True),
-        session_ttl=600,
-        job_ttl=3600,
-        token_limit=10_000,
-    )
+    return stores_on(fake_redis(), session_ttl=600, job_ttl=3600, token_limit=10_000)
 
 
 # --- reference arithmetic --------------------------------------------------------------------

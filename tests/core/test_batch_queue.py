@@ -2,29 +2,25 @@
 
 from __future__ import annotations
 
-import fakeredis
 import pytest
 
-from core.batch_queue import INFLIGHT_KEY, FairBatchQueue, dispatch_window
+from core.batch_queue import FairBatchQueue, dispatch_window
 from core.batches import BatchItemRequest, BatchStore
 from core.errors import RateLimited
-from core.store import SessionStore
+from core.redis_model import BATCH_INFLIGHT as INFLIGHT_KEY
 from core.turns import TurnRunner
 from tests.support.providers import ScriptedProvider, draft, script
+from tests.support.stores import on_each_backend
 
 
 @pytest.fixture(params=["fakeredis", "redis"])
-def store(request):
-    if request.param == "fakeredis":
-        client = fakeredis.FakeRedis(decode_responses=True)
-    else:
-        client = request.getfixturevalue("redis_client")
-    return SessionStore(client, session_ttl=600, job_ttl=3600, token_limit=10_000)
+def stores(request):
+    return on_each_backend(request, token_limit=10_000)
 
 
 @pytest.fixture
-def batches(store):
-    return BatchStore(store, FairBatchQueue(store.redis, max_waiting=50))
+def batches(stores):
+    return BatchStore(stores.jobs, FairBatchQueue(stores.redis, max_waiting=50))
 
 
 def submit(batches, owner: str, count: int):
@@ -33,7 +29,7 @@ def submit(batches, owner: str, count: int):
 
 
 def owners_of(batches, job_ids) -> list[str]:
-    return [batches.store.get_job(job_id).owner for job_id in job_ids]
+    return [batches.jobs.get_job(job_id).owner for job_id in job_ids]
 
 
 def test_owners_take_turns_and_each_keeps_its_order(batches):
@@ -56,14 +52,15 @@ def test_a_newcomer_goes_before_a_long_backlog(batches):
     assert batches.queue.dispatch(window=4) == []  # the window is full
 
     latecomer = submit(batches, "carol", 1)
-    batches.store.fail_job(first[0], batches.store.get_job(first[0]).session_id, RateLimited())
+    batches.jobs.fail_job(first[0], batches.jobs.get_job(first[0]).session_id, RateLimited())
     assert batches.queue.dispatch(window=4) == [latecomer.turns[0].job_id]
 
 
-def test_the_window_counts_items_until_they_are_final(batches, store):
+def test_the_window_counts_items_until_they_are_final(batches, stores):
     submit(batches, "alice", 10)
     runner = TurnRunner(
-        store=store, provider=ScriptedProvider(), history_turns=5, token_warn=9000,
+        jobs=stores.jobs,
+        figures=stores.figures, provider=ScriptedProvider(), history_turns=5, token_warn=9000,
         token_limit=10_000,
     )  # fmt: skip
     in_flight = batches.queue.dispatch(window=3)
@@ -71,24 +68,25 @@ def test_the_window_counts_items_until_they_are_final(batches, store):
 
     runner.run(in_flight[0])  # succeeded: its slot is free
     assert len(batches.queue.dispatch(window=3)) == 1
-    assert store.redis.zcard(INFLIGHT_KEY) == 3
+    assert stores.redis.zcard(INFLIGHT_KEY) == 3
 
 
-def test_an_owner_past_the_cap_is_refused_whole(batches, store):
+def test_an_owner_past_the_cap_is_refused_whole(batches, stores):
     submit(batches, "alice", 30)
     with pytest.raises(RateLimited) as refused:
         submit(batches, "alice", 21)
     assert refused.value.details == {"waiting_items": 30, "limit": 50}
     assert refused.value.retry_after > 0 and "50" in refused.value.message
     assert batches.queue.waiting("alice") == 30  # nothing of the refused batch was queued
-    assert store.redis.zcard("batchq:pending:alice") == 30
+    assert stores.redis.zcard("batchq:pending:alice") == 30
     submit(batches, "alice", 20)  # up to the cap is fine
     submit(batches, "bob", 50)  # and every owner has a cap of its own
 
 
-def test_the_cap_counts_items_until_they_finish_not_until_dispatched(batches, store):
+def test_the_cap_counts_items_until_they_finish_not_until_dispatched(batches, stores):
     runner = TurnRunner(
-        store=store, provider=ScriptedProvider(), history_turns=5, token_warn=9000,
+        jobs=stores.jobs,
+        figures=stores.figures, provider=ScriptedProvider(), history_turns=5, token_warn=9000,
         token_limit=10_000,
     )  # fmt: skip
     submit(batches, "alice", 50)
@@ -100,30 +98,26 @@ def test_the_cap_counts_items_until_they_finish_not_until_dispatched(batches, st
     submit(batches, "alice", 1)
 
 
-def test_cancelled_items_leave_the_queue_and_free_their_place(batches, store):
+def test_cancelled_items_leave_the_queue_and_free_their_place(batches, stores):
     created = submit(batches, "alice", 10)
     batches.queue.dispatch(window=2)
     batches.cancel(created.batch_id, "alice")
 
     assert batches.queue.waiting("alice") == 0
-    assert store.redis.zcard("batchq:pending:alice") == 0
-    assert store.redis.zcard(INFLIGHT_KEY) == 0
+    assert stores.redis.zcard("batchq:pending:alice") == 0
+    assert stores.redis.zcard(INFLIGHT_KEY) == 0
     assert batches.queue.dispatch(window=5) == []
     submit(batches, "alice", 50)  # the cap counts what waits, not what was cancelled
 
 
-def test_items_whose_job_disappeared_are_skipped(batches, store):
+def test_items_whose_job_disappeared_are_skipped(batches, stores):
     created = submit(batches, "alice", 3)
-    store.redis.delete(f"job:{created.turns[0].job_id}")  # expired, say
+    stores.redis.delete(f"job:{created.turns[0].job_id}")  # expired, say
     assert batches.queue.dispatch(window=5) == [t.job_id for t in created.turns[1:]]
 
 
-def test_the_window_fits_the_workers_alive(store):
-    store.record_heartbeat("w1@a", slots=4, now=1000.0)
-    store.record_heartbeat("w2@b", slots=16, now=1020.0)
-    store.record_heartbeat("dead@c", slots=64, now=900.0)
-    assert store.live_worker_slots(within_seconds=30, now=1025.0) == 20
-    assert store.redis.hkeys("workers:slots") == ["w1@a", "w2@b"]  # the dead one is gone
-    assert dispatch_window(20, default_slots=64) == 25
-    assert dispatch_window(0, default_slots=64) == 80  # no worker yet: as if one default one
-    assert dispatch_window(1, default_slots=64) == 2
+def test_the_window_fits_the_workers_alive():
+    assert dispatch_window(20, default_slots=64) == 18  # two slots kept for chat turns
+    assert dispatch_window(0, default_slots=64) == 56  # no worker yet: as if one default one
+    assert dispatch_window(2, default_slots=64) == 1
+    assert dispatch_window(1, default_slots=64) == 1  # nothing to keep: still one at a time

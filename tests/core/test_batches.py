@@ -1,19 +1,17 @@
-"""Batches in core: CSV parsing, row validation, the batch store and its counts, results."""
+"""Batches in core: CSV parsing, row validation, the batch stores and its counts, results."""
 
 from __future__ import annotations
 
 import csv
 import io
 
-import fakeredis
 import pytest
 
 from core.batch_queue import FairBatchQueue
 from core.batches import BatchItemRequest, BatchStore, parse_csv, results_csv, validate_items
 from core.errors import BatchNotFound, TokenLimitExceeded, ValidationFailed
-from core.store import SessionStore
-from core.turns import TurnRunner
-from tests.support.providers import ScriptedProvider, draft, script
+from tests.support.providers import draft, script
+from tests.support.stores import on_each_backend, runner_on
 
 LIMITS = {"max_items": 5, "max_message_chars": 50}
 
@@ -74,31 +72,25 @@ def test_json_items_are_numbered_from_zero():
 
 
 @pytest.fixture(params=["fakeredis", "redis"])
-def store(request):
-    if request.param == "fakeredis":
-        client = fakeredis.FakeRedis(decode_responses=True)
-    else:
-        client = request.getfixturevalue("redis_client")
-    return SessionStore(client, session_ttl=600, job_ttl=3600, token_limit=1000)
+def stores(request):
+    return on_each_backend(request, token_limit=1000)
 
 
 @pytest.fixture
-def batches(store):
-    return BatchStore(store, FairBatchQueue(store.redis, max_waiting=100))
+def batches(stores):
+    return BatchStore(stores.jobs, FairBatchQueue(stores.redis, max_waiting=100))
 
 
 @pytest.fixture
-def runner(store):
-    return TurnRunner(
-        store=store, provider=ScriptedProvider(), history_turns=5, token_warn=900, token_limit=1000
-    )
+def runner(stores):
+    return runner_on(stores, token_warn=900)
 
 
 def items(*messages):
     return [BatchItemRequest(m, f"ref-{n}") for n, m in enumerate(messages)]
 
 
-def test_a_batch_is_stored_as_ordinary_turns_with_counts(batches, store):
+def test_a_batch_is_stored_as_ordinary_turns_with_counts(batches, stores):
     created = batches.create("alice", items("one", "two", "three"))
 
     assert created.total == 3 and len(created.turns) == 3
@@ -111,7 +103,7 @@ def test_a_batch_is_stored_as_ordinary_turns_with_counts(batches, store):
         "failed": 0,
         "cancelled": 0,
     }
-    job = store.get_job(created.turns[1].job_id)
+    job = stores.jobs.get_job(created.turns[1].job_id)
     assert (job.kind, job.message, job.batch_id, job.owner) == (
         "generate",
         "two",
@@ -157,19 +149,19 @@ def test_counts_follow_the_jobs_and_items_show_outcomes(batches, runner):
     assert batches.summary(created.batch_id, "")["status"] == "completed"
 
 
-def test_a_redelivered_job_does_not_count_twice(batches, runner, store):
+def test_a_redelivered_job_does_not_count_twice(batches, runner, stores):
     created = batches.create("", items(script(invoice=draft())))
     job_id = created.turns[0].job_id
-    store.start_job(job_id)  # a first delivery that died
+    stores.jobs.start_job(job_id)  # a first delivery that died
     runner.run(job_id)
     runner.run(job_id)
     assert batches.summary(created.batch_id, "")["counts"]["succeeded"] == 1
     assert batches.summary(created.batch_id, "")["counts"]["running"] == 0
 
 
-def test_cancel_stops_what_has_not_started(batches, runner, store):
+def test_cancel_stops_what_has_not_started(batches, runner, stores):
     created = batches.create("", items("a", "b", "c"))
-    store.start_job(created.turns[0].job_id)  # running: it will finish
+    stores.jobs.start_job(created.turns[0].job_id)  # running: it will finish
 
     assert batches.cancel(created.batch_id, "") == 2
 
@@ -177,7 +169,7 @@ def test_cancel_stops_what_has_not_started(batches, runner, store):
     assert summary["status"] == "cancelled"
     assert summary["counts"]["cancelled"] == 2 and summary["counts"]["running"] == 1
     assert runner.run(created.turns[1].job_id) == "skipped"  # a cancelled job never runs
-    assert store.get_job(created.turns[1].job_id).status == "cancelled"
+    assert stores.jobs.get_job(created.turns[1].job_id).status == "cancelled"
     assert batches.cancel(created.batch_id, "") == 0
 
 
@@ -197,17 +189,17 @@ def test_pages_of_items(batches):
     assert [i["reference"] for i in page] == ["ref-3", "ref-4", "ref-5"]
 
 
-def test_an_item_over_the_token_budget_refuses_the_batch(store, batches):
+def test_an_item_over_the_token_budget_refuses_the_batch(stores, batches):
     with pytest.raises(TokenLimitExceeded) as caught:
         batches.create("", items("short", "word " * 1200))
     assert list(caught.value.details["rows"]) == ["1"]
-    assert store.redis.keys("*") == []
+    assert stores.redis.keys("*") == []
 
 
-def test_discard_removes_every_key(batches, store):
+def test_discard_removes_every_key(batches, stores):
     created = batches.create("", items("a", "b"))
     batches.discard(created)
-    assert store.redis.keys("*") == ["batchq:arrivals"]  # a counter, like a sequence
+    assert stores.redis.keys("*") == ["batchq:arrivals"]  # a counter, like a sequence
 
 
 def test_results_csv_is_exact_and_safe_for_spreadsheets():
@@ -241,7 +233,7 @@ def test_results_csv_is_exact_and_safe_for_spreadsheets():
     assert parsed[1]["error_code"] == "invalid_invoice" and parsed[1]["error_message"] == "'-bad"
 
 
-def test_a_batch_item_that_makes_no_invoice_fails_with_the_reply(batches, runner, store):
+def test_a_batch_item_that_makes_no_invoice_fails_with_the_reply(batches, runner, stores):
     created = batches.create("", items("hello there"))
     runner.run(created.turns[0].job_id)
     (item,) = batches.items(created.batch_id)

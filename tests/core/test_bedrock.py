@@ -29,7 +29,7 @@ from core.providers.bedrock import (
 )
 from core.schemas import InvoiceDraftSchema
 from core.settings import Settings
-from core.turns import TurnRunner, accept_turn
+from core.turns import start_turn
 from tests.conftest import free_port
 from tests.support.fake_bedrock import (
     FakeBedrock,
@@ -44,6 +44,7 @@ from tests.support.fake_bedrock import (
     validation,
 )
 from tests.support.providers import draft
+from tests.support.stores import KeptPublisher, runner_on
 
 TODAY = date(2026, 11, 24)
 MODEL = "us.anthropic.claude-sonnet-4-5-20250929-v1:0"
@@ -518,28 +519,25 @@ def test_the_tool_schema_is_the_draft_schema_in_plain_json_schema():
 
 
 @pytest.fixture
-def runner(store, provider):
-    return TurnRunner(
-        store=store,
-        provider=provider,
-        history_turns=20,
-        token_warn=8_000,
-        token_limit=10_000,
-        today=lambda: TODAY,
+def runner(stores, provider):
+    return runner_on(stores, provider, history_turns=20, token_warn=8_000, today=lambda: TODAY)
+
+
+def run_turn(stores, runner, message, kind="chat"):
+    accepted = start_turn(
+        stores.jobs, KeptPublisher(), owner="", session_id=None, message=message, kind=kind
     )
+    return accepted, runner.run(accepted.job_id), stores.jobs.get_job(accepted.job_id)
 
 
-def run_turn(store, runner, message, kind="chat"):
-    accepted = accept_turn(store, owner="", session_id=None, message=message, kind=kind)
-    return accepted, runner.run(accepted.job_id), store.get_job(accepted.job_id)
-
-
-def test_amounts_the_model_states_are_ignored_for_the_servers(fake, store, runner):
+def test_amounts_the_model_states_are_ignored_for_the_servers(fake, stores, runner):
     lying = draft(total="1.00", subtotal="1.00", tax_total="0.00")
     lying["items"][0]["net_amount"] = "1.00"
     fake.add(tool_use("Created; the total is $1.00.", lying, usage={"inputTokens": 1500}))
 
-    accepted, outcome, job = run_turn(store, runner, "Invoice Acme, 40h at 150, 8% tax", "generate")
+    accepted, outcome, job = run_turn(
+        stores, runner, "Invoice Acme, 40h at 150, 8% tax", "generate"
+    )
 
     assert outcome == "applied"
     invoice = job.result["invoice"]
@@ -549,16 +547,16 @@ def test_amounts_the_model_states_are_ignored_for_the_servers(fake, store, runne
         "6480.00",
     )
     assert invoice["items"][0]["net_amount"] == "6000.00"
-    assert store.read_session(accepted.session_id, "").usage["input_tokens"] == 1500
+    assert stores.sessions.read_session(accepted.session_id, "").usage["input_tokens"] == 1500
 
 
-def test_a_permanent_bedrock_error_fails_the_job_and_keeps_the_session(fake, store, runner):
+def test_a_permanent_bedrock_error_fails_the_job_and_keeps_the_session(fake, stores, runner):
     fake.add(access_denied())
-    accepted, outcome, job = run_turn(store, runner, "hi")
+    accepted, outcome, job = run_turn(stores, runner, "hi")
 
     assert outcome == "failed"
     assert job.error["code"] == "provider_error" and MODEL in job.error["message"]
-    assert store.read_session(accepted.session_id, "").invoice is None
+    assert stores.sessions.read_session(accepted.session_id, "").invoice is None
 
 
 # --- check_bedrock -------------------------------------------------------------------------
@@ -578,8 +576,8 @@ def test_check_bedrock_reports_what_to_fix(fake):
     fake.add(access_denied())
     ok, message = check_bedrock(make(fake.url))
     assert not ok and "Bedrock console" in message
-    ok, message = check_bedrock(make(fake.url, llm_temperature="hot"))
-    assert not ok and "LLM_TEMPERATURE" in message
+    with pytest.raises(ConfigurationError, match="LLM_TEMPERATURE"):  # refused when read
+        make(fake.url, llm_temperature="hot")
 
 
 def test_the_module_can_be_run_as_a_check(fake, monkeypatch, capsys):

@@ -259,8 +259,10 @@ def test_a_chat_invoice_lists_what_an_einvoice_still_needs():
     assert missing["seller.tax_id"]["term"] == "BT-31"
     assert missing["buyer.address"]["term"] == "BT-55"
     assert missing["due_date"]["term"] == "BT-9"
+    assert missing["due_date"]["rule"] == "BR-CO-25"
+    assert missing["seller.tax_id"]["rule"] == "BR-CO-26"
     for entry in missing.values():
-        assert set(entry) == {"field", "term", "message"}
+        assert set(entry) == {"field", "term", "message", "rule"}
         assert entry["message"][0].islower() and "BT-" not in entry["message"]
 
 
@@ -304,7 +306,7 @@ def test_business_terms_of_the_sample():
     assert terms["BT-1"] == "INV-0042" and terms["BT-3"] == "380" and terms["BT-5"] == "EUR"
     assert terms["BT-24"] == "urn:cen.eu:en16931:2017"
     seller, buyer = terms["BG-4"], terms["BG-7"]
-    assert seller["name"] == "Nordlys Studio ApS" and seller["vat_identifier"] == "DK12345678"
+    assert seller["name"] == "Nordlys Studio ApS" and seller["vat_identifier"] == "DK13585628"
     assert seller["country_code"] == "DK" and seller["postcode"] == "1620"
     assert seller["contacts"] == [
         {"name": "Ingrid Sørensen", "phone": "+45 33 12 34 56", "email": "billing@nordlys.example"}

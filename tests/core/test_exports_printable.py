@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import io
+import json
 from decimal import Decimal
 
 import lxml.html
@@ -23,6 +24,7 @@ from core.exports.pdf import render_pdf
 from core.exports.printable import printable
 from core.schemas import dump_invoice
 from tests.support.samples import sample_invoice
+from tests.support.scenarios import BELGIAN, DUTCH, FRENCH, priced
 
 
 def with_einvoice_fields(invoice: dict) -> dict:
@@ -33,7 +35,7 @@ def with_einvoice_fields(invoice: dict) -> dict:
         "phone": "+45 11 22 33 44",
         "email": "mette@nordlys.example",
     }
-    invoice["seller"]["electronic_address"] = {"scheme": "0184", "value": "DK12345678"}
+    invoice["seller"]["electronic_address"] = {"scheme": "0184", "value": "DK13585628"}
     invoice["buyer"]["contact"] = {
         "name": "Claire Martin",
         "phone": None,
@@ -187,7 +189,7 @@ def test_einvoice_fields_are_printed():
 
     for printed in (
         "Contact: Mette Holm · +45 11 22 33 44 · mette@nordlys.example",
-        "Electronic address 0184:DK12345678",
+        "Electronic address 0184:DK13585628",
         "Contact: Claire Martin · cm@acme.example",
         "Electronic address 0009:30326504500016",
         "DELIVERY DATE 27 February 2026",
@@ -264,3 +266,19 @@ def test_unknown_payment_means_and_absent_fields_print_nothing():
     assert "IBAN" not in text.replace("to IBAN DK50", "")  # the terms mention one
     assert "None" not in text and "ZZZ" not in text
     assert printable(SAMPLE, layout_for(SAMPLE))["references"] == []
+
+
+def test_the_einvoice_scenarios_print_their_categories_references_and_amount_due():
+    def texts(draft) -> str:
+        invoice = priced(draft)
+        return json.dumps(printable(invoice, layout_for(invoice)), ensure_ascii=False)
+
+    belgian = texts(BELGIAN)
+    assert "Reverse charge on €2,220.00" in belgian  # the VAT Directive's wording (226(11a))
+    assert "VAT no. DE136695976" in belgian and "Electronic address 0208:0403019261" in belgian
+    assert '"Purchase order", "value": "PO 4711"' in belgian
+    french = texts(FRENCH)
+    assert "Exempt on €1,140.00" in french and "article 261-4-4° du CGI" in french
+    dutch = texts(DUTCH)
+    assert "Paid in advance" in dutch and '"Amount due", "value": "€1,802.25"' in dutch
+    assert "NL91 ABNA 0417 1643 00" in dutch

@@ -16,13 +16,17 @@ from hypothesis import strategies as st
 
 from core.invoice import (
     Discount,
+    ExemptionReason,
     Invoice,
     InvoiceRuleError,
     LineItem,
+    Party,
+    Payment,
     PricedLine,
     allocate,
     format_invoice_number,
     line_net_amount,
+    price_invoice,
 )
 from tests.core.conftest import (
     MINOR_DIGITS,
@@ -298,6 +302,7 @@ def test_priced_lines_keep_the_facts_and_to_draft_drops_the_amounts():
     )
     invoice = price(draft)
     assert isinstance(invoice.items[0], PricedLine)
+    assert invoice.items[0].tax_category == "S"  # resolved; a draft leaves S and Z to the rate
     assert invoice.to_draft() == draft
     assert all(type(item) is LineItem for item in invoice.to_draft().items)
     assert price(invoice.to_draft()) == invoice
@@ -441,3 +446,142 @@ def test_any_amount_discount_above_the_subtotal_is_refused(draft, extra_units):
     too_much = Discount(kind="amount", value=decimal_of(subtotal_units + extra_units, digits))
     with pytest.raises(InvoiceRuleError):
         price(make_draft(*draft.items, currency=draft.currency, discount=too_much))
+
+
+# --- VAT categories, prepaid amounts, payment ----------------------------------------------------
+
+
+def vat_party(name: str, tax_id: str | None) -> Party:
+    return Party(name=name, tax_id=tax_id)
+
+
+def categorised(*lines: LineItem, **draft) -> Invoice:
+    draft.setdefault("seller", vat_party("Seller", "BE0403019261"))
+    draft.setdefault("buyer", vat_party("Buyer", "DE811907980"))
+    return price(make_draft(*lines, **draft))
+
+
+def test_the_breakdown_groups_by_category_and_rate_and_carries_the_reason():
+    invoice = categorised(
+        make_line("100", tax_rate="21"),  # S
+        make_line("50", tax_rate="0"),  # Z
+        LineItem("Reverse-charged service", Decimal(2), Decimal(300), tax_category="AE"),
+        LineItem("Training", Decimal(1), Decimal(80), exemption_reason=ExemptionReason(
+            "VATEX-EU-132-1I", "Education")),  # 0 % with a reason: its code's category, E
+        discount=("amount", "10"),
+    )  # fmt: skip
+
+    assert [line.tax_category for line in invoice.items] == ["S", "Z", "AE", "E"]
+    rows = [(b.tax_category, format(b.rate, "f"), str(b.base), str(b.tax))
+            for b in invoice.tax_breakdown]  # fmt: skip
+    # rows by rate, then category (Z, E, AE, S); nets 50, 80, 600, 100 = 830. The 10.00
+    # discount: exact shares 0.6024, 0.9638, 7.2289, 1.2048, floored 0.60, 0.96, 7.22, 1.20
+    # (9.98); the two cents left go to the largest remainders, AE and S: 7.23 and 1.21.
+    # Tax 21 % of 98.79 = 20.7459 → 20.75.
+    assert rows == [
+        ("Z", "0", "49.40", "0.00"),
+        ("E", "0", "79.04", "0.00"),
+        ("AE", "0", "592.77", "0.00"),
+        ("S", "21", "98.79", "20.75"),
+    ]
+    assert sum(b.base for b in invoice.tax_breakdown) == invoice.subtotal - invoice.discount_total
+    assert invoice.tax_total == sum(b.tax for b in invoice.tax_breakdown)
+    reasons = {b.tax_category: b.exemption_reason for b in invoice.tax_breakdown}
+    assert reasons["AE"] == ExemptionReason("VATEX-EU-AE", "Reverse charge")  # standard wording
+    assert reasons["E"] == ExemptionReason("VATEX-EU-132-1I", "Education")
+    assert reasons["S"] is None and reasons["Z"] is None
+
+
+@pytest.mark.parametrize(
+    ("category", "code", "text"),
+    [
+        ("K", "VATEX-EU-IC", "Intra-community supply"),
+        ("G", "VATEX-EU-G", "Export outside the EU"),
+        ("O", "VATEX-EU-O", "Not subject to VAT"),
+    ],
+)
+def test_zero_vat_categories_get_their_standard_reason(category, code, text):
+    invoice = categorised(LineItem("Goods", Decimal(1), Decimal(10), tax_category=category))
+    assert invoice.items[0].exemption_reason == ExemptionReason(code, text)
+    assert invoice.tax_total == 0
+
+
+def test_s_and_z_follow_the_rate():
+    invoice = categorised(
+        LineItem("Taxed", Decimal(1), Decimal(10), tax_rate=Decimal(0), tax_category="S"),
+        LineItem("Zero", Decimal(1), Decimal(10), tax_rate=Decimal(19), tax_category="Z"),
+    )
+    assert [line.tax_category for line in invoice.items] == ["Z", "S"]
+
+
+@pytest.mark.parametrize(
+    ("line", "field", "words"),
+    [
+        (LineItem("x", Decimal(1), Decimal(10), tax_rate=Decimal(21), tax_category="AE"),
+         "items[0].tax_rate", "must be 0"),
+        (LineItem("x", Decimal(1), Decimal(10), tax_category="E"),
+         "items[0].exemption_reason", "say why"),
+        (LineItem("x", Decimal(1), Decimal(10), tax_category="K",
+                  exemption_reason=ExemptionReason("VATEX-EU-AE")),
+         "items[0].exemption_reason", "means reverse charge"),
+        (LineItem("x", Decimal(1), Decimal(10), tax_category="Q"),
+         "items[0].tax_category", "unknown VAT category"),
+    ],
+)  # fmt: skip
+def test_a_category_that_contradicts_its_rate_or_reason_is_refused(line, field, words):
+    with pytest.raises(InvoiceRuleError) as caught:
+        categorised(line)
+    assert caught.value.field == field and words in caught.value.message
+
+
+@pytest.mark.parametrize("category", ["AE", "K"])
+@pytest.mark.parametrize("role", ["seller", "buyer"])
+def test_reverse_charge_and_intra_community_supplies_need_both_vat_numbers(category, role):
+    line = LineItem("x", Decimal(1), Decimal(10), tax_category=category)
+    parties = {role: vat_party("Without VAT number", "12-3456789")}
+    with pytest.raises(InvoiceRuleError) as caught:
+        categorised(line, **parties)
+    assert caught.value.field == f"{role}.tax_id"
+
+
+def test_exempt_lines_of_one_category_share_one_reason():
+    with pytest.raises(InvoiceRuleError) as caught:
+        categorised(
+            LineItem("a", Decimal(1), Decimal(10), tax_category="E",
+                     exemption_reason=ExemptionReason("VATEX-EU-132-1C")),
+            LineItem("b", Decimal(1), Decimal(10), tax_category="E",
+                     exemption_reason=ExemptionReason("VATEX-EU-132-1I")),
+        )  # fmt: skip
+    assert caught.value.field == "items[1].exemption_reason"
+
+
+def test_amount_due_is_the_total_less_what_was_paid_in_advance():
+    invoice = categorised(make_line("100", "3", tax_rate="21"), prepaid_amount=Decimal("100.004"))
+    # 300.00 + 63.00 = 363.00; prepaid 100.004 → 100.00
+    assert str(invoice.total) == "363.00"
+    assert str(invoice.prepaid_amount) == "100.00" and str(invoice.amount_due) == "263.00"
+    assert categorised(make_line("100")).amount_due == Decimal("100.00")
+    with pytest.raises(InvoiceRuleError) as caught:
+        categorised(make_line("100"), prepaid_amount=Decimal("100.01"))
+    assert caught.value.field == "prepaid_amount"
+
+
+@pytest.mark.parametrize(
+    ("currency", "payment", "code"),
+    [
+        ("EUR", Payment(iban="DE89370400440532013000"), "58"),
+        ("USD", Payment(iban="DE89370400440532013000"), "30"),
+        ("EUR", Payment(reference="INV-7"), "1"),
+        ("EUR", Payment(means_code="10"), "10"),
+    ],
+)
+def test_payment_means_default_from_the_account_and_currency(currency, payment, code):
+    assert (
+        categorised(make_line("1"), currency=currency, payment=payment).payment.means_code == code
+    )
+    assert categorised(make_line("1"), payment=Payment()).payment is None
+
+
+def test_a_draft_has_no_number_and_the_record_fields_default():
+    invoice = price_invoice(make_draft(make_line("1")), None, today=TODAY)
+    assert invoice.number is None and invoice.status == "draft" and invoice.type == "invoice"

@@ -9,8 +9,10 @@ import pytest
 import redis
 
 from core.errors import Unavailable
-from core.job_events import FINISHED_CHANNEL, JobWaiters
-from core.store import SessionStore
+from core.job_events import JobWaiters
+from core.redis_model import FINISHED_CHANNEL
+from core.settings import Settings
+from core.stores import RedisStores
 from tests.conftest import RedisServer
 
 
@@ -96,13 +98,15 @@ def test_a_job_finished_while_the_subscriber_was_away_is_noticed(tmp_path):
 def test_redis_down_while_waiting_is_unavailable(tmp_path):
     server = RedisServer(tmp_path)
     server.start()
-    store = SessionStore.from_url(server.url, session_ttl=60, job_ttl=60, token_limit=100)
-    store.redis.hset("job:j", "status", "running")
+    stores = RedisStores.from_settings(
+        Settings.from_env({}, dotenv_path=None, redis_url=server.url)
+    )
+    stores.redis.hset("job:j", "status", "running")
     errors: list[Exception] = []
 
     def wait():
         try:
-            store.wait_for_job("j", 30)
+            stores.jobs.wait_for_job("j", 30)
         except Unavailable as exc:
             errors.append(exc)
 

@@ -7,10 +7,10 @@ from decimal import Decimal
 import fakeredis
 import pytest
 
-from core.llm_rate import KEY, LlmRateLimiter, SlotNotAvailable, parse_rate
-from core.store import SessionStore
-from core.turns import TurnRunner, accept_turn
-from tests.support.providers import ScriptedProvider
+from core.llm_rate import LlmRateLimiter, SlotNotAvailable, parse_rate
+from core.redis_model import LLM_SCHEDULE as KEY
+from core.turns import start_turn
+from tests.support.stores import KeptPublisher, runner_on, stores_on
 
 
 @pytest.mark.parametrize(
@@ -57,20 +57,20 @@ def test_two_limiters_share_one_schedule(redis_client):
 
 def test_runner_waits_for_its_slot_then_runs():
     client = fakeredis.FakeRedis(decode_responses=True)
-    store = SessionStore(client, session_ttl=600, job_ttl=3600, token_limit=1000)
+    stores = stores_on(client, session_ttl=600, job_ttl=3600, token_limit=1000)
     slept = []
-    runner = TurnRunner(
-        store=store,
-        provider=ScriptedProvider(),
+    runner = runner_on(
+        stores,
         history_turns=2,
         token_warn=900,
-        token_limit=1000,
         llm_limiter=LlmRateLimiter(client, Decimal("1")),
         sleep=slept.append,
         max_slot_wait=1.5,
     )
     jobs = [
-        accept_turn(store, owner="", session_id=None, message=f"m{n}", kind="chat").job_id
+        start_turn(
+            stores.jobs, KeptPublisher(), owner="", session_id=None, message=f"m{n}", kind="chat"
+        ).job_id
         for n in range(3)
     ]
 
@@ -81,4 +81,4 @@ def test_runner_waits_for_its_slot_then_runs():
 
     assert slept and slept[0] == pytest.approx(1, abs=0.1)
     assert caught.value.retry_after == pytest.approx(0.5, abs=0.1)
-    assert store.get_job(jobs[2]).status == "queued"  # deferred before it started
+    assert stores.jobs.get_job(jobs[2]).status == "queued"  # deferred before it started

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from marshmallow import ValidationError
 
-from core.invoice import Discount, InvoiceDraft, LineItem, Party
+from core.invoice import Discount, ElectronicAddress, InvoiceDraft, LineItem, Party
 from core.schemas import dump_invoice, load_draft
 from tests.core.conftest import (
     MINOR_DIGITS,
@@ -22,7 +22,16 @@ from tests.core.conftest import (
     price,
 )
 
-MONEY_KEYS = {"net_amount", "subtotal", "discount_total", "tax_total", "total", "base", "tax"}
+MONEY_KEYS = {
+    "net_amount",
+    "subtotal",
+    "discount_total",
+    "tax_total",
+    "total",
+    "base",
+    "tax",
+    "amount_due",
+}
 NUMBER_KEYS = MONEY_KEYS | {
     "quantity",
     "unit_price",
@@ -314,6 +323,10 @@ def test_a_thousand_items_and_null_optionals_are_accepted():
 # --- dump_invoice ----------------------------------------------------------------------------
 
 
+def zero_rated(base: str, tax: str) -> dict:
+    return {"tax_category": "Z", "rate": "0", "base": base, "tax": tax, "exemption_reason": None}
+
+
 def test_dump_invoice_shape():
     invoice = price(
         make_draft(
@@ -342,7 +355,20 @@ def test_dump_invoice_shape():
             "phone": None,
             "address": None,
             "tax_id": None,
+            "contact": None,
+            "electronic_address": None,
         },
+        "discount": {"kind": "percent", "value": "10"},
+        "notes": None,
+        "payment_terms": "Net 30",
+        "buyer_reference": None,
+        "purchase_order": None,
+        "delivery_date": None,
+        "prepaid_amount": None,
+        "payment": None,
+        "preceding_invoice": None,
+        "status": "draft",
+        "type": "invoice",
         "items": [
             {
                 "description": "Consulting",
@@ -351,6 +377,8 @@ def test_dump_invoice_shape():
                 "unit_price": "150.00",
                 "tax_rate": "8",
                 "discount_percent": "0",
+                "tax_category": "S",
+                "exemption_reason": None,
                 "net_amount": "6000.00",
             },
             {
@@ -360,20 +388,26 @@ def test_dump_invoice_shape():
                 "unit_price": "200.00",
                 "tax_rate": "0",
                 "discount_percent": "0",
+                "tax_category": "Z",
+                "exemption_reason": None,
                 "net_amount": "200.00",
             },
         ],
-        "discount": {"kind": "percent", "value": "10"},
-        "notes": None,
-        "payment_terms": "Net 30",
         "subtotal": "6200.00",
         "discount_total": "620.00",
         "tax_total": "432.00",
         "total": "6012.00",
         "tax_breakdown": [
-            {"rate": "0", "base": "180.00", "tax": "0.00"},
-            {"rate": "8", "base": "5400.00", "tax": "432.00"},
+            zero_rated("180.00", "0.00"),
+            {
+                "tax_category": "S",
+                "rate": "8",
+                "base": "5400.00",
+                "tax": "432.00",
+                "exemption_reason": None,
+            },
         ],
+        "amount_due": "6012.00",
     }
 
 
@@ -411,7 +445,7 @@ def test_amounts_are_dumped_with_exactly_the_minor_digits(currency, unit_price, 
     assert dumped["items"][0]["net_amount"] == amount
     assert dumped["subtotal"] == dumped["total"] == amount
     assert dumped["discount_total"] == dumped["tax_total"] == zero
-    assert dumped["tax_breakdown"] == [{"rate": "0", "base": amount, "tax": zero}]
+    assert dumped["tax_breakdown"] == [zero_rated(amount, zero)]
 
 
 def test_quantities_and_rates_are_dumped_plain():
@@ -446,3 +480,136 @@ def test_json_round_trip_is_lossless(draft):
     reloaded = load_draft(document)
     assert reloaded == invoice.to_draft()
     assert dump_invoice(price(reloaded, number=invoice.number)) == dumped
+
+
+# --- e-invoice fields ----------------------------------------------------------------------------
+
+
+def einvoice_draft(**changes) -> dict:
+    return {
+        "seller": {"name": "Anna", "tax_id": "DE811907980"},
+        "buyer": {"name": "Muster AG", "tax_id": "BE0403019261"},
+        "items": [{"description": "Beratung", "unit_price": "100", "tax_rate": "19"}],
+        **changes,
+    }
+
+
+def test_every_einvoice_field_loads():
+    draft = load_draft(
+        einvoice_draft(
+            seller={
+                "name": "Anna",
+                "contact": {"name": "Anna Schmidt", "phone": "+49 30 1234567", "email": "a@x.de"},
+                "electronic_address": {"scheme": " 9930", "value": "DE811907980"},
+            },
+            buyer_reference="991-33333TEST-33",
+            purchase_order="PO 4711",
+            delivery_date="2026-02-27",
+            prepaid_amount="100.00",
+            payment={
+                "iban": "de89 3704 0044 0532 0130 00",
+                "bic": "cobadeffxxx",
+                "reference": "R1",
+            },
+            preceding_invoice={"number": "2026-0001", "issue_date": "2026-01-02"},
+            items=[{"description": "x", "unit_price": "1", "tax_category": "ae"}],
+        )
+    )
+    assert draft.seller.contact.phone == "+49 30 1234567"
+    assert draft.seller.electronic_address == ElectronicAddress("9930", "DE811907980")
+    assert draft.payment.iban == "DE89370400440532013000" and draft.payment.bic == "COBADEFFXXX"
+    assert draft.items[0].tax_category == "AE"
+    assert draft.prepaid_amount == Decimal("100.00")
+    assert draft.preceding_invoice.issue_date == date(2026, 1, 2)
+
+
+@pytest.mark.parametrize(
+    ("changes", "path", "words"),
+    [
+        ({"payment": {"iban": "DE89370400440532013001"}}, ("payment", "iban"), "check digits"),
+        ({"payment": {"bic": "COBA"}}, ("payment", "bic"), "not a valid BIC"),
+        ({"payment": {"means_code": "59"}}, ("payment", "means_code"), "Must be one of"),
+        (
+            {"seller": {"name": "A", "electronic_address": {"scheme": "9999", "value": "1"}}},
+            ("seller", "electronic_address", "scheme"),
+            "EAS code list",
+        ),
+        (
+            {"buyer": {"name": "B", "electronic_address": {"scheme": "0208", "value": "123"}}},
+            ("buyer", "electronic_address", "value"),
+            "Belgian enterprise number",
+        ),
+        (
+            {
+                "buyer": {
+                    "name": "B",
+                    "electronic_address": {"scheme": "0204", "value": "04011000-12345-67"},
+                }
+            },
+            ("buyer", "electronic_address", "value"),
+            "Leitweg-ID",
+        ),
+        (
+            {"items": [{"description": "x", "unit_price": "1", "tax_category": "E"}]},
+            ("items", 0, "exemption_reason"),
+            "say why",
+        ),
+        (
+            {
+                "items": [
+                    {"description": "x", "unit_price": "1", "tax_rate": "19", "tax_category": "AE"}
+                ]
+            },
+            ("items", 0, "tax_rate"),
+            "must be 0",
+        ),
+        (
+            {"items": [{"description": "x", "unit_price": "1", "tax_category": "X"}]},
+            ("items", 0, "tax_category"),
+            "Must be one of",
+        ),
+        (
+            {
+                "items": [
+                    {
+                        "description": "x",
+                        "unit_price": "1",
+                        "tax_category": "E",
+                        "exemption_reason": {"code": "VATEX-XX-1"},
+                    }
+                ]
+            },
+            ("items", 0, "exemption_reason", "code"),
+            "VATEX",
+        ),
+        ({"prepaid_amount": "-1"}, ("prepaid_amount",), "greater than or equal"),
+        (
+            {"preceding_invoice": {"issue_date": "2026-01-01"}},
+            ("preceding_invoice", "number"),
+            "required",
+        ),
+    ],
+)
+def test_bad_einvoice_fields_are_refused_naming_the_field(changes, path, words):
+    with pytest.raises(ValidationError) as caught:
+        load_draft(einvoice_draft(**changes))
+    messages = caught.value.messages
+    for key in path:
+        messages = messages[key]
+    assert any(words in message for message in messages), messages
+
+
+def test_stored_invoices_without_the_new_fields_still_load():
+    old = {
+        "number": "INV-0001",
+        "currency": "EUR",
+        "seller": {"name": "A", "tax_id": "DK13585628"},
+        "items": [
+            {"description": "x", "unit_price": "1.00", "tax_rate": "25", "net_amount": "1.00"}
+        ],
+        "tax_breakdown": [{"rate": "25", "base": "1.00", "tax": "0.25"}],
+        "total": "1.25",
+    }
+    draft = load_draft(old)
+    assert draft.seller.contact is None and draft.payment is None
+    assert draft.items[0].tax_category is None

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import dataclasses
+from decimal import Decimal
 
+import pydantic
 import pytest
 
 from core.errors import ConfigurationError, InvoiceAgentError
@@ -25,7 +26,7 @@ DESIGN_DEFAULTS = [
     ("bedrock_model_id", "us.anthropic.claude-sonnet-4-5-20250929-v1:0"),
     ("bedrock_endpoint_url", ""),
     ("llm_max_tokens", 4096),
-    ("llm_temperature", "0.7"),
+    ("llm_temperature", Decimal("0.7")),
     ("session_ttl_seconds", 3600),
     ("token_limit", 200_000),
     ("token_warn", 160_000),
@@ -221,7 +222,7 @@ def test_a_bad_value_in_dotenv_names_its_variable(tmp_path):
 
 
 def test_settings_are_frozen():
-    with pytest.raises(dataclasses.FrozenInstanceError):
+    with pytest.raises(pydantic.ValidationError, match="frozen"):
         load().port = 1  # type: ignore[misc]
 
 
@@ -239,3 +240,34 @@ def test_the_representation_shows_no_secret():
                        "flower-pass-4713", "rabbit-user"):  # fmt: skip
             assert secret not in shown
         assert "cache:6379" in shown and "mq:5672" in shown  # where it points is still shown
+
+
+@pytest.mark.parametrize(
+    ("environ", "mentions"),
+    [
+        ({"LLM_TEMPERATURE": "warm"}, "LLM_TEMPERATURE"),
+        ({"LLM_TEMPERATURE": "1.5"}, "LLM_TEMPERATURE"),
+        ({"LLM_TEMPERATURE": "NaN"}, "LLM_TEMPERATURE"),
+        ({"LLM_MAX_TOKENS": "0"}, "LLM_MAX_TOKENS"),
+        ({"LLM_RATE_LIMIT": "lots"}, "LLM_RATE_LIMIT"),
+        ({"PORT": "70000"}, "PORT"),
+        ({"UNKNOWN_SETTING": "1"}, None),  # not ours: ignored, the environment is shared
+    ],
+)
+def test_every_variable_is_validated_where_it_is_read(environ, mentions):
+    if mentions is None:
+        load(environ)
+        return
+    with pytest.raises(ConfigurationError, match=mentions):
+        load(environ)
+
+
+def test_one_rate_parser_reads_every_rate():
+    from core.settings import parse_rate
+
+    assert parse_rate("600").amount == 600 and parse_rate("600").get_expiry() == 60
+    assert parse_rate("10 per second").get_expiry() == 1
+    assert parse_rate("") is None
+    for bad in ("0/minute", "fast", "-3/hour"):
+        with pytest.raises(ValueError):
+            parse_rate(bad)

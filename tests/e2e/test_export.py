@@ -72,7 +72,7 @@ def test_an_incomplete_e_invoice_lists_what_is_missing_and_suggests_the_message(
     for detail in (
         "seller: Northwind Studio",
         "our address is Hauptstrasse 1, 10115 Berlin, Germany",
-        "our VAT number is DE123456789",
+        "our VAT number is DE811907980",
         "client address is 10 Rue de la Paix, 75002 Paris, France",
     ):
         send(page, detail)

@@ -13,7 +13,6 @@ from collections.abc import Iterator
 import pytest
 
 from tests.faults.support import DurableRedis
-from tests.integration.conftest import live_api  # noqa: F401 - the API under gunicorn
 
 _FIGURES = pytest.StashKey[list]()
 

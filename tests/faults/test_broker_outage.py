@@ -6,7 +6,7 @@ import pytest
 import redis
 
 from api import create_app
-from api.queue import TurnQueue
+from core.queue import CeleryPublisher
 from tests.conftest import free_port, make_settings, wait_until
 from tests.faults.support import GENERATE, check_session
 from tests.integration.helpers import finished_job, post_turn, run_turn
@@ -75,15 +75,15 @@ def test_redis_lost_between_accepting_and_enqueueing_strands_no_session(
     # goes away, so the publish fails and so does its undo. The client is told 503. The job is
     # still stored, queued, with no message anywhere: the worker's janitor sends it again once
     # Redis is back (worker/redelivery.py), and the session is free again after it has run.
-    class RedisDiesFirst(TurnQueue):
+    class RedisDiesFirst(CeleryPublisher):
         """Redis goes away just as the turn is published."""
 
         job_id = ""
 
-        def enqueue_turn(self, job_id: str, *, request_id: str = "") -> None:
-            self.job_id = job_id
+        def publish(self, job_ids, queue: str, *, request_id: str = "") -> None:
+            (self.job_id,) = job_ids
             durable_redis.kill()
-            super().enqueue_turn(job_id, request_id=request_id)
+            super().publish(job_ids, queue, request_id=request_id)
 
     settings = make_settings(durable_redis.url)
     client = create_app(settings).test_client()
@@ -91,8 +91,8 @@ def test_redis_lost_between_accepting_and_enqueueing_strands_no_session(
     first = script(reply="first", invoice=draft())
     created, _ = run_turn(client, first, path=GENERATE)
     sid = created["session_id"]
-    queue = RedisDiesFirst(settings)
-    dying = create_app(settings, queue=queue).test_client()
+    queue = RedisDiesFirst.from_settings(settings)
+    dying = create_app(settings, publisher=queue).test_client()
 
     stranded = script(reply="stored before the outage")
     refused = post_turn(dying, stranded, sid)

@@ -19,7 +19,6 @@ pytestmark = pytest.mark.integration
 # whole 8 s limit frozen, and the turn would fail with turn_timeout.
 OUTAGE_SECONDS = 9
 SHORT_OUTAGE_SECONDS = 5
-RABBITMQ_URL = "amqp://guest:guest@127.0.0.1:5672/invoice-agent-test"  # as test_worker_failures
 TIGHT_LIMITS = {"JOB_VISIBILITY_TIMEOUT": "10", "JOB_TIME_LIMIT": "8"}
 KEPT = ("session_id", "created_at", "messages", "invoice", "token_count", "usage")
 
@@ -111,13 +110,13 @@ def test_redis_restart_loses_no_session_and_leaves_no_job_running(
 
 @pytest.mark.rabbitmq
 def test_with_rabbitmq_as_broker_a_turn_waits_out_the_redis_outage(
-    durable_redis, start_worker, figures
+    durable_redis, start_worker, figures, rabbitmq_vhost
 ):
     # The broker stays up, so the worker's own retry (worker/tasks.py) carries the turn.
-    settings = make_settings(durable_redis.url, celery_broker_url=RABBITMQ_URL)
+    settings = make_settings(durable_redis.url, celery_broker_url=rabbitmq_vhost)
     client = create_app(settings).test_client()
     start_worker(
-        "amqp", **TIGHT_LIMITS, REDIS_URL=durable_redis.url, CELERY_BROKER_URL=RABBITMQ_URL
+        "amqp", **TIGHT_LIMITS, REDIS_URL=durable_redis.url, CELERY_BROKER_URL=rabbitmq_vhost
     )
     slow = script(sleep=2.5, reply="written after the outage", invoice=draft())
     accepted = post_turn(client, slow, path=GENERATE).get_json()

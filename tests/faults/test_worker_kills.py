@@ -10,8 +10,10 @@ import signal
 import time
 
 import pytest
+import redis
 
-from tests.conftest import wait_until
+from api import create_app
+from tests.conftest import make_settings, wait_until
 from tests.faults.support import CHAT, GENERATE, check_session
 from tests.integration.helpers import finished_job, post_turn, run_turn
 from tests.support.providers import draft, script
@@ -163,3 +165,38 @@ def _jobs_in_broker(redis_client) -> tuple[set[str], set[str]]:
     queued = {job_id(json.loads(raw)) for raw in redis_client.lrange("interactive", 0, -1)}
     unacked = {job_id(json.loads(raw)[0]) for raw in redis_client.hvals("unacked")}
     return queued, unacked
+
+
+@pytest.mark.parametrize(
+    "broker",
+    ["redis", pytest.param("rabbitmq", marks=pytest.mark.rabbitmq)],
+)
+def test_a_killed_workers_turn_runs_again_within_seconds_with_default_settings(
+    broker, request, redis_server, redis_client, start_worker, figures
+):
+    # Default JOB_VISIBILITY_TIMEOUT (900 s): the broker alone would bring the turn back only
+    # after a quarter of an hour (Redis). The dead worker's heartbeat going stale does it.
+    broker_url = request.getfixturevalue("rabbitmq_vhost") if broker == "rabbitmq" else ""
+    settings = make_settings(redis_server.url, celery_broker_url=broker_url)
+    client = create_app(settings).test_client()
+    env = {"CELERY_BROKER_URL": broker_url}
+    doomed = start_worker("doomed", **env)
+    accepted = post_turn(
+        client, script(sleep=6, reply="finished elsewhere", invoice=draft()), path=GENERATE
+    ).get_json()
+    job_key = f"job:{accepted['job_id']}"
+    store = redis.Redis.from_url(redis_server.url, decode_responses=True)
+    holder = wait_until(lambda: store.hget(job_key, "worker"), message="the turn to start")
+    assert holder.endswith(f":{doomed.process.pid}")
+    start_worker("rescuer", **env)  # ready before the kill: only the hand-back is timed
+
+    doomed.kill()
+    killed = time.monotonic()
+    wait_until(lambda: int(store.hget(job_key, "attempts")) >= 2, timeout=120)
+    running_again = time.monotonic() - killed
+    job = finished_job(client, accepted["job_id"], timeout=60)
+
+    assert job["status"] == "succeeded" and job["result"]["reply"] == "finished elsewhere"
+    session = client.get(f"/api/session/{accepted['session_id']}").get_json()
+    assert len(session["messages"]) == 2  # applied once
+    figures(broker=broker, seconds_from_kill_to_running_again=round(running_again, 1))

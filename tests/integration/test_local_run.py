@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.conftest import ROOT, free_port, wait_until, worker_env
+from tests.conftest import ROOT, answers, free_port, wait_until, worker_env
 
 pytestmark = pytest.mark.integration
 
@@ -29,13 +29,6 @@ def listening_addresses(port: int) -> set[str]:
         if state == "0A" and int(hex_port, 16) == port:  # 0A = LISTEN
             found.add(".".join(str(int(address[i : i + 2], 16)) for i in (6, 4, 2, 0)))
     return found
-
-
-def answers(url: str, **kwargs) -> bool:
-    try:
-        return requests.get(url, timeout=2, **kwargs).status_code == 200
-    except requests.ConnectionError:
-        return False
 
 
 @pytest.fixture

@@ -12,7 +12,15 @@ import pytest
 import requests
 
 from api import create_app
-from tests.conftest import ROOT, RedisServer, free_port, make_settings, wait_until, worker_env
+from tests.conftest import (
+    ROOT,
+    RedisServer,
+    answers,
+    free_port,
+    make_settings,
+    wait_until,
+    worker_env,
+)
 from tests.integration.helpers import finished_job, post_turn, run_turn
 from tests.support.providers import draft, script
 
@@ -53,7 +61,7 @@ def test_flower_shows_the_worker_and_finished_turns(tmp_path, client, redis_serv
         )
     try:
         base, auth = f"http://127.0.0.1:{port}", ("ops", "s3cret")
-        wait_until(lambda: _answers(f"{base}/healthcheck"), timeout=30, message="flower")
+        wait_until(lambda: answers(f"{base}/healthcheck"), timeout=30, message="flower")
         # Flower listens to task events from when it connects: wait until it hears some
         wait_until(
             lambda: run_turn(client, "warm-up") and _finished_tasks(base, auth),
@@ -79,13 +87,6 @@ def test_flower_shows_the_worker_and_finished_turns(tmp_path, client, redis_serv
     finally:
         flower.terminate()
         flower.wait(20)
-
-
-def _answers(url: str) -> bool:
-    try:
-        return requests.get(url, timeout=2).status_code == 200
-    except requests.ConnectionError:
-        return False
 
 
 def _finished_tasks(base: str, auth) -> list[dict]:
@@ -216,7 +217,7 @@ def test_no_secret_reaches_flower_or_the_logs(tmp_path):
         )  # fmt: skip
     try:
         base, auth = f"http://127.0.0.1:{port}", ("ops", "flower-pass-2f6b81")
-        wait_until(lambda: _answers(f"{base}/healthcheck"), timeout=30, message="flower")
+        wait_until(lambda: answers(f"{base}/healthcheck"), timeout=30, message="flower")
         workers = wait_until(
             lambda: requests.get(f"{base}/api/workers?refresh=1", auth=auth, timeout=20).json(),
             timeout=30,

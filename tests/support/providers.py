@@ -62,7 +62,7 @@ SELLER = {
     "company": "Nordlys Studio ApS",
     "email": "billing@nordlys.example",
     "address": "Vesterbrogade 12, 1620 København V, Denmark",
-    "tax_id": "DK12345678",
+    "tax_id": "DK13585628",
 }
 BUYER = {"name": "Acme Corp", "address": "12 Rue de la Paix, 75002 Paris, France"}
 

@@ -16,7 +16,7 @@ SELLER = Party(
     email="billing@nordlys.example",
     phone="+45 33 12 34 56",
     address="Vesterbrogade 12, 1620 København V, Denmark",
-    tax_id="DK12345678",
+    tax_id="DK13585628",
 )
 BUYER = Party(
     name="Jean Dupont",

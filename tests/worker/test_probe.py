@@ -7,6 +7,7 @@ import subprocess
 import sys
 import threading
 import time
+from types import SimpleNamespace
 
 import pytest
 
@@ -127,12 +128,12 @@ def test_the_heartbeat_loop_leaves_the_note(note, monkeypatch):
     class Store:
         answers = True
 
-        def record_heartbeat(self, name, slots=0):
+        def record_heartbeat(self, name, slots=0, running=()):
             if not self.answers:
                 raise ConnectionError("Redis away")
 
     fake = Store()
-    monkeypatch.setattr(tasks, "store", lambda: fake)
+    monkeypatch.setattr(tasks, "stores", lambda: SimpleNamespace(workers=fake))
     monkeypatch.setenv(probe.PROBE_FILE_ENV, str(note))
     monkeypatch.setattr(tasks, "HEARTBEAT_SECONDS", 0.01)
     stop = threading.Event()

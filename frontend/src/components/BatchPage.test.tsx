@@ -137,6 +137,7 @@ describe("BatchPage", () => {
       clicks.push(this.download);
     });
     const deletes: string[] = [];
+    let zipAsks = 0;
     const running = () => batch("running", [item(1, "succeeded", "10.00"), item(2, "queued")]);
     const cancelled = () => batch("cancelled", [item(1, "succeeded", "10.00"), item(2, "cancelled")]);
     mockFetch([
@@ -148,7 +149,11 @@ describe("BatchPage", () => {
       {
         method: "GET",
         path: /invoices\.zip$/,
-        respond: () => new Response("PK", { headers: { "Content-Disposition": `attachment; filename="batch-${BATCH}.zip"` } }),
+        // a worker makes the ZIP first: 202 with its progress, then the file
+        respond: () =>
+          ++zipAsks === 1
+            ? json(202, { status: "building", done: 0, total: 1, status_url: "/x" }, { "Retry-After": "1" })
+            : new Response("PK", { headers: { "Content-Disposition": `attachment; filename="batch-${BATCH}.zip"` } }),
       },
       {
         method: "DELETE",
@@ -163,7 +168,9 @@ describe("BatchPage", () => {
     render(<BatchPage locale="en-US" onOpenSession={() => undefined} />);
     expect(await screen.findByText("1 of 2 finished")).toBeInTheDocument();
     await user.click(screen.getByRole("button", { name: "Download PDFs (ZIP)" }));
-    await waitFor(() => expect(clicks).toEqual([`batch-${BATCH}.zip`]));
+    expect(await screen.findByRole("button", { name: "Preparing the ZIP… 0 of 1" })).toBeDisabled();
+    await waitFor(() => expect(clicks).toEqual([`batch-${BATCH}.zip`]), { timeout: 3000 });
+    expect(zipAsks).toBe(2);
     await user.click(screen.getByRole("button", { name: "Cancel the rest" }));
     await waitFor(() => expect(deletes).toHaveLength(1));
     expect(await screen.findByText("2 of 2 finished")).toBeInTheDocument();

@@ -7,6 +7,7 @@ import {
   downloadBatchResults,
   getBatch,
   saveFile,
+  type ZipProgress,
   type BatchRequestItem,
 } from "../api";
 import { humanize, type HumanError } from "../errors";
@@ -99,6 +100,7 @@ export function BatchPage({ locale, onOpenSession }: { locale: string; onOpenSes
   const [file, setFile] = useState<File | null>(null);
   const [batchId, setBatchId] = useState<string | null>(batchIdFromUrl);
   const [batch, setBatch] = useState<Batch | null>(null);
+  const [zipProgress, setZipProgress] = useState<ZipProgress | null>(null);
   const [page, setPage] = useState(1);
   const [submitting, setSubmitting] = useState(false);
   const [error, setError] = useState<HumanError | null>(null);
@@ -160,9 +162,16 @@ export function BatchPage({ locale, onOpenSession }: { locale: string; onOpenSes
   const download = async (what: "results" | "invoices") => {
     if (!batch) return;
     try {
-      saveFile(await (what === "results" ? downloadBatchResults(batch) : downloadBatchInvoices(batch)));
+      if (what === "results") {
+        saveFile(await downloadBatchResults(batch));
+        return;
+      }
+      setZipProgress({ status: "building", done: 0, total: batch.counts.succeeded ?? 0 });
+      saveFile(await downloadBatchInvoices(batch, setZipProgress));
     } catch (e) {
       setPollError(humanize(e));
+    } finally {
+      if (what === "invoices") setZipProgress(null);
     }
   };
 
@@ -266,9 +275,11 @@ export function BatchPage({ locale, onOpenSession }: { locale: string; onOpenSes
                 type="button"
                 className="btn btn-secondary"
                 onClick={() => void download("invoices")}
-                disabled={!batch?.counts.succeeded}
+                disabled={!batch?.counts.succeeded || zipProgress !== null}
               >
-                Download PDFs (ZIP)
+                {zipProgress
+                  ? `Preparing the ZIP… ${zipProgress.done} of ${zipProgress.total}`
+                  : "Download PDFs (ZIP)"}
               </button>
               {unfinished && (
                 <button type="button" className="btn btn-ghost" onClick={() => void cancel()}>

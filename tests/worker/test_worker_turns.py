@@ -8,7 +8,7 @@ import pytest
 import requests
 
 from api import create_app
-from core.store import messages_key, session_key
+from core.redis_model import messages_key, session_key
 from tests.conftest import make_settings, wait_until
 from tests.integration.helpers import finished_job, post_turn, run_turn
 from tests.support.providers import draft, script

@@ -1,0 +1,122 @@
+"""Sessions as clients read them: the conversation, the invoice, the token budget.
+
+A session is two keys that always share one TTL (core/redis_model.py): the hash
+`session:{id}` and the list `session:{id}:messages`. Turns write them (core/jobs.py); this
+module reads and deletes them. Reading is activity: it refreshes the TTL of both keys in the
+same step.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from core.clock import Clock, isoformat, utc_now
+from core.errors import SessionNotFound
+from core.redis_connection import Redis
+from core.redis_model import lua, messages_key, session_key
+
+# KEYS: session, messages   ARGV: owner, now, session_ttl
+_READ_SESSION = lua("""
+local session, messages = KEYS[1], KEYS[2]
+if redis.call("EXISTS", session) == 0 or redis.call("HGET", session, "owner") ~= ARGV[1] then
+  return false
+end
+redis.call("HSET", session, "last_activity", ARGV[2])
+local session_id = redis.call("HGET", session, "session_id")
+redis.call("ZADD", "$ACTIVE_SESSIONS", redis.call("TIME")[1], session_id)
+redis.call("EXPIRE", session, tonumber(ARGV[3]))
+redis.call("EXPIRE", messages, tonumber(ARGV[3]))
+return {redis.call("HGETALL", session), redis.call("LRANGE", messages, 0, -1)}
+""")
+
+# KEYS: session, messages   ARGV: owner
+_DELETE_SESSION = lua("""
+if redis.call("HGET", KEYS[1], "owner") ~= ARGV[1] then return 0 end
+redis.call("ZREM", "$ACTIVE_SESSIONS", redis.call("HGET", KEYS[1], "session_id"))
+return redis.call("DEL", KEYS[1], KEYS[2])
+""")
+
+
+@dataclass(frozen=True)
+class StoredMessage:
+    role: str
+    content: str
+    created_at: str
+    tokens: int
+
+
+@dataclass(frozen=True)
+class SessionView:
+    """A session as a client sees it."""
+
+    session_id: str
+    created_at: str
+    last_activity: str
+    expires_at: str
+    messages: tuple[StoredMessage, ...]
+    invoice: dict[str, Any] | None
+    token_count: int
+    pending_job_id: str | None
+    usage: dict[str, int]
+
+
+class SessionStore:
+    """Reads and deletes sessions (turns write them: core/jobs.py)."""
+
+    def __init__(self, client: Redis, *, session_ttl: int, clock: Clock = utc_now):
+        self.redis = client
+        self.session_ttl = session_ttl
+        self.clock = clock
+        self._read = client.register_script(_READ_SESSION)
+        self._delete = client.register_script(_DELETE_SESSION)
+
+    def read_session(self, session_id: str, owner: str) -> SessionView:
+        """The whole session; reading is activity (TTL refreshed). Raises SessionNotFound."""
+        now = self.clock()
+        answer = self._read(
+            keys=[session_key(session_id), messages_key(session_id)],
+            args=[owner, isoformat(now), self.session_ttl],
+        )
+        if not answer:
+            raise SessionNotFound()
+        fields_list, raw_messages = answer
+        fields = dict(zip(fields_list[::2], fields_list[1::2], strict=True))
+        return SessionView(
+            session_id=session_id,
+            created_at=fields["created_at"],
+            last_activity=fields["last_activity"],
+            expires_at=isoformat(now + timedelta(seconds=self.session_ttl)),
+            messages=tuple(StoredMessage(**_message_fields(m)) for m in raw_messages),
+            invoice=json.loads(fields["invoice"]) if fields.get("invoice") else None,
+            token_count=int(fields["token_count"]),
+            pending_job_id=fields.get("pending_job_id") or None,
+            usage={
+                "input_tokens": int(fields.get("usage_input", 0)),
+                "output_tokens": int(fields.get("usage_output", 0)),
+                "cache_read_tokens": int(fields.get("usage_cache_read", 0)),
+                "cache_write_tokens": int(fields.get("usage_cache_write", 0)),
+            },
+        )
+
+    def delete_session(self, session_id: str, owner: str) -> None:
+        """Delete the session and its messages. Raises SessionNotFound."""
+        deleted = self._delete(
+            keys=[session_key(session_id), messages_key(session_id)], args=[owner]
+        )
+        if not deleted:
+            raise SessionNotFound()
+
+
+def message_json(role: str, content: str, created_at: str, tokens: int) -> str:
+    """A message as the session's list stores it."""
+    return json.dumps(
+        {"role": role, "content": content, "created_at": created_at, "tokens": tokens}
+    )
+
+
+def _message_fields(raw: str) -> dict[str, Any]:
+    data = json.loads(raw)
+    return {k: data[k] for k in ("role", "content", "created_at", "tokens")}
