@@ -151,7 +151,7 @@ def test_an_email_style_request_then_a_correction_and_a_purchase_order(client, w
     assert job["result"]["invoice"]["total"] == "925.00"  # 450 + 25 + 450
 
     _, job = run_turn(client, "their PO number is 4711", sid)
-    assert job["result"]["invoice"]["notes"] == "PO 4711"  # until the invoice has BT-13
+    assert job["result"]["invoice"]["purchase_order"] == "4711"
 
 
 def test_negative_amounts_and_orders_to_the_system_change_nothing(client, worker):

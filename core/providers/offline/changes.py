@@ -15,7 +15,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any, ClassVar
 
-from core.invoice import Discount, InvoiceDraft, LineItem, Party
+from core.invoice import Contact, Discount, InvoiceDraft, LineItem, Party
 from core.money import plain
 from core.providers.offline.amounts import Money
 from core.providers.offline.dates import shift
@@ -722,37 +722,6 @@ class SetPartyDetail(Change):
         return f"{whose} {DETAIL_LABELS[self.field]} {self.value or '(removed)'}"
 
 
-# The purchase-order number (BT-13) and the client's contact person (BT-56) have no field in
-# the invoice yet. Until they do they are lines of the notes, written and found by the two
-# functions below only, so using the fields is a one-line change there.
-_REFERENCE_LINE_RE = re.compile(r"^(?:PO\b|Attn: )")
-
-
-def purchase_order_line(reference: str) -> str:
-    """ "PO 4711" (a reference written "PO-88213" stays as written)."""
-    return reference if reference.upper().startswith("PO") else f"PO {reference}"
-
-
-def contact_line(name: str) -> str:
-    return f"Attn: {name}"
-
-
-def _notes_with(notes: str | None, text: str | None, reference: str | None = None) -> str | None:
-    """The notes with `text` as their free text (None: keep it) and `reference` replacing the
-    reference line of its kind; free text first, then the PO line, then the contact."""
-    lines = (notes or "").split("\n") if notes else []
-    free = [line for line in lines if not _REFERENCE_LINE_RE.match(line)]
-    references = [line for line in lines if _REFERENCE_LINE_RE.match(line)]
-    if text is not None:
-        free = [text] if text else []
-    if reference is not None:
-        kind = reference.split(" ", 1)[0]
-        references = [line for line in references if line.split(" ", 1)[0] != kind]
-        references.append(reference)
-    references.sort(key=lambda line: line.startswith("Attn: "))
-    return "\n".join(free + references) or None
-
-
 @dataclass(frozen=True)
 class SetNotes(Change):
     text: str | None
@@ -760,15 +729,10 @@ class SetNotes(Change):
     phase: ClassVar[int] = 9
 
     def apply(self, draft: InvoiceDraft, ctx: Context) -> tuple[InvoiceDraft, str | None]:
-        free = _notes_with(draft.notes, None, None)
         if self.text is None:
-            return replace(draft, notes=_notes_with(draft.notes, "")), "Removed the notes."
-        if self.append and free:
-            kept = [line for line in free.split("\n") if not _REFERENCE_LINE_RE.match(line)]
-            text = "\n".join([*kept, self.text])
-        else:
-            text = self.text
-        return replace(draft, notes=_notes_with(draft.notes, text)), f"Note: “{text}”."
+            return replace(draft, notes=None), "Removed the notes."
+        text = f"{draft.notes}\n{self.text}" if self.append and draft.notes else self.text
+        return replace(draft, notes=text), f"Note: “{text}”."
 
     def summary(self) -> str:
         return "no notes" if self.text is None else f"note “{self.text}”"
@@ -776,14 +740,13 @@ class SetNotes(Change):
 
 @dataclass(frozen=True)
 class SetPurchaseOrder(Change):
-    """The client's purchase-order number, to be quoted on the invoice."""
+    """The client's purchase-order number, quoted on the invoice (BT-13), as written."""
 
     reference: str
     phase: ClassVar[int] = 10
 
     def apply(self, draft: InvoiceDraft, ctx: Context) -> tuple[InvoiceDraft, str | None]:
-        notes = _notes_with(draft.notes, None, purchase_order_line(self.reference))
-        return replace(draft, notes=notes), f"Purchase order: {self.reference}."
+        return replace(draft, purchase_order=self.reference), f"Purchase order: {self.reference}."
 
     def summary(self) -> str:
         return f"PO {self.reference}"
@@ -791,14 +754,23 @@ class SetPurchaseOrder(Change):
 
 @dataclass(frozen=True)
 class SetContact(Change):
-    """The person at the client the invoice is for ("Attn: Maria Keller")."""
+    """The person at the client the invoice is for ("Attn: Maria Keller"; BT-56)."""
 
     name: str
     phase: ClassVar[int] = 10
 
     def apply(self, draft: InvoiceDraft, ctx: Context) -> tuple[InvoiceDraft, str | None]:
-        notes = _notes_with(draft.notes, None, contact_line(self.name))
-        return replace(draft, notes=notes), f"Contact: {self.name}."
+        if draft.buyer is None:
+            question = (
+                f"I need the client's name before I can add their contact {self.name} — "
+                f"{WAITING_FOR_A_NAME[0]}"
+            )
+            if not ctx.creating:
+                raise Question(question)
+            return draft, question
+        contact = replace(draft.buyer.contact or Contact(), name=self.name)
+        buyer = replace(draft.buyer, contact=contact)
+        return replace(draft, buyer=buyer), f"Client contact: {self.name}."
 
     def summary(self) -> str:
         return f"contact {self.name}"
@@ -884,6 +856,7 @@ def describe_difference(before: InvoiceDraft, after: InvoiceDraft) -> str:
         "due_date": "due date",
         "payment_terms": "payment terms",
         "notes": "notes",
+        "purchase_order": "purchase order",
     }
     changed = [
         label for name, label in labels.items() if getattr(before, name) != getattr(after, name)

@@ -27,9 +27,9 @@ invoice equals the expected one (a field not written is expected empty, so a str
 wrong), and a turn expected `unchanged` returned no invoice. Descriptions may list several
 acceptable wordings; they compare without case or punctuation, except that a word written in
 capitals in the expectation (an acronym: "SEO") must be in capitals. "Today" is Tuesday
-2026-11-24. Fields the invoice schema does not have yet (`purchase_order`, a party's `contact`)
-are expected where the engine keeps them meanwhile, as lines of the notes after the notes
-written (`expected_notes`).
+2026-11-24. `purchase_order` is BT-13 and a party's `contact` the name of its contact person
+(BT-56); were the schema without them, they would be expected as lines of the notes
+(`expected_notes`), where the engine kept them before the fields existed.
 """
 
 from __future__ import annotations
@@ -125,7 +125,14 @@ def judge(expect: Any, conversation: Conversation) -> list[str]:
     actual = load_draft(stored)
     wanted = expected_draft(expect)
     problems = []
-    for name in ("currency", "issue_date", "due_date", "payment_terms", "discount"):
+    for name in (
+        "currency",
+        "issue_date",
+        "due_date",
+        "payment_terms",
+        "discount",
+        "purchase_order",
+    ):
         if getattr(actual, name) != getattr(wanted, name):
             problems.append(f"{name}: {getattr(actual, name)!r}, not {getattr(wanted, name)!r}")
     if _squash(actual.notes) != _squash(wanted.notes):
@@ -178,6 +185,9 @@ def expected_draft(expect: dict[str, Any]) -> InvoiceDraft:
         "due_date": str(expect["due"]) if expect.get("due") else None,
         "payment_terms": expect.get("terms"),
         "notes": expected_notes(expect),
+        "purchase_order": _optional_text(
+            expect.get("purchase_order"), InvoiceDraft, "purchase_order"
+        ),
         "items": [
             {
                 "description": _first(line["desc"]),
@@ -193,6 +203,10 @@ def expected_draft(expect: dict[str, Any]) -> InvoiceDraft:
         kind = "percent" if "percent" in discount else "amount"
         data["discount"] = {"kind": kind, "value": str(discount[kind])}
     return load_draft(data)
+
+
+def _optional_text(value: Any, cls: type, name: str) -> str | None:
+    return str(value) if value is not None and _has_field(cls, name) else None
 
 
 def _first(value: Any) -> str:
@@ -272,6 +286,10 @@ def _party_problems(role: str, actual: Party | None, wanted: Any) -> list[str]:
     if actual is None:
         return [f"{role}: none, not {wanted.get('name')!r}"]
     problems = []
+    if _has_field(Party, "contact"):
+        have = actual.contact.name if getattr(actual, "contact", None) else None
+        if have != wanted.get("contact"):
+            problems.append(f"{role} contact: {have!r}, not {wanted.get('contact')!r}")
     for name in PARTY_FIELDS:
         options = wanted.get(name)
         options = options if isinstance(options, list) else [options]

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from core.invoice import InvoiceDraft, Party
+from core.invoice import Contact, InvoiceDraft, Party
 from tests.core.offline.support import (
     ACME,
     CONSULTING,
@@ -275,10 +275,11 @@ EDITS = [
       lines=[CONSULTING, L("Travel", "1", "200")]),
     E(UNTAXED, "10% off for being a repeat client", "5400.00", discount=("percent", "10")),
     E(UNTAXED, "minus $150 as a goodwill discount", "5850.00", discount=("amount", "150")),
-    # the purchase order and the contact person, kept in the notes for now
-    E(TWO_LINES, "PO number 33019", "6696.00", notes="PO 33019"),
+    # the purchase order (BT-13) and the client's contact person (BT-56)
+    E(TWO_LINES, "PO number 33019", "6696.00", purchase_order="33019"),
     E(DETAILED, "contact person is Dana Whitfield", "6026.40",
-      notes="Thanks!\nAttn: Dana Whitfield"),
+      buyer=Party("Acme Corp", email="ap@acme.com", address="1 Main St",
+                  contact=Contact("Dana Whitfield"))),
 ]  # fmt: skip
 
 

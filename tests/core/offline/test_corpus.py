@@ -7,7 +7,6 @@ from collections import Counter
 
 import pytest
 
-from core.schemas import load_draft
 from tests.core.offline import corpus
 from tests.core.offline.support import Conversation
 
@@ -88,11 +87,19 @@ def test_a_turn_expected_unchanged_fails_when_it_changes_the_invoice():
     assert "turn 1: changed the invoice" in outcome.problems
 
 
-def test_fields_the_schema_lacks_are_expected_in_the_notes():
-    expect = {"purchase_order": "4711", "buyer": {"name": "Acme", "contact": "Maria Keller"}}
+def test_the_purchase_order_and_the_contact_are_expected_in_their_fields():
+    expect = {
+        "purchase_order": "4711",
+        "buyer": {"name": "Acme", "contact": "Maria Keller"},
+        "lines": [{"desc": "Design", "price": 500}],
+    }
+    conversation = Conversation()
+    conversation.say("Invoice Acme for design $500, PO 4711, attn Maria Keller")
 
-    assert corpus.expected_notes(expect) == "PO 4711\nAttn: Maria Keller"
-    assert load_draft({"notes": corpus.expected_notes(expect)}).notes.startswith("PO 4711")
+    assert corpus.expected_notes(expect) is None  # the schema has both fields
+    assert corpus.expected_draft(expect).purchase_order == "4711"
+    assert corpus.judge(expect, conversation) == []
+    assert corpus.judge({**expect, "purchase_order": "4712"}, conversation)
 
 
 def test_families_are_balanced_enough_to_report():

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from core.invoice import Party
+from core.invoice import Contact, Party
 from core.providers.offline.changes import (
     SetContact,
     SetParty,
@@ -181,15 +181,17 @@ def test_buyer_and_seller_blocks_in_one_message():
     check(reply, expected, "1800.00")
 
 
-def test_the_purchase_order_and_the_contact_are_kept_in_the_notes():
+def test_the_purchase_order_and_the_contact_person():
     reply = ask(
         "Invoice Crown Hotels for the POS rollout, $6,500. Their PO number is PO-88213. "
         "Contact: Maria Keller, maria.keller@crownhotels.com"
     )
 
     expected = draft(
-        buyer=Party("Crown Hotels", email="maria.keller@crownhotels.com"),
+        buyer=Party(
+            "Crown Hotels", email="maria.keller@crownhotels.com", contact=Contact("Maria Keller")
+        ),
         lines=[L("POS rollout", "1", "6500")],
-        notes="PO-88213\nAttn: Maria Keller",
+        purchase_order="PO-88213",
     )
     check(reply, expected, "6500.00")
