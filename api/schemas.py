@@ -130,12 +130,19 @@ class SessionSchema(Schema):
     usage = fields.Nested(UsageSchema)
 
 
+class TurnsOnHandSchema(Schema):
+    queued = fields.Integer(metadata={"description": "chat turns and batch items waiting"})
+    running = fields.Integer(metadata={"description": "turns workers run now"})
+    on_hand = fields.Integer(metadata={"description": "queued + running: what workers scale on"})
+
+
 class HealthSchema(Schema):
     status = fields.String(metadata={"enum": ["healthy", "unhealthy"]})
     redis = fields.String(metadata={"enum": ["connected", "disconnected"]})
     broker = fields.String(metadata={"enum": ["connected", "disconnected"]})
     workers = fields.Integer()
     llm_provider = fields.String()
+    turns = fields.Nested(TurnsOnHandSchema)
     timestamp = fields.String()
     configuration = fields.String(
         metadata={"description": "what the settings cannot do, when something (then unhealthy)"}

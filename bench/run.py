@@ -36,6 +36,7 @@ BENCHMARKS = {
     "slow_clients": "bench.slow_clients",
     "fairness": "bench.fairness",
     "batch_zip": "bench.batch_zip",
+    "capacity": "bench.capacity",
 }
 
 

@@ -32,6 +32,7 @@ from core.redis_model import (
     FINAL_STATUSES,
     INVOICE_SEQUENCE,
     QUEUED_JOBS,
+    RUNNING_JOBS,
     JobStatus,
     TurnOutcome,
     job_key,
@@ -600,6 +601,16 @@ class JobStore:
         self.redis.zadd(QUEUED_JOBS, {job_id: time.time()}, xx=True)
 
     # -- reads ------------------------------------------------------------------------------
+
+    def on_hand(self) -> tuple[int, int]:
+        """(queued, running) turns across all workers: chat turns and batch items waiting,
+        dispatched or not, and the turns workers run now — what autoscaling sizes workers to.
+        Jobs cancelled while queued may count for up to a minute (the sweep drops them)."""
+        with self.redis.pipeline(transaction=False) as pipe:
+            pipe.zcard(QUEUED_JOBS)
+            pipe.hlen(RUNNING_JOBS)
+            queued, running = pipe.execute()
+        return int(queued), int(running)
 
     def get_job(self, job_id: str) -> JobRecord | None:
         fields = self.redis.hgetall(job_key(job_id))
