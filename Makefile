@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-fast lint format bench install ui dev redis clean check-bedrock check
+.PHONY: run test test-fast lint format bench install ui dev redis clean check-bedrock check soak
 
 $(STAMP): pyproject.toml
 	@scripts/ensure-system-packages.sh
@@ -50,6 +50,11 @@ lint: install
 format: install
 	$(BIN)/ruff format core api worker tests bench
 	$(BIN)/ruff check --fix core api worker tests bench
+
+## the long soak: ten minutes on each broker, two Redis failovers (docs/scaling.md)
+soak: install
+	@scripts/ensure-test-services.sh
+	SOAK_MINUTES=10 SOAK_BROKERS=rabbitmq,redis $(BIN)/python -m pytest -m soak tests/faults/test_soak.py
 
 ## performance figures (printed, never asserted): see docs/performance.md
 bench: install

@@ -22,7 +22,7 @@ from api.auth import owner_for_request
 from api.errors import register_error_handlers
 from api.metrics import register_metrics
 from api.rate_limits import TURN_ENDPOINTS, RateLimits
-from api.routes import batches, exports, health, jobs, sessions, turns
+from api.routes import batches, clients, exports, health, invoices, jobs, profile, sessions, turns
 from api.schemas import ErrorSchema
 from api.security import register_security_headers
 from api.services import Services
@@ -31,6 +31,7 @@ from core.exports import typesetter
 from core.logs import start_context
 from core.providers import check_settings, provider_name
 from core.queue import QUEUES, CeleryPublisher, Publisher
+from core.records import RecordsService
 from core.settings import Settings
 from core.stores import RedisStores
 from core.tokens import count_tokens
@@ -58,8 +59,10 @@ def create_app(
     *,
     stores: RedisStores | None = None,
     publisher: Publisher | None = None,
+    records: RecordsService | None = None,
 ) -> Flask:
-    """Build the API. Tests pass their own settings (and may pass stores or a publisher)."""
+    """Build the API. Tests pass their own settings (and may pass stores, a publisher or
+    the records service)."""
     settings = settings or Settings.from_env()
     app = Flask(__name__, static_folder=None)
     if settings.trusted_proxies:  # the client's address for rate limits, from the proxy
@@ -81,6 +84,7 @@ def create_app(
         stores=stores,
         publisher=publisher or CeleryPublisher.from_settings(settings),
         provider_name=provider_name(settings),
+        records=records or RecordsService.from_url(settings.database_url),
         configuration_problem=_configuration_problem(settings),
     )
 
@@ -95,7 +99,10 @@ def create_app(
 
     api = InvoiceApi(app, spec_kwargs={"extra_plugins": [openapi.ErrorResponses()]})
     openapi.configure(api)
-    for blueprint in (turns.blp, jobs.blp, sessions.blp, exports.blp, batches.blp, health.blp):
+    for blueprint in (
+        turns.blp, jobs.blp, sessions.blp, exports.blp, batches.blp, health.blp,
+        profile.blp, clients.blp, invoices.blp,
+    ):  # fmt: skip
         api.register_blueprint(blueprint)
     register_error_handlers(app)  # after Api(): replaces flask-smorest's own error shape
     if monkey.is_module_patched("threading"):  # gunicorn's gevent workers

@@ -130,12 +130,19 @@ class SessionSchema(Schema):
     usage = fields.Nested(UsageSchema)
 
 
+class TurnsOnHandSchema(Schema):
+    queued = fields.Integer(metadata={"description": "chat turns and batch items waiting"})
+    running = fields.Integer(metadata={"description": "turns workers run now"})
+    on_hand = fields.Integer(metadata={"description": "queued + running: what workers scale on"})
+
+
 class HealthSchema(Schema):
     status = fields.String(metadata={"enum": ["healthy", "unhealthy"]})
     redis = fields.String(metadata={"enum": ["connected", "disconnected"]})
     broker = fields.String(metadata={"enum": ["connected", "disconnected"]})
     workers = fields.Integer()
     llm_provider = fields.String()
+    turns = fields.Nested(TurnsOnHandSchema)
     timestamp = fields.String()
     configuration = fields.String(
         metadata={"description": "what the settings cannot do, when something (then unhealthy)"}
@@ -212,3 +219,120 @@ class ZipProgressSchema(Schema):
     done = fields.Integer(metadata={"description": "PDFs in the ZIP so far"})
     total = fields.Integer(metadata={"description": "PDFs it will hold"})
     status_url = fields.String(metadata={"description": "ask here again; 200 is the ZIP"})
+
+
+# --- records: profile, clients, issued invoices (core/records) ------------------------------
+# The profile's and a client's own schemas live in core/records/schemas.py: the service
+# validates with them too, whoever calls it.
+
+
+class PageArgsSchema(Schema):
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=1_000_000))
+    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+
+
+class ClientListArgsSchema(PageArgsSchema):
+    q = Text(
+        load_default=None,
+        validate=validate.Length(max=200),
+        metadata={"description": "part of a name, company, e-mail or VAT ID"},
+    )
+
+
+class ClientSchema(Schema):
+    """A client: the buyer's details, remembered from issued invoices or saved."""
+
+    client_id = fields.String()
+    name = fields.String()
+    company = fields.String(allow_none=True)
+    email = fields.String(allow_none=True)
+    phone = fields.String(allow_none=True)
+    address = fields.String(allow_none=True)
+    tax_id = fields.String(allow_none=True)
+    invoice_count = fields.Integer()
+    last_invoice_number = fields.String(allow_none=True)
+    last_invoiced_at = fields.String(allow_none=True, metadata={"format": "date-time"})
+
+
+class ClientPageSchema(Schema):
+    items = fields.List(fields.Nested(ClientSchema))
+    page = fields.Integer()
+    per_page = fields.Integer()
+    total = fields.Integer()
+
+
+class IdempotencyHeadersSchema(Schema):
+    idempotency_key = fields.String(
+        data_key="Idempotency-Key",
+        load_default=None,
+        validate=validate.Regexp(
+            r"\A[\x21-\x7e]{1,255}\Z", error="Use 1 to 255 printable ASCII characters."
+        ),
+        metadata={"description": "the same key never issues twice: a retry gets the first result"},
+    )
+
+
+STATUSES = ["issued", "paid", "credited"]
+
+
+class InvoiceListArgsSchema(PageArgsSchema):
+    client_id = fields.String(load_default=None, validate=validate.Length(max=32))
+    status = fields.String(load_default=None, validate=validate.OneOf(STATUSES))
+    date_from = fields.Date(
+        data_key="from", load_default=None, metadata={"description": "issue date on or after"}
+    )
+    date_to = fields.Date(
+        data_key="to", load_default=None, metadata={"description": "issue date on or before"}
+    )
+    q = Text(
+        load_default=None,
+        validate=validate.Length(max=200),
+        metadata={"description": "words of the number, the buyer or the lines"},
+    )
+
+
+class InvoiceSummarySchema(Schema):
+    number = fields.String(metadata={"example": "2026-0001"})
+    type = fields.String(metadata={"enum": ["invoice", "credit_note"]})
+    status = fields.String(metadata={"enum": STATUSES})
+    issue_date = fields.String(metadata={"format": "date"})
+    due_date = fields.String(allow_none=True, metadata={"format": "date"})
+    buyer = fields.String(allow_none=True, metadata={"description": "company, else name"})
+    client_id = fields.String(allow_none=True)
+    currency = fields.String()
+    total = fields.String(metadata={"description": "decimal string"})
+    issued_at = fields.String(metadata={"format": "date-time"})
+    paid_at = fields.String(allow_none=True, metadata={"format": "date-time"})
+
+
+class InvoicePageSchema(Schema):
+    items = fields.List(fields.Nested(InvoiceSummarySchema))
+    page = fields.Integer()
+    per_page = fields.Integer()
+    total = fields.Integer()
+
+
+class IssuedInvoiceSchema(InvoiceSchema):
+    """An issued invoice or credit note as kept: the invoice JSON and its record fields."""
+
+    issued_at = fields.String(metadata={"format": "date-time"})
+    paid_at = fields.String(allow_none=True, metadata={"format": "date-time"})
+    credit_note_numbers = fields.List(fields.String())
+    credits = fields.String(allow_none=True, metadata={"description": "the invoice it credits"})
+    client_id = fields.String(allow_none=True)
+
+
+class InvoicePaymentSchema(Schema):
+    """The one change an issued invoice takes: it was paid."""
+
+    class Meta:
+        unknown = RAISE
+
+    status = fields.String(required=True, validate=validate.OneOf(["paid"]))
+    paid_at = fields.AwareDateTime(
+        load_default=None, default_timezone=None, metadata={"description": "default: now"}
+    )
+
+
+class NewSessionSchema(Schema):
+    session_id = fields.String()

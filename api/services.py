@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from flask import current_app
 
 from core.queue import Publisher
+from core.records import RecordsService
 from core.settings import Settings
 from core.stores import RedisStores
 
@@ -17,6 +18,7 @@ class Services:
     stores: RedisStores
     publisher: Publisher
     provider_name: str
+    records: RecordsService  # profiles, clients, issued invoices (the SQL database)
     configuration_problem: str = ""  # what the settings cannot do (health says it), if anything
 
 

@@ -35,7 +35,9 @@ BENCHMARKS = {
     "llm_rate": "bench.llm_rate",
     "slow_clients": "bench.slow_clients",
     "fairness": "bench.fairness",
+    "issue_latency": "bench.issue_latency",
     "batch_zip": "bench.batch_zip",
+    "capacity": "bench.capacity",
 }
 
 

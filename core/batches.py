@@ -215,7 +215,9 @@ class BatchStore:
             first_turn = len(pipe)
             for turn in turns:
                 self.jobs.begin_turn(turn, pipeline=pipe)
-            answers = pipe.execute()[first_turn:]
+            self.jobs.replica_wait.queue(pipe)
+            answers = self.jobs.replica_wait.check(pipe.execute(), f"batch {batch_id}")
+            answers = answers[first_turn:]
         accepted = tuple(
             self.jobs.accepted_turn(answer, turn)
             for answer, turn in zip(answers, turns, strict=True)

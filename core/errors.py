@@ -11,13 +11,17 @@
     │   ├── SessionNotFound       session_not_found (unknown, expired, or another key's)
     │   ├── JobNotFound           job_not_found
     │   ├── BatchNotFound         batch_not_found
-    │   └── NoInvoice             no_invoice
+    │   ├── NoInvoice             no_invoice
+    │   ├── InvoiceNotFound       invoice_not_found (no issued invoice of that number here)
+    │   └── ClientNotFound        client_not_found
     ├── MethodNotAllowed          405 method_not_allowed
     ├── TurnInProgress            409 turn_in_progress (details.job_id)
+    ├── InvoiceIssued             409 invoice_issued (details.number): issued already
     ├── TokenLimitExceeded        413 token_limit_exceeded (details: token_count, token_limit)
     ├── PayloadTooLarge           413 payload_too_large
     ├── RateLimited               429 rate_limited
-    ├── Unavailable               503 unavailable (Redis or the broker cannot be reached)
+    ├── Unavailable               503 unavailable (Redis, the broker or the records database
+    │                             cannot be reached)
     └── TurnFailed                a turn could not produce a valid invoice; becomes a job's error
         ├── InvalidDraft          invalid_invoice: the provider's invoice did not validate
         ├── ProviderError         provider_error: the LLM provider failed for good
@@ -41,8 +45,9 @@
 Attachment errors are raised where the file is looked at: the checks on upload (`sniff`) give
 the 4xx above; the same errors raised while a worker reads the file become the job's error.
 
-Lower-level errors (redis, kombu, botocore) are translated into these at the boundary where
-they occur, so callers above `core` never import those libraries to catch their errors.
+Lower-level errors (redis, kombu, botocore, SQLAlchemy) are translated into these at the
+boundary where they occur, so callers above `core` never import those libraries to catch
+their errors.
 """
 
 from __future__ import annotations
@@ -275,6 +280,31 @@ class SessionGone(TurnFailed):
 
     code = "session_not_found"
     default_message = "The session was deleted or expired while this turn was running."
+
+
+class InvoiceNotFound(NotFound):
+    """No issued invoice of this number belongs to the caller."""
+
+    code = "invoice_not_found"
+    default_message = "There is no issued invoice with this number."
+
+
+class ClientNotFound(NotFound):
+    """The client is unknown, deleted, or belongs to another API key."""
+
+    code = "client_not_found"
+    default_message = "There is no client with this id."
+
+
+class InvoiceIssued(InvoiceAgentError):
+    """The session's invoice was issued already; details.number is its number."""
+
+    code = "invoice_issued"
+    http_status = 409
+    default_message = (
+        "This invoice has been issued and can no longer change. Create a credit note to "
+        "cancel it, or a copy to start a new invoice from it."
+    )
 
 
 class AttachmentError(InvoiceAgentError):

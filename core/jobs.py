@@ -27,11 +27,12 @@ from core.errors import (
 from core.invoice import format_invoice_number
 from core.job_events import JobWaiters
 from core.providers.base import ChatMessage, Usage
-from core.redis_connection import Pipeline, Redis
+from core.redis_connection import Pipeline, Redis, ReplicaWait
 from core.redis_model import (
     FINAL_STATUSES,
     INVOICE_SEQUENCE,
     QUEUED_JOBS,
+    RUNNING_JOBS,
     JobStatus,
     TurnOutcome,
     job_key,
@@ -405,8 +406,10 @@ class JobStore:
         job_ttl: int,
         token_limit: int,
         clock: Clock = utc_now,
+        replica_wait: ReplicaWait | None = None,
     ):
         self.redis = client
+        self.replica_wait = replica_wait or ReplicaWait()  # accepted turns outlive a failover
         self.session_ttl = session_ttl
         self.job_ttl = job_ttl
         self.token_limit = token_limit
@@ -439,7 +442,13 @@ class JobStore:
         if pipeline is not None:
             self._begin(keys=keys, args=args, client=pipeline)
             return None
-        return self.accepted_turn(self._begin(keys=keys, args=args), turn)
+        if not self.replica_wait.replicas:
+            return self.accepted_turn(self._begin(keys=keys, args=args), turn)
+        with self.redis.pipeline(transaction=False) as pipe:
+            self._begin(keys=keys, args=args, client=pipe)
+            self.replica_wait.queue(pipe)
+            (answer,) = self.replica_wait.check(pipe.execute(), f"turn {turn.job_id}")
+        return self.accepted_turn(answer, turn)
 
     def accepted_turn(self, answer: list, turn: NewTurn) -> AcceptedTurn:
         """Interpret BEGIN_TURN's answer. Raises the refusal it names."""
@@ -592,6 +601,16 @@ class JobStore:
         self.redis.zadd(QUEUED_JOBS, {job_id: time.time()}, xx=True)
 
     # -- reads ------------------------------------------------------------------------------
+
+    def on_hand(self) -> tuple[int, int]:
+        """(queued, running) turns across all workers: chat turns and batch items waiting,
+        dispatched or not, and the turns workers run now — what autoscaling sizes workers to.
+        Jobs cancelled while queued may count for up to a minute (the sweep drops them)."""
+        with self.redis.pipeline(transaction=False) as pipe:
+            pipe.zcard(QUEUED_JOBS)
+            pipe.hlen(RUNNING_JOBS)
+            queued, running = pipe.execute()
+        return int(queued), int(running)
 
     def get_job(self, job_id: str) -> JobRecord | None:
         fields = self.redis.hgetall(job_key(job_id))

@@ -10,6 +10,7 @@ definition here; the use cases (core/turns.py) only see the `Publisher` protocol
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Sequence
 from typing import Any, Protocol
 from urllib.parse import quote
@@ -63,9 +64,7 @@ class CeleryPublisher:
     @classmethod
     def from_settings(cls, settings: Settings) -> CeleryPublisher:
         """A producer-only Celery app on the configured broker (the API's)."""
-        celery = Celery("invoice_agent_api", set_as_current=False)
-        celery.conf.update(celery_config(settings))
-        return cls(celery)
+        return cls(celery_app("invoice_agent_api", settings, set_as_current=False))
 
     def publish(self, job_ids: Sequence[str], queue: str, *, request_id: str = "") -> None:
         """Publish the jobs in one producer batch (on a Redis broker, one pipelined write per
@@ -147,6 +146,20 @@ def quorum_queues() -> list[Queue]:
         )
         for name in QUEUES
     ]
+
+
+def celery_app(name: str, settings: Settings, **options: Any) -> Celery:
+    """A Celery app on `celery_config(settings)`, and on nothing else.
+
+    Celery reads CELERY_BROKER_URL from the environment ahead of its own configuration. The
+    variable is ours too, already read into `settings` and translated there (a Sentinel URL
+    becomes kombu's form), so it is taken out of this process's environment: left in, it
+    would override the translation and a redis+sentinel:// broker could not connect.
+    """
+    os.environ.pop("CELERY_BROKER_URL", None)
+    app = Celery(name, **options)
+    app.conf.update(celery_config(settings))
+    return app
 
 
 def celery_config(settings: Settings) -> dict[str, Any]:

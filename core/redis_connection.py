@@ -16,6 +16,7 @@ password in the URL is the primary's; `?sentinel_password=` gives the Sentinels'
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -27,6 +28,8 @@ from redis.retry import Retry
 from redis.sentinel import MasterNotFoundError, Sentinel, SentinelConnectionPool
 
 from core.errors import ConfigurationError, Unavailable
+
+log = logging.getLogger(__name__)
 
 NOT_REACHABLE = (redis.ConnectionError, redis.TimeoutError, redis.ReadOnlyError)
 SENTINEL_SCHEMES = ("redis+sentinel", "rediss+sentinel")
@@ -60,6 +63,45 @@ class Redis(redis.Redis):
             return bool(self.ping())
         except Unavailable:
             return False
+
+
+@dataclass(frozen=True)
+class ReplicaWait:
+    """Writes that must outlive a failover wait for replicas to hold them (Redis's WAIT).
+
+    Replication is asynchronous: a primary acknowledges a write before any replica has it,
+    and a failover in that moment loses it. WAIT, sent on the same connection right after
+    the write (in its pipeline), returns once `replicas` replicas hold everything written
+    before it, or after `timeout_ms` with how many do. Sentinel promotes the replica that is
+    furthest along, so one replica is enough. With no replica in time the write still stands
+    (the primary may well live on) and a warning is logged.
+    """
+
+    replicas: int = 0
+    timeout_ms: int = 0
+
+    @classmethod
+    def for_url(cls, url: str, timeout_ms: int) -> ReplicaWait:
+        """One replica behind Sentinels (which exist to fail over to one), none otherwise."""
+        return cls(1 if is_sentinel_url(url) and timeout_ms else 0, timeout_ms)
+
+    def queue(self, pipe: RedisPipeline) -> int:
+        """Queue the WAIT last on `pipe`; how many answers it adds (0 or 1)."""
+        if not self.replicas:
+            return 0
+        pipe.execute_command("WAIT", self.replicas, self.timeout_ms)
+        return 1
+
+    def check(self, answers: list[Any], what: str) -> list[Any]:
+        """The pipeline's answers without the WAIT's, warning when too few replicas had it."""
+        if not self.replicas:
+            return answers
+        if int(answers[-1]) < self.replicas:
+            log.warning(
+                "%s is on the primary only: no replica confirmed it within %d ms",
+                what, self.timeout_ms,
+            )  # fmt: skip
+        return answers[:-1]
 
 
 class BlockingSentinelConnectionPool(SentinelConnectionPool, redis.BlockingConnectionPool):

@@ -15,6 +15,7 @@ from typing import Any
 
 from core.clock import Clock, isoformat, utc_now
 from core.errors import SessionNotFound
+from core.ids import new_id
 from core.redis_connection import Redis
 from core.redis_model import lua, messages_key, session_key
 
@@ -37,6 +38,22 @@ _DELETE_SESSION = lua("""
 if redis.call("HGET", KEYS[1], "owner") ~= ARGV[1] then return 0 end
 redis.call("ZREM", "$ACTIVE_SESSIONS", redis.call("HGET", KEYS[1], "session_id"))
 return redis.call("DEL", KEYS[1], KEYS[2])
+""")
+
+
+# KEYS: session   ARGV: session_id, owner, now, session_ttl, invoice_json
+# A new session holding `invoice` and no messages (a copy of an issued invoice, to edit);
+# the same fields as BEGIN_TURN writes when it creates one. Returns 0 if the id is taken.
+_CREATE_SESSION_WITH_INVOICE = lua("""
+local session = KEYS[1]
+if redis.call("EXISTS", session) == 1 then return 0 end
+local now = ARGV[3]
+redis.call("HSET", session, "session_id", ARGV[1], "owner", ARGV[2], "created_at", now,
+           "last_activity", now, "token_count", 0, "usage_input", 0, "usage_output", 0,
+           "usage_cache_read", 0, "usage_cache_write", 0, "invoice", ARGV[5])
+redis.call("ZADD", "$ACTIVE_SESSIONS", redis.call("TIME")[1], ARGV[1])
+redis.call("EXPIRE", session, tonumber(ARGV[4]))
+return 1
 """)
 
 
@@ -72,6 +89,7 @@ class SessionStore:
         self.clock = clock
         self._read = client.register_script(_READ_SESSION)
         self._delete = client.register_script(_DELETE_SESSION)
+        self._create_with_invoice = client.register_script(_CREATE_SESSION_WITH_INVOICE)
 
     def read_session(self, session_id: str, owner: str) -> SessionView:
         """The whole session; reading is activity (TTL refreshed). Raises SessionNotFound."""
@@ -108,6 +126,19 @@ class SessionStore:
         )
         if not deleted:
             raise SessionNotFound()
+
+    def create_session_with_invoice(self, owner: str, invoice: dict[str, Any]) -> str:
+        """A new session of `owner` whose invoice is `invoice` (JSON-ready), with no messages
+        yet and the usual TTL; returns its id."""
+        while True:  # a taken id (122 random bits) is as good as impossible; never overwrite
+            session_id = new_id()
+            created = self._create_with_invoice(
+                keys=[session_key(session_id)],
+                args=[session_id, owner, isoformat(self.clock()), self.session_ttl,
+                      json.dumps(invoice)],
+            )  # fmt: skip
+            if created:
+                return session_id
 
 
 def message_json(role: str, content: str, created_at: str, tokens: int) -> str:

@@ -66,6 +66,8 @@ class Settings(BaseSettings):
     flower_port: Annotated[int, Field(gt=0, lt=65536)] = 5555
     redis_url: str = "redis://127.0.0.1:6379/0"
     celery_broker_url: str = ""  # empty = same as redis_url
+    # with Sentinels: how long an accepted turn waits for a replica to hold it (0 = no wait)
+    redis_replica_wait_ms: Annotated[int, Field(ge=0, le=10_000)] = 500
     llm_provider: str = "auto"
     aws_region: str = "us-east-1"
     bedrock_model_id: str = "us.anthropic.claude-sonnet-4-5-20250929-v1:0"
@@ -99,6 +101,9 @@ class Settings(BaseSettings):
     web_connections: Positive = 1000  # open connections per gunicorn process
     frontend_dist: str = Field(default_factory=lambda: str(_project_root() / "frontend" / "dist"))
     run_dir: str = Field(default_factory=lambda: str(_project_root() / ".run"))  # `make run`
+    # the records (profiles, clients, issued invoices); a relative SQLite path is taken from
+    # the project root (core/records/database.py)
+    database_url: str = "sqlite:///var/invoice-agent.db"
     # Files attached to one chat message (core.attachments.AttachmentLimits.from_settings).
     max_attachments: Positive = 5
     max_attachment_bytes: Positive = 10_485_760

@@ -19,7 +19,7 @@ from core.clock import Clock, utc_now
 from core.concurrency import ConcurrencyLimit
 from core.jobs import JobStore
 from core.metrics import Figures
-from core.redis_connection import Redis, check_sentinels, connect
+from core.redis_connection import Redis, ReplicaWait, check_sentinels, connect
 from core.redis_model import RENDERING_PREFIX
 from core.sessions import SessionStore
 from core.settings import Settings
@@ -79,6 +79,7 @@ class RedisStores:
             job_ttl=settings.job_ttl_seconds,
             token_limit=settings.token_limit,
             clock=clock,
+            replica_wait=ReplicaWait.for_url(settings.redis_url, settings.redis_replica_wait_ms),
         )
         queue = FairBatchQueue(
             client, settings.batch_max_queued_items, forget_after=settings.job_ttl_seconds

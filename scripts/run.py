@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import secrets
 import shlex
+import subprocess
 import sys
 from pathlib import Path
 
@@ -104,6 +105,10 @@ def main() -> None:
     run_dir = Path(settings.run_dir)
     run_dir.mkdir(mode=0o700, exist_ok=True)
     credentials, where = flower_credentials(settings, run_dir)
+    # the records database gets its schema before anything serves (as the compose `migrate`
+    # service and the Kubernetes Job do): exactly `python -m core.records.migrate`
+    if subprocess.run([sys.executable, "-m", "core.records.migrate"], cwd=ROOT).returncode:
+        sys.exit("the records database could not be migrated (see above); nothing was started")
     conf = run_dir / "supervisord.conf"
     conf.write_text(supervisord_conf(settings, sys.executable, run_dir))
     shown_host = "localhost" if settings.host in ("127.0.0.1", "0.0.0.0") else settings.host

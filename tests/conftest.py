@@ -8,6 +8,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,7 +21,13 @@ from flask import Flask
 
 from core.settings import Settings
 
+pytest_plugins = ("tests.support.records",)  # records_url, records: SQLite and PostgreSQL
+
 ROOT = Path(__file__).resolve().parent.parent
+# The records database of every app and worker a test starts without choosing one: a SQLite
+# file of this test run, migrated once (tests/support/records.py), never the project's own.
+TEST_DATABASE_DIR = Path(tempfile.mkdtemp(prefix="invoice-agent-test-records-"))
+TEST_DATABASE_URL = f"sqlite:///{TEST_DATABASE_DIR / 'records.db'}"
 SCRIPTED_PROVIDER = "tests.support.providers:ScriptedProvider"
 
 
@@ -106,6 +113,7 @@ def make_settings(redis_url: str, **overrides) -> Settings:
         "read_rate_limit": "100000/minute",
         "llm_provider": SCRIPTED_PROVIDER,
         "frontend_dist": "/nonexistent",
+        "database_url": TEST_DATABASE_URL,
     }
     base.update(overrides)
     return Settings.from_env({}, dotenv_path=None, **base)
@@ -208,6 +216,7 @@ def worker_env(redis_url: str, **variables: str) -> dict[str, str]:
         LLM_PROVIDER=SCRIPTED_PROVIDER,
         WORKER_CONCURRENCY="16",
         PYTHONPATH=str(ROOT),
+        DATABASE_URL=TEST_DATABASE_URL,
     )
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)
     env.update(variables)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from celery import Celery
 
-from core.queue import celery_config
+from core.queue import celery_app
 from core.settings import Settings
 from worker import runtime
 from worker.redelivery import RestoreAbandonedJobs
@@ -16,8 +16,7 @@ from worker.redelivery import RestoreAbandonedJobs
 def create_celery_app(settings: Settings) -> Celery:
     """The worker's Celery app. Its configuration is what Flower shows: nothing secret goes
     in beyond the broker URL, which Celery masks; the settings stay in `worker.runtime`."""
-    app = Celery("invoice_agent")
-    app.conf.update(celery_config(settings))
+    app = celery_app("invoice_agent", settings)
     app.steps["worker"].add(RestoreAbandonedJobs)
     app.autodiscover_tasks(["worker"], related_name="tasks", force=True)
     return app

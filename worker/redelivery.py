@@ -40,9 +40,13 @@ from worker import runtime
 log = logging.getLogger(__name__)
 
 SWEEP_SECONDS = 5.0
-# A chat turn still queued after a minute has most likely been lost (its queue goes first);
-# a batch item may wait behind hundreds, so it gets the whole visibility timeout.
+# A chat turn still queued after a minute has most likely been lost (its queue goes first).
+# A batch item's clock starts when it is dispatched, and no more are dispatched than the
+# workers have slots (core/batch_queue.py), so one waiting three minutes after that has most
+# likely been lost too (a message in a Redis broker lost in a failover, say). Re-sending one
+# that was merely slow costs a second message, which is skipped when it arrives.
 CHAT_RESEND_SECONDS = 60
+BATCH_RESEND_SECONDS = 180
 
 
 class RestoreAbandonedJobs(bootsteps.StartStopStep):
@@ -82,7 +86,8 @@ class RestoreAbandonedJobs(bootsteps.StartStopStep):
     def resend_lost_jobs(self, worker) -> None:
         visibility = runtime.settings().job_visibility_timeout
         lost = runtime.stores().jobs.reclaim_queued(
-            chat_after=min(CHAT_RESEND_SECONDS, visibility), batch_after=visibility
+            chat_after=min(CHAT_RESEND_SECONDS, visibility),
+            batch_after=min(BATCH_RESEND_SECONDS, visibility),
         )
         publisher = CeleryPublisher(worker.app)
         for job_id, batch_id in lost:

@@ -24,8 +24,9 @@ def health():
     broker_ok = redis_ok if same_redis else svc.publisher.answers()
     try:
         workers = svc.stores.workers.live_workers() if redis_ok else 0
+        queued, running = svc.stores.jobs.on_hand() if redis_ok else (0, 0)
     except Unavailable:
-        workers, redis_ok = 0, False
+        workers, redis_ok, queued, running = 0, False, 0, 0
     healthy = redis_ok and broker_ok and not svc.configuration_problem
     body = {
         "status": "healthy" if healthy else "unhealthy",
@@ -33,6 +34,8 @@ def health():
         "broker": "connected" if broker_ok else "disconnected",
         "workers": workers,
         "llm_provider": svc.provider_name,
+        # turns waiting and running across all workers (KEDA scales workers on on_hand)
+        "turns": {"queued": queued, "running": running, "on_hand": queued + running},
         "timestamp": isoformat(datetime.now(UTC)),
     }
     if svc.configuration_problem:

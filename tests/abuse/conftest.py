@@ -32,9 +32,17 @@ LEAKS = ("Traceback", 'File "', "redis.exceptions", "kombu", "werkzeug", "marshm
 ERROR_CODES = {
     400: {"invalid_json", "invalid_upload"},
     401: {"unauthorized"},
-    404: {"session_not_found", "job_not_found", "batch_not_found", "no_invoice", "not_found"},
+    404: {
+        "session_not_found",
+        "job_not_found",
+        "batch_not_found",
+        "no_invoice",
+        "not_found",
+        "invoice_not_found",
+        "client_not_found",
+    },  # fmt: skip
     405: {"method_not_allowed"},
-    409: {"turn_in_progress"},
+    409: {"turn_in_progress", "invoice_issued"},
     413: {"token_limit_exceeded", "payload_too_large"},
     422: {"validation_error", "einvoice_incomplete"},
     429: {"rate_limited"},

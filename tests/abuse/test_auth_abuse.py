@@ -55,11 +55,24 @@ def k1_things(keyed_app, keyed):
     batch = response.get_json()
     item = batch["items"][0]
     assert run_job(keyed_app, item["job_id"], FixedAnswer(complete_draft())) == "applied"
+    kept = turn(keyed_app, FixedAnswer(complete_draft()), headers=K1)  # issued: a record
+    issued = keyed.post(f"/api/session/{kept['session_id']}/issue", headers=K1).get_json()
     return {
         "session_id": [done["session_id"], item["session_id"]],
         "job_id": [done["job_id"], queued["job_id"], item["job_id"]],
         "batch_id": [batch["batch_id"]],
+        "number": [issued["number"]],
+        "client_id": [issued["client_id"]],
     }
+
+
+# what a route with an id calls its resource in its 404 code, where the name differs
+RESOURCE = {"number": "invoice"}
+# a body each PATCH route accepts, so that only ownership can refuse it
+BODIES = {
+    "/api/invoices/{number}": {"status": "paid"},
+    "/api/clients/{client_id}": {"phone": "+1 555 0100"},
+}
 
 
 def routes_with_ids(app) -> list[tuple[str, str, str]]:
@@ -99,15 +112,18 @@ def test_no_one_else_can_read_edit_delete_export_or_poll(
         for owned in k1_things[name]:
             url = template.format(**{name: owned})
             unknown_url = template.format(**{name: UNKNOWN})
+            body = {"json": BODIES[template]} if template in BODIES else {}
             for suffix in ("", "?wait=2") if name == "job_id" else ("",):
                 for who, headers in STRANGERS.items():
-                    response = keyed.open(url + suffix, method=method, headers=headers)
+                    response = keyed.open(url + suffix, method=method, headers=headers, **body)
                     tried += 1
                     if who in ("k2", "k2 as bearer"):
                         assert response.status_code == 404, (method, url, who)
-                        unknown = keyed.open(unknown_url + suffix, method=method, headers=headers)
+                        unknown = keyed.open(
+                            unknown_url + suffix, method=method, headers=headers, **body
+                        )
                         assert response.get_json() == unknown.get_json(), (method, url, who)
-                        resource = name.removesuffix("_id")
+                        resource = RESOURCE.get(name, name.removesuffix("_id"))
                         assert error_of(response)["code"] == f"{resource}_not_found"
                     else:
                         assert response.status_code == 401, (method, url, who)
@@ -130,7 +146,9 @@ def test_no_one_else_can_read_edit_delete_export_or_poll(
     # k1 itself gets through on every route: the ids were right, ownership did the refusing
     for method, template, name in sorted(routes, key=lambda r: r[0] == "DELETE"):
         for owned in k1_things[name]:
-            response = keyed.open(template.format(**{name: owned}), method=method, headers=K1)
+            body = {"json": BODIES[template]} if template in BODIES else {}
+            url = template.format(**{name: owned})
+            response = keyed.open(url, method=method, headers=K1, **body)
             assert response.status_code < 300, (method, template, response.get_data(as_text=True))
 
 
@@ -148,6 +166,13 @@ def test_every_route_with_an_id_was_covered(keyed_app):
         "/api/session/{session_id}/invoice.facturx.pdf",
         "/api/batches/{batch_id}",
         "/api/batches/{batch_id}/results.csv",
+        "/api/session/{session_id}/issue",
+        "/api/invoices/{number}",
+        "/api/invoices/{number}.pdf",
+        "/api/invoices/{number}.ubl.xml",
+        "/api/invoices/{number}/credit-note",
+        "/api/invoices/{number}/copy",
+        "/api/clients/{client_id}",
     } <= covered
 
 

@@ -142,10 +142,14 @@ def seed(app: Flask) -> dict[str, list[str]]:
     run_job(app, first, FixedAnswer(complete_draft()))
     run_job(app, second, FixedAnswer(None, "Which client should I bill?"))
     turns = (complete, no_invoice, failed)
+    kept = turn(app, FixedAnswer(complete_draft()))
+    issued = app.test_client().post(f"/api/session/{kept['session_id']}/issue").get_json()
     return {
         "session_id": [t["session_id"] for t in turns],
         "job_id": [t["job_id"] for t in turns] + [first, second],
         "batch_id": [batch["batch_id"]],
+        "number": [issued["number"]],
+        "client_id": [issued["client_id"]],
     }
 
 
@@ -192,6 +196,7 @@ def check_answer(path: str, spec: dict[str, Any], response: Response) -> None:
         error = error_of(response)
         if response.status_code == 404 and "{" in path:
             resource = re.findall(r"{(\w+)}", path)[0].removesuffix("_id")
+            resource = {"number": "invoice"}.get(resource, resource)  # /api/invoices/{number}
             assert error["code"] in {f"{resource}_not_found", "no_invoice"}, error
 
 

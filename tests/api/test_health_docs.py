@@ -10,7 +10,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from tests.support.api import closed_url
 
-HEALTH_KEYS = {"status", "redis", "broker", "workers", "llm_provider", "timestamp"}
+HEALTH_KEYS = {"status", "redis", "broker", "workers", "turns", "llm_provider", "timestamp"}
 API_PATHS = {
     "/api/generate-invoice": {"post"},
     "/api/chat": {"post"},
@@ -46,6 +46,17 @@ def test_health_counts_live_workers(app, client):
     stores.workers.record_heartbeat("dead@host", now=time.time() - 3600)
 
     assert client.get("/api/health").get_json()["workers"] == 2
+
+
+def test_health_counts_the_turns_on_hand_for_autoscaling(client):
+    for message in ("one", "two", "three"):  # no worker: they stay queued
+        assert client.post("/api/chat", json={"message": message}).status_code == 202
+    submitted = client.post("/api/batches", json={"items": [{"message": "x"}] * 4})
+    assert submitted.status_code == 202
+
+    turns = client.get("/api/health").get_json()["turns"]
+
+    assert turns == {"queued": 7, "running": 0, "on_hand": 7}
 
 
 def test_health_when_redis_is_down(make_app):

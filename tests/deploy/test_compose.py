@@ -26,7 +26,7 @@ def compose_command() -> list[str]:
 
 
 def compose_config(**env: str) -> subprocess.CompletedProcess:
-    environ = {k: v for k, v in os.environ.items() if k != "FLOWER_BASIC_AUTH"} | env
+    environ = {k: v for k, v in os.environ.items() if k not in REQUIRED} | DEFAULTS | env
     return subprocess.run(
         [*compose_command(), "config"],
         cwd=ROOT,
@@ -37,6 +37,10 @@ def compose_config(**env: str) -> subprocess.CompletedProcess:
     )
 
 
+REQUIRED = ("FLOWER_BASIC_AUTH", "POSTGRES_PASSWORD")
+DEFAULTS = {"POSTGRES_PASSWORD": "db-secret"}
+
+
 @pytest.fixture(scope="module")
 def config() -> dict:
     done = compose_config(FLOWER_BASIC_AUTH="ops:secret")
@@ -44,8 +48,35 @@ def config() -> dict:
     return yaml.safe_load(done.stdout)
 
 
-def test_the_stack_has_its_five_services(config):
-    assert set(config["services"]) == {"redis", "api", "worker", "flower", "frontend"}
+def test_the_stack_has_its_services(config):
+    assert set(config["services"]) == {
+        "redis", "postgres", "migrate", "api", "worker", "flower", "frontend",
+    }  # fmt: skip
+
+
+def test_postgres_keeps_the_records_and_the_stack_migrates_before_it_starts(config):
+    services = config["services"]
+    postgres = services["postgres"]
+    assert postgres["image"].startswith("postgres:")
+    assert any("/var/lib/postgresql/data" in str(volume) for volume in postgres["volumes"])
+    assert "pg_isready" in " ".join(postgres["healthcheck"]["test"])
+    assert "ports" not in postgres
+    migrate = services["migrate"]
+    assert migrate["command"] == ["python", "-m", "core.records.migrate"]
+    assert migrate["depends_on"]["postgres"]["condition"] == "service_healthy"
+    assert migrate["restart"] == "no"
+    for name in ("api", "worker", "flower", "migrate"):
+        url = services[name]["environment"]["DATABASE_URL"]
+        assert url == "postgresql+psycopg://invoice:db-secret@postgres:5432/invoice_agent"
+    for name in ("api", "worker"):
+        depends = services[name]["depends_on"]
+        assert depends["migrate"]["condition"] == "service_completed_successfully"
+        assert depends["postgres"]["condition"] == "service_healthy"
+
+
+def test_the_database_password_must_be_given():
+    refused = compose_config(FLOWER_BASIC_AUTH="a:b", POSTGRES_PASSWORD="")
+    assert refused.returncode != 0 and "POSTGRES_PASSWORD" in refused.stderr
 
 
 def test_redis_keeps_data_and_refuses_to_evict(config):
@@ -117,7 +148,7 @@ def test_no_secret_is_baked_in():
         capture_output=True,
         text=True,
         timeout=60,
-        env=environ | {"FLOWER_BASIC_AUTH": "a:b"},
+        env=environ | DEFAULTS | {"FLOWER_BASIC_AUTH": "a:b"},
     )
     config = yaml.safe_load(done.stdout)
     for service in config["services"].values():

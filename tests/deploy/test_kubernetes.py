@@ -15,8 +15,8 @@ import re
 import shutil
 import subprocess
 import sys
-from dataclasses import fields
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import jsonschema
 import kubernetes_validate
@@ -36,7 +36,6 @@ DOCS = ROOT / "docs" / "kubernetes.md"
 # The oldest Kubernetes these manifests are for, and the newest whose schemas we have.
 KUBERNETES_VERSIONS = ("1.30", kubernetes_validate.utils.latest_version())
 SECRET_NAMES = {"invoice-agent", "invoice-agent-aws"}
-PROCESS_SETTINGS = {"WEB_CONCURRENCY", "WEB_THREADS"}  # read by api/gunicorn.conf.py
 CREDENTIAL_IN_URL = re.compile(r"://[^/\s:@]+:([^@\s/]+)@")
 
 
@@ -246,6 +245,7 @@ KEDA_SCHEMAS = {
 TRIGGER_METADATA = {
     "redis": {"required": {"listName", "listLength"}, "one_of": {"address", "host"}},
     "rabbitmq": {"required": {"queueName", "mode", "value", "protocol"}, "one_of": {"host"}},
+    "metrics-api": {"required": {"url", "valueLocation", "targetValue"}, "one_of": {"url"}},
 }
 
 
@@ -261,7 +261,8 @@ def test_the_keda_objects_are_what_keda_accepts(rendered):
     for scaled in objects_of(rendered, "ScaledObject"):
         for trigger in scaled["spec"]["triggers"]:
             need = TRIGGER_METADATA[trigger["type"]]
-            given = set(trigger["metadata"]) | auth_params[trigger["authenticationRef"]["name"]]
+            auth = trigger.get("authenticationRef")
+            given = set(trigger["metadata"]) | (auth_params[auth["name"]] if auth else set())
             assert need["required"] <= given, trigger
             assert need["one_of"] & given, trigger
         behavior = scaled["spec"]["advanced"]["horizontalPodAutoscalerConfig"]["behavior"]
@@ -358,7 +359,7 @@ def test_production_runs_a_pinned_release():
 
 def test_the_configmap_holds_only_known_settings_that_validate(rendered):
     data = config(rendered)
-    known = {spec.name.upper() for spec in fields(Settings)} | PROCESS_SETTINGS
+    known = {name.upper() for name in Settings.model_fields}
     assert set(data) <= known, set(data) - known
     assert all(isinstance(value, str) for value in data.values())
     Settings.from_env(data, dotenv_path=None)  # raises ConfigurationError if they conflict
@@ -573,13 +574,13 @@ def test_the_api_scales_on_cpu_and_the_workers_on_their_queues(rendered):
     (scaled,) = objects_of(rendered, "ScaledObject")
     assert scaled["spec"]["scaleTargetRef"]["name"] == "invoice-agent-worker"
     assert 2 <= scaled["spec"]["minReplicaCount"] < scaled["spec"]["maxReplicaCount"]
-    queues = {
-        t["metadata"].get("listName") or t["metadata"]["queueName"]
-        for t in scaled["spec"]["triggers"]
-    }
-    assert queues == {INTERACTIVE_QUEUE, BATCH_QUEUE}
+    triggers = scaled["spec"]["triggers"]
+    queues = {t["metadata"].get("listName") or t["metadata"].get("queueName") for t in triggers}
+    # the chat queue, and the turns on hand (batch items wait in Redis, not in the broker)
+    assert queues == {INTERACTIVE_QUEUE, None}
+    assert BATCH_QUEUE not in queues
     auths = {a["metadata"]["name"] for a in objects_of(rendered, "TriggerAuthentication")}
-    assert {t["authenticationRef"]["name"] for t in scaled["spec"]["triggers"]} == auths
+    assert {t["authenticationRef"]["name"] for t in triggers if "authenticationRef" in t} == auths
 
     # the autoscalers own the replica counts: an apply must not reset them
     for name in ("invoice-agent-api", "invoice-agent-worker"):
@@ -588,15 +589,35 @@ def test_the_api_scales_on_cpu_and_the_workers_on_their_queues(rendered):
 
 def test_the_base_scales_on_redis_lists_and_production_on_rabbitmq_queues():
     base = one(render("base"), "ScaledObject", "invoice-agent-worker")["spec"]["triggers"]
-    assert {t["type"] for t in base} == {"redis"}
+    assert {t["type"] for t in base} == {"redis", "metrics-api"}
     production = render("production")
     triggers = one(production, "ScaledObject", "invoice-agent-worker")["spec"]["triggers"]
-    assert {t["type"] for t in triggers} == {"rabbitmq"}
+    assert {t["type"] for t in triggers} == {"rabbitmq", "metrics-api"}
+    rabbit = [t for t in triggers if t["type"] == "rabbitmq"]
     # through the management API, so the turns being run count as well as those waiting
-    assert {t["metadata"]["protocol"] for t in triggers} == {"http"}
-    assert not any(t["metadata"].get("excludeUnacknowledged") == "true" for t in triggers)
+    assert {t["metadata"]["protocol"] for t in rabbit} == {"http"}
+    assert not any(t["metadata"].get("excludeUnacknowledged") == "true" for t in rabbit)
     concurrency = int(config(production)["WORKER_CONCURRENCY"])
-    assert all(0 < int(t["metadata"]["value"]) <= concurrency for t in triggers)
+    assert all(0 < int(t["metadata"]["value"]) <= concurrency for t in rabbit)
+
+
+@pytest.mark.parametrize("overlay", ["base", "production"])
+def test_the_turns_on_hand_are_read_from_the_api_as_it_answers(overlay, client):
+    rendered = render(overlay)
+    triggers = one(rendered, "ScaledObject", "invoice-agent-worker")["spec"]["triggers"]
+    (on_hand,) = [t["metadata"] for t in triggers if t["type"] == "metrics-api"]
+    url = urlsplit(on_hand["url"])
+    service = one(rendered, "Service", "invoice-agent-api")
+    # KEDA runs in its own namespace: the address must be the Service's full name and port
+    namespace = service["metadata"].get("namespace", "invoice-agent")
+    assert url.hostname == f"invoice-agent-api.{namespace}.svc.cluster.local"
+    assert (url.port or 80) == service["spec"]["ports"][0]["port"]
+    assert 0 < int(on_hand["targetValue"]) <= int(config(rendered)["WORKER_CONCURRENCY"])
+    client.post("/api/chat", json={"message": "waiting"})
+    value = client.get(url.path).get_json()
+    for key in on_hand["valueLocation"].split("."):
+        value = value[key]
+    assert value == 1
 
 
 # --- security -----------------------------------------------------------------------------

@@ -3,6 +3,7 @@ start what can never work."""
 
 from __future__ import annotations
 
+import threading
 import time
 
 import pytest
@@ -66,3 +67,39 @@ def test_a_master_name_the_sentinels_do_not_know_fails_at_start(cluster):
     wrong = cluster.url.replace(MASTER, "nosuchmaster")
     with pytest.raises(ConfigurationError, match="no master named 'nosuchmaster'"):
         create_app(make_settings(wrong))
+
+
+def test_an_accepted_turn_reaches_the_replica_before_the_answer(cluster, caplog):
+    client = create_app(make_settings(cluster.url)).test_client()  # no worker: it stays queued
+    replica, resumed = cluster.replica, []
+    replica.pause()  # a replica lagging behind: it takes the write only when it resumes
+
+    def resume():
+        resumed.append(time.monotonic())
+        replica.resume()
+
+    timer = threading.Timer(0.5, resume)
+    timer.start()
+    try:
+        accepted = post_turn(client, script(reply="kept"), path="/api/generate-invoice")
+        answered = time.monotonic()
+    finally:
+        timer.join()
+    assert accepted.status_code == 202
+    # the 202 waited for the replica to take the turn: a failover from now on keeps it
+    assert resumed and resumed[0] < answered
+    assert replica.client().hget(f"job:{accepted.get_json()['job_id']}", "status") == "queued"
+    assert "on the primary only" not in caplog.text
+
+
+def test_with_no_replica_in_time_the_turn_is_accepted_and_the_gap_logged(cluster, caplog):
+    client = create_app(make_settings(cluster.url, redis_replica_wait_ms=200)).test_client()
+    cluster.replica.pause()
+    try:
+        began = time.monotonic()
+        accepted = post_turn(client, script(reply="kept"), path="/api/generate-invoice")
+        waited = time.monotonic() - began
+    finally:
+        cluster.replica.resume()
+    assert accepted.status_code == 202 and waited >= 0.2
+    assert f"turn {accepted.get_json()['job_id']} is on the primary only" in caplog.text

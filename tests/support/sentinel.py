@@ -4,6 +4,7 @@ need failover. Nothing here touches a developer's Redis."""
 from __future__ import annotations
 
 import shutil
+import signal
 import subprocess
 import time
 from pathlib import Path
@@ -40,6 +41,13 @@ class RedisProcess:
             self.process.kill()
             self.process.wait(10)
 
+    def pause(self) -> None:
+        """Stop the process where it is (SIGSTOP): it answers nothing until `resume`."""
+        self.process.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        self.process.send_signal(signal.SIGCONT)
+
     def client(self) -> redis.Redis:
         return redis.Redis(port=self.port, decode_responses=True, socket_timeout=2)
 
@@ -52,6 +60,7 @@ class SentinelCluster:
         self.primary = RedisProcess(workdir, "primary", "--save", "", "--appendonly", "no")
         self.replica: RedisProcess | None = None
         self.sentinels: list[RedisProcess] = []
+        self.rejoined = 0
 
     @property
     def url(self) -> str:
@@ -106,6 +115,34 @@ class SentinelCluster:
             lambda: self.master_port() == self.replica.port, timeout=60, message="a failover"
         )
         return time.monotonic() - killed
+
+    def rejoin(self) -> None:
+        """After `fail_over`: start the old primary again as a replica of the new one (as an
+        operator or an orchestrator would), so another failover can follow."""
+        old, new = self.primary, self.replica
+        self.rejoined += 1
+        back = RedisProcess(
+            self.workdir, f"rejoined-{self.rejoined}", "--save", "", "--appendonly", "no",
+            "--replicaof", "127.0.0.1", str(new.port), port=old.port,
+        ).start()  # fmt: skip
+        self.primary, self.replica = new, back
+        wait_until(self._replica_in_sync, timeout=60, message="the old primary to sync")
+        wait_until(
+            lambda: all(self._sees_healthy_replica(s) for s in self.sentinels),
+            timeout=60,
+            message="the sentinels to see the rejoined replica",
+        )
+
+    def _sees_healthy_replica(self, sentinel: RedisProcess) -> bool:
+        try:
+            replicas = sentinel.client().sentinel_slaves(MASTER)
+        except redis.RedisError:
+            return False
+        return any(
+            int(r["port"]) == self.replica.port and not r.get("is_sdown")
+            and not r.get("is_disconnected") and r.get("master-link-status") == "ok"
+            for r in replicas
+        )  # fmt: skip
 
     def stop(self) -> None:
         for process in (*self.sentinels, self.replica, self.primary):

@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
+from core.money import is_known_currency, minor_digits
 from core.providers.offline.vocabulary import (
     ADVERB_ALT,
     CODE_ALT,
@@ -18,7 +19,6 @@ from core.providers.offline.vocabulary import (
     NUMBER_WORDS,
     RATE_ADVERBS,
     SYMBOL_ALT,
-    THREE_DIGIT_CURRENCIES,
     UNIT_ALT,
     UNIT_BY_WORD,
 )
@@ -26,14 +26,15 @@ from core.providers.offline.vocabulary import (
 # One number, in the ways people group digits. Order matters: the first alternative that
 # matches wins, so the European and Swiss groupings come before the plain forms.
 NUMBER = (
-    r"(?:\d{1,3}(?:\.\d{3})+,\d{1,2}(?!\d)"  # 1.200,50
+    r"(?:\d{1,2}(?:,\d{2})+,\d{3}(?:\.\d{1,2})?(?![\d,])"  # 2,50,000 (lakh)
+    r"|\d{1,3}(?:\.\d{3})+,\d{1,2}(?!\d)"  # 1.200,50
     r"|\d{1,3}(?:[ \u00a0\u202f]\d{3})+,\d{1,2}(?!\d)"  # 1 200,50
     r"|\d{1,3}(?:[\u00a0\u202f]\d{3})+(?!\d)"  # 1 200 (non-breaking spaces)
     r"|\d{1,3}(?:'\d{3})+(?:\.\d+)?"  # 1'200.50
     r"|\d{1,3}(?:,\d{3})+(?:\.\d+)?"  # 1,200.50
     r"|\d{1,3}(?:\.\d{3}){2,}(?![\d,])"  # 1.200.000
     r"|\d+,\d{1,2}(?![\d,])"  # 12,50
-    r"|\d+(?:\.\d+)?|\.\d+)"
+    r"|\d{1,15}(?:\.\d{1,12})?|\.\d{1,12})"  # longer runs of digits are no amount
 )
 QUANTITY = rf"(?P<qty>{NUMBER}|(?:{NUMBER_WORD_ALT})(?=\s))"
 PERCENT = rf"(?P<pct>{NUMBER})\s?(?:%|percent\b|per\s?cent\b|pct\b)"
@@ -79,8 +80,10 @@ class PriceMatch:
     @property
     def ambiguous(self) -> bool:
         """ "€1.200": one thousand two hundred, or one point two? Only the writer knows."""
-        return bool(_AMBIGUOUS_RE.fullmatch(self.written)) and (
-            self.money.currency not in THREE_DIGIT_CURRENCIES
+        currency = self.money.currency
+        three_digits = currency is not None and is_known_currency(currency)
+        return bool(_AMBIGUOUS_RE.fullmatch(self.written)) and not (
+            three_digits and minor_digits(currency) == 3  # type: ignore[arg-type]
         )
 
 
@@ -89,19 +92,22 @@ _MONEY_RE = re.compile(
     rf"(?<![\w.,])(?P<number>{NUMBER})(?P<thousands>k\b)?"
     r"(?![\d]|[.,]\d|[-/–]\d|\s?(?:%|percent\b|per\s?cent\b|pct\b))"
     rf"(?:\s?(?P<symbol_after>{SYMBOL_ALT})(?![\w$])(?!\s?\d)"
-    rf"|\s?\b(?P<code_after>{CODE_ALT}|{NAME_ALT})\b)?",
+    rf"|\s?\b(?P<code_after>{CODE_ALT}|{NAME_ALT})\b|\s?(?P<cents>cents?)\b)?",
     re.I,
 )
 _PER_UNIT_RE = re.compile(
     r"\s*(?:(?P<each>each\b|ea\b\.?|apiece\b|a\s+piece\b|per\s+(?:unit|item|piece|pc|person"
     r"|head)\b)"
     rf"|(?:/\s*|per\s+|an?\s+)(?P<unit>{UNIT_ALT})\b"
-    rf"|(?P<adverb>{ADVERB_ALT})\b)",
+    rf"|(?P<adverb>{ADVERB_ALT})\b"
+    # "$30/lesson", "$28 per guest": per one of the things counted, which is no unit of ours
+    r"|(?:/\s*|per\s+)(?P<noun>[^\W\d_]{2,})\b)",
     re.I,
 )
 # Words before a bare number that make it a price: "at 19.99", "@ 150", "rate of 90".
 PRICE_LEAD_RE = re.compile(
-    r"(?:\s*(?:\b(?:at|for|of|a|an|the|rate|priced|costing|costs?|charged)\b|@|[:=x×*]))+\s*$",
+    r"(?:\s*(?:\b(?:at|for|of|a|an|the|rate|priced|costing|costs?|charged|x)\b"
+    r"|\b(?:price|amount|cost)\s*[:=]|@|[:=×*]))+\s*$",
     re.I,
 )
 _STRONG_LEAD_RE = re.compile(
@@ -129,9 +135,11 @@ def _price_at(match: re.Match[str], text: str) -> PriceMatch:
     amount = parse_number(match["number"])
     if match["thousands"]:
         amount = amount.scaleb(3)
+    if match["cents"]:  # "9 cents a word": of the invoice's currency
+        amount = amount.scaleb(-2)
     # "$500 CAD": the code says which dollars.
     marker = match["code"] or match["code_after"] or match["symbol"] or match["symbol_after"]
-    written_as_money = marker is not None or match["thousands"] is not None  # "$2k", "1.5k"
+    written_as_money = marker is not None or bool(match["thousands"] or match["cents"])
     end = match.end()
     unit = None
     per = _PER_UNIT_RE.match(text, end)
@@ -148,7 +156,7 @@ def _price_at(match: re.Match[str], text: str) -> PriceMatch:
         per=per is not None,
         start=match.start(),
         end=end,
-        written="" if match["thousands"] else match["number"],
+        written="" if match["thousands"] or match["cents"] else match["number"],
     )
 
 
@@ -169,17 +177,54 @@ def find_price(text: str) -> PriceMatch | None:
         labelled = lead is not None and lead.group().strip() in {":", "="}
         strong = lead is not None and not (labelled and re.search(r"[^\W\d_]", text[price.end :]))
         last_for = re.search(r"\bfor\s*$", before, re.I) and not text[price.end :].strip()
+        # "450 for gutter cleaning": an amount first, then what it is for
+        last_for = last_for or (
+            not before.strip() and re.match(r"\s+for\s+[^\W\d_]", text[price.end :])
+        )
         if price.marked or price.per or strong or last_for:
             candidates.append((strong, price))
     if not candidates:
-        return None
+        return _trailing_price(text)
     return next((price for strong, price in candidates if strong), candidates[0][1])
 
 
-def all_prices(text: str) -> list[PriceMatch]:
-    """Every amount in `text` written as money (with a currency, "/h" or "each")."""
-    prices = [_price_at(match, text) for match in _MONEY_RE.finditer(text)]
-    return [price for price in prices if price.marked or price.per]
+_TRAILING_WORDS_RE = re.compile(
+    r"^[\s,.]*(?:(?:each|ea|total|in\s+total|all\s+in|flat|only|fixed)\b[\s,.]*)*$", re.I
+)
+
+
+def _trailing_price(text: str) -> PriceMatch | None:
+    """ "logo refresh 1200", "parts 310", "Label design - 900": a bare number that ends a
+    clause after the words saying what it is for is its price (a count comes first: "500
+    flyers", or is marked: "x10", "10 hours")."""
+    matches = list(_MONEY_RE.finditer(text))
+    if not matches:
+        return None
+    price = _price_at(matches[-1], text)
+    before = text[: price.start]
+    if not _TRAILING_WORDS_RE.match(text[price.end :]) or _COUNTED_RE.match(text, price.end):
+        return None
+    if not re.search(r"[^\W\d_]{2,}", before) or _NOT_BEFORE_A_PRICE_RE.search(before):
+        return None
+    if _NOT_A_LINE_RE.match(before):
+        return None
+    return price
+
+
+# "x10", "line 2", "not 40", "IL 62701", "version 3": a number that is no price.
+_NOT_BEFORE_A_PRICE_RE = re.compile(
+    r"(?:[x×#]|\b(?:lines?|items?|rows?|number|no|nr|not|than|to|of|is|was|were|from|by|in|on"
+    r"|and|or|about|approx|around|under|over|step|phase|page|room|suite|unit|apt|floor"
+    r"|version|v|only|just|po|ref|order)|\b(?-i:[A-Z]{2}))\.?\s*$",
+    re.I,
+)
+# A clause that asks for something else than a new line.
+_NOT_A_LINE_RE = re.compile(
+    r"^\s*(?:rename|remove|delete|drop|change|set|make|update|move|switch|call\s+(?:it|that|the|line)"
+    r"|replace|split"
+    r"|swap|undo|revert|i\s+\w+|we\s+\w+|it|that|this)\b",
+    re.I,
+)
 
 
 def money_value(text: str) -> PriceMatch | None:

@@ -15,11 +15,11 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any, ClassVar
 
-from core.invoice import Discount, InvoiceDraft, LineItem, Party
+from core.invoice import Contact, Discount, InvoiceDraft, LineItem, Party
 from core.money import plain
 from core.providers.offline.amounts import Money
 from core.providers.offline.dates import shift
-from core.providers.offline.formatting import (
+from core.providers.offline.reply_text import (
     describe_line,
     format_money,
     format_quantity,
@@ -30,23 +30,43 @@ from core.providers.offline.formatting import (
 from core.providers.offline.vocabulary import DOLLAR, DOLLAR_CURRENCIES, ORDINALS
 
 
-class Clarification(Exception):
-    """A change cannot be made without guessing; the message is the question for the user."""
+class Question(Exception):
+    """Something the engine cannot do without guessing, as a question for the person.
 
-
-@dataclass(frozen=True)
-class Ask:
-    """A clause that needs an answer before anything can change ("how much for consulting?").
-
-    `missing_price` names the line whose price is missing (as `lines.answer_key` writes it),
-    so that a reply of just "$500" can answer it on the next turn; `subject` is that line in
-    words ("40 hours of consulting"), for asking several prices in one question.
+    Readers return one when a clause is clear but something is missing ("How much should I
+    charge for consulting?"); changes raise one while applying ("Which line do you mean?").
+    Either way the invoice stays as it was. `missing_price` names the line whose price is
+    missing (as `lines.answer_key` writes it), so that a reply of just "$500" can answer it
+    on the next turn; `subject` is that line in words ("40 hours of consulting"), for asking
+    several prices in one question.
     """
 
-    question: str
-    missing_price: str | None = None
-    subject: str = ""
-    needs_description: bool = False  # "What is the $800 for?"
+    def __init__(
+        self,
+        text: str,
+        *,
+        missing_price: str | None = None,
+        subject: str = "",
+        needs_description: bool = False,  # "What is the $800 for?"
+        line: Change | None = None,  # that line, billed as "Services" when creating
+        about: Decimal | None = None,  # the value asked about ("Should 45 be the quantity?")
+    ) -> None:
+        super().__init__(text)
+        self.text = text
+        self.missing_price = missing_price
+        self.subject = subject
+        self.needs_description = needs_description
+        self.line = line
+        self.about = about
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Question) and self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def _key(self) -> tuple[object, ...]:
+        return (self.text, self.missing_price, self.subject, self.needs_description)
 
 
 @dataclass
@@ -117,16 +137,16 @@ class LineRef:
         return text if text.lower() not in {"", "it", "that", "this"} else "the line"
 
     def find(self, items: tuple[LineItem, ...], skip: frozenset[int] = frozenset()) -> int:
-        """The index of the line meant. Raises Clarification when none or several match."""
+        """The index of the line meant. Raises Question when none or several match."""
         live = [i for i in range(len(items)) if i not in skip]
         if not live:
-            raise Clarification("The invoice has no lines yet, so there is nothing to change.")
+            raise Question("The invoice has no lines yet, so there is nothing to change.")
         text = " ".join(re.sub(r"[^\w\s#-]", " ", self.text.lower()).split())
         text = re.sub(r"^(?:the|that|this)\s+", "", text)
         position = self._position(text, len(items))
         if position is not None:
             if position in skip:
-                raise Clarification(f"Line {position + 1} is already being removed.")
+                raise Question(f"Line {position + 1} is already being removed.")
             return position
         words = [w for w in re.findall(r"\w+", text) if w not in _REF_NOISE]
         if not words:
@@ -136,8 +156,8 @@ class LineRef:
             return matches[0]
         if matches:
             listed = "; ".join(f"{i + 1}. {items[i].description}" for i in matches)
-            raise Clarification(f"Several lines match “{self.text}” ({listed}). Which one?")
-        raise Clarification(
+            raise Question(f"Several lines match “{self.text}” ({listed}). Which one?")
+        raise Question(
             f"I couldn't find a line matching “{self.text}”. The lines are: {list_lines(items)}."
         )
 
@@ -156,7 +176,7 @@ class LineRef:
             return None
         if not 1 <= number <= count:
             lines = "line" if count == 1 else "lines"
-            raise Clarification(f"There is no line {number}; the invoice has {count} {lines}.")
+            raise Question(f"There is no line {number}; the invoice has {count} {lines}.")
         return number - 1
 
     def _only_line(self, items: tuple[LineItem, ...], live: list[int]) -> int:
@@ -165,7 +185,7 @@ class LineRef:
         same_unit = [i for i in live if self.unit and items[i].unit == self.unit]
         if len(same_unit) == 1:
             return same_unit[0]
-        raise Clarification(f"Which line do you mean? {list_lines(items)}.")
+        raise Question(f"Which line do you mean? {list_lines(items)}.")
 
 
 def _replace_item(draft: InvoiceDraft, index: int, item: LineItem) -> InvoiceDraft:
@@ -186,12 +206,14 @@ class AddLine(Change):
     quantity: Decimal
     unit: str | None
     price: Money
+    tax_rate: Decimal | None = None  # "design $500 (20% VAT)"; None: the rate lines share
     phase: ClassVar[int] = 1
 
     def amounts(self) -> tuple[Money, ...]:
         return (self.price,)
 
     def item(self, rate: Decimal = Decimal(0)) -> LineItem:
+        rate = self.tax_rate if self.tax_rate is not None else rate
         return LineItem(self.description, self.quantity, self.price.amount, self.unit, rate)
 
     def apply(self, draft: InvoiceDraft, ctx: Context) -> tuple[InvoiceDraft, str | None]:
@@ -218,10 +240,13 @@ class AddToQuantity(Change):
         index = self.ref.find(draft.items, frozenset(ctx.removed))
         item = draft.items[index]
         if self.unit and item.unit and self.unit != item.unit:
-            raise Clarification(
+            raise Question(
                 f"Line {index + 1} ({item.description}) is counted in {item.unit}s, not "
                 f"{self.unit}s — what should its quantity be?"
             )
+        if item.quantity + self.quantity == 0:  # "remove one video" from a line of one video
+            ctx.removed.add(index)
+            return draft, f"Removed line {index + 1} ({item.description})."
         item = replace(item, quantity=item.quantity + self.quantity, unit=item.unit or self.unit)
         message = f"Updated line {index + 1}: {describe_line(item, draft.currency)}."
         return _replace_item(draft, index, item), message
@@ -265,6 +290,121 @@ class ChangeLine(Change):
         if self.description is not None:
             parts.append(f"“{self.description}”")
         return f"{self.ref.shown} → {', '.join(parts)}"
+
+
+@dataclass(frozen=True)
+class CorrectValue(Change):
+    """ "it was 12 hours, not 10", "the report was 650 not 600": the line that has the old
+    value (as its quantity or its price) gets the new one."""
+
+    old: Decimal
+    quantity: Decimal | None = None  # the new value when it is a count ("12 hours")
+    price: Money | None = None  # the new value when it is written as money ("$650")
+    number: Decimal | None = None  # the new value when it is a bare number ("650")
+    unit: str | None = None
+    ref: LineRef | None = None  # "the report"
+    phase: ClassVar[int] = 1
+
+    def amounts(self) -> tuple[Money, ...]:
+        return (self.price,) if self.price else ()
+
+    def apply(self, draft: InvoiceDraft, ctx: Context) -> tuple[InvoiceDraft, str | None]:
+        live = [i for i in range(len(draft.items)) if i not in ctx.removed]
+        if self.ref is not None and self.ref.text.strip():
+            live = [self.ref.find(draft.items, frozenset(ctx.removed))]
+        found = []
+        for index in live:
+            item = draft.items[index]
+            if self.price is None and item.quantity == self.old:
+                found.append((index, "quantity"))
+            if self.quantity is None and item.unit_price == self.old:
+                found.append((index, "price"))
+        if len(found) != 1:
+            where = "no line has" if not found else "more than one line has"
+            raise Question(
+                f"I can't tell which value to change: {where} {plain(self.old)}. Say e.g. “change "
+                f"the consulting hours to …” or “the travel rate is …”."
+            )
+        index, attribute = found[0]
+        item = draft.items[index]
+        if attribute == "quantity":
+            value = self.quantity if self.quantity is not None else self.number
+            item = replace(item, quantity=value, unit=item.unit or self.unit)
+        else:
+            amount = self.price.amount if self.price is not None else self.number
+            item = replace(item, unit_price=amount)
+        message = f"Updated line {index + 1}: {describe_line(item, draft.currency)}."
+        return _replace_item(draft, index, item), message
+
+    def summary(self) -> str:
+        new = self.quantity if self.quantity is not None else self.number
+        shown = _money_text(self.price) if self.price is not None else plain(new or Decimal(0))
+        return f"{plain(self.old)} → {shown}"
+
+
+@dataclass(frozen=True)
+class Part:
+    """One of the lines a line is split into; without a price it keeps the line's."""
+
+    description: str
+    quantity: Decimal
+    unit: str | None
+    price: Money | None
+
+
+@dataclass(frozen=True)
+class SplitLine(Change):
+    """ "split that into 20 hours of development and 10 hours of testing"."""
+
+    ref: LineRef
+    parts: tuple[Part, ...]
+    phase: ClassVar[int] = 1
+
+    def amounts(self) -> tuple[Money, ...]:
+        return tuple(part.price for part in self.parts if part.price)
+
+    def apply(self, draft: InvoiceDraft, ctx: Context) -> tuple[InvoiceDraft, str | None]:
+        index = self.ref.find(draft.items, frozenset(ctx.removed))
+        item = draft.items[index]
+        new = tuple(
+            replace(
+                item,
+                description=part.description,
+                quantity=part.quantity,
+                unit=part.unit or item.unit,
+                unit_price=part.price.amount if part.price else item.unit_price,
+            )
+            for part in self.parts
+        )
+        shown = "; ".join(describe_line(line, draft.currency) for line in new)
+        items = (*draft.items[:index], *new, *draft.items[index + 1 :])
+        return replace(draft, items=items), f"Split line {index + 1} into {shown}."
+
+    def summary(self) -> str:
+        return f"split {self.ref.shown} into {len(self.parts)} lines"
+
+
+@dataclass(frozen=True)
+class ReplaceLine(Change):
+    """ "replace travel with mileage 90 miles at $0.67": a new line where the old one was,
+    with its tax rate."""
+
+    ref: LineRef
+    line: AddLine
+    phase: ClassVar[int] = 1
+
+    def amounts(self) -> tuple[Money, ...]:
+        return self.line.amounts()
+
+    def apply(self, draft: InvoiceDraft, ctx: Context) -> tuple[InvoiceDraft, str | None]:
+        index = self.ref.find(draft.items, frozenset(ctx.removed))
+        old = draft.items[index]
+        item = self.line.item(old.tax_rate)
+        message = f"Replaced {old.description} with {describe_line(item, draft.currency)}."
+        return _replace_item(draft, index, item), message
+
+    def summary(self) -> str:
+        return f"replace {self.ref.shown} with {self.line.summary()}"
 
 
 @dataclass(frozen=True)
@@ -322,7 +462,7 @@ class SetTax(Change):
     def apply(self, draft: InvoiceDraft, ctx: Context) -> tuple[InvoiceDraft, str | None]:
         if not draft.items:
             if not ctx.creating:
-                raise Clarification("Tax is set per line — add a line first, then the tax.")
+                raise Question("Tax is set per line — add a line first, then the tax.")
             return draft, "Tax is set per line, so I'll need a line before I can add tax."
         if self.ref is None:
             items = tuple(replace(item, tax_rate=self.rate) for item in draft.items)
@@ -393,6 +533,8 @@ class SetDiscount(Change):
 # --- dates and terms -------------------------------------------------------------------------
 
 DUE_ON_RECEIPT = "Due on receipt"
+# A new invoice's line given only as an amount ("Invoice Hooli for $2,400") is billed as this.
+GENERIC_DESCRIPTION = "Services"
 NET_TERMS_RE = re.compile(r"^net\s*(\d+)(?:\s+days)?$", re.I)
 
 
@@ -506,6 +648,9 @@ class SetTerms(Change):
 # --- parties and notes -----------------------------------------------------------------------
 
 _ROLE_NAMES = {"buyer": "client", "seller": "seller"}
+# How a question waiting for a party's name ends; the provider reads the answer with the
+# details the question was about.
+WAITING_FOR_A_NAME = ("who is the client?", "Tell me the name to put on the invoice as the seller")
 DETAIL_LABELS = {
     "email": "email",
     "phone": "phone",
@@ -554,15 +699,15 @@ class SetPartyDetail(Change):
             if self.role == "buyer":
                 question = (
                     f"I need the client's name before I can add their {label} "
-                    f"({self.value}) — who is the client?"
+                    f"({self.value}) — {WAITING_FOR_A_NAME[0]}"
                 )
             else:
                 question = (
-                    f"Whose {label} is {self.value}? Tell me the name to put on the invoice as "
-                    "the seller first, e.g. “my company is Pixel Studio”."
+                    f"Whose {label} is {self.value}? {WAITING_FOR_A_NAME[1]} first, e.g. “my "
+                    "company is Pixel Studio”."
                 )
             if not ctx.creating:
-                raise Clarification(question)
+                raise Question(question)
             return draft, question  # the new invoice is still worth creating
         party = replace(party, **{self.field: self.value})
         who = "Client" if self.role == "buyer" else "Your"
@@ -591,6 +736,44 @@ class SetNotes(Change):
 
     def summary(self) -> str:
         return "no notes" if self.text is None else f"note “{self.text}”"
+
+
+@dataclass(frozen=True)
+class SetPurchaseOrder(Change):
+    """The client's purchase-order number, quoted on the invoice (BT-13), as written."""
+
+    reference: str
+    phase: ClassVar[int] = 10
+
+    def apply(self, draft: InvoiceDraft, ctx: Context) -> tuple[InvoiceDraft, str | None]:
+        return replace(draft, purchase_order=self.reference), f"Purchase order: {self.reference}."
+
+    def summary(self) -> str:
+        return f"PO {self.reference}"
+
+
+@dataclass(frozen=True)
+class SetContact(Change):
+    """The person at the client the invoice is for ("Attn: Maria Keller"; BT-56)."""
+
+    name: str
+    phase: ClassVar[int] = 10
+
+    def apply(self, draft: InvoiceDraft, ctx: Context) -> tuple[InvoiceDraft, str | None]:
+        if draft.buyer is None:
+            question = (
+                f"I need the client's name before I can add their contact {self.name} — "
+                f"{WAITING_FOR_A_NAME[0]}"
+            )
+            if not ctx.creating:
+                raise Question(question)
+            return draft, question
+        contact = replace(draft.buyer.contact or Contact(), name=self.name)
+        buyer = replace(draft.buyer, contact=contact)
+        return replace(draft, buyer=buyer), f"Client contact: {self.name}."
+
+    def summary(self) -> str:
+        return f"contact {self.name}"
 
 
 @dataclass(frozen=True)
@@ -625,7 +808,7 @@ class Undo(Change):
     def apply(self, draft: InvoiceDraft, ctx: Context) -> tuple[InvoiceDraft, str | None]:
         previous = ctx.previous
         if previous is None or previous == draft:
-            raise Clarification(
+            raise Question(
                 "There's no earlier version of this invoice to go back to, so nothing changed."
             )
         return previous, f"Undid the last change: {describe_difference(draft, previous)}."
@@ -673,6 +856,7 @@ def describe_difference(before: InvoiceDraft, after: InvoiceDraft) -> str:
         "due_date": "due date",
         "payment_terms": "payment terms",
         "notes": "notes",
+        "purchase_order": "purchase order",
     }
     changed = [
         label for name, label in labels.items() if getattr(before, name) != getattr(after, name)
@@ -696,7 +880,7 @@ def resolve_currency(current: str | None, changes: list[Change]) -> str:
     """The currency the invoice ends up in; every amount written must fit it.
 
     `current` is None for a new invoice, whose currency then comes from the amounts.
-    Raises Clarification when the amounts disagree with each other or with the currency.
+    Raises Question when the amounts disagree with each other or with the currency.
     """
     explicit = [c.code for c in changes if isinstance(c, SetCurrency)]
     written = [m.currency for c in changes for m in c.amounts() if m.currency]
@@ -706,7 +890,7 @@ def resolve_currency(current: str | None, changes: list[Change]) -> str:
         dollars = DOLLAR in written and not set(specific) <= DOLLAR_CURRENCIES
         if len(specific) > 1 or dollars:
             shown = [*specific, "dollars"] if dollars else specific
-            raise Clarification(
+            raise Question(
                 f"I see amounts in {' and '.join(shown)}, but an invoice has one currency. "
                 "Which one should I use?"
             )
@@ -715,7 +899,7 @@ def resolve_currency(current: str | None, changes: list[Change]) -> str:
     for code in written:
         if code != target and not (code == DOLLAR and target in DOLLAR_CURRENCIES):
             shown = "dollars" if code == DOLLAR else code
-            raise Clarification(
+            raise Question(
                 f"This invoice is in {target}, but you wrote an amount in {shown}. Say “change "
                 f"currency to {'USD' if code == DOLLAR else code}” first, or give the amount "
                 f"in {target}."
@@ -731,7 +915,7 @@ def apply_changes(
 ) -> tuple[InvoiceDraft, list[str]]:
     """The draft after `changes`, and what each change did (for the reply), without repeats.
 
-    Raises Clarification when a change cannot be made without guessing.
+    Raises Question when a change cannot be made without guessing.
     """
     if ctx.creating or current is None:
         seller = current.seller if current else None  # the seller is the user: keep them

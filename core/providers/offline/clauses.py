@@ -1,6 +1,6 @@
 """Reading one clause ("8% tax", "due next Friday", "client email is ap@acme.com").
 
-Each reader is a small function that returns a Change (or a list of them), an Ask (a question
+Each reader is a small function that returns a Change (or a list of them), an Question (a question
 back: the clause is clear but something is missing), IGNORED ("thanks"), or None when the
 clause is not for it. `read_clause` tries the readers in turn, those about lines (in
 `lines.py`) last; a clause nobody reads is "not understood".
@@ -9,6 +9,7 @@ clause is not for it. `read_clause` tries the readers in turn, those about lines
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
@@ -17,17 +18,17 @@ from core.providers.offline.amounts import (
     PERCENT,
     Money,
     currency_of,
-    find_price,
     money_value,
     number_value,
     parse_number,
 )
 from core.providers.offline.changes import (
     DUE_ON_RECEIPT,
-    Ask,
+    AddLine,
     Change,
     ClearInvoice,
     LineRef,
+    Question,
     SetCurrency,
     SetDiscount,
     SetDueDate,
@@ -43,15 +44,20 @@ from core.providers.offline.changes import (
     Undo,
 )
 from core.providers.offline.dates import iso
+from core.providers.offline.entities import is_period_only
 from core.providers.offline.lines import (
     Answer,
     Answers,
     ambiguous_amount,
+    read_correction,
     read_line_change,
     read_line_item,
     read_more,
     read_removal,
+    read_replace,
+    read_split,
 )
+from core.providers.offline.parties import party_name
 from core.providers.offline.vocabulary import (
     CODE_ALT,
     NAME_ALT,
@@ -65,11 +71,19 @@ IGNORED = object()  # "thanks", "please": understood, nothing to do
 # --- the total, undo -------------------------------------------------------------------------
 
 
-def _read_total(clause: str) -> Ask | None:
-    if re.search(r"\b(?:sub)?total\b", clause, re.I) and re.search(r"\d", clause):
+_SET_TOTAL_RE = re.compile(
+    r"\b(?:set|make|change|adjust|update|put|bring|round|force|override|mark)\b.*\b(?:sub)?total\b"
+    r"|\b(?:sub)?total\b\s*(?:to|should|must|needs|is|=|of|:|as|be)\b|^(?:sub)?total\b",
+    re.I,
+)
+
+
+def _read_total(clause: str) -> Question | None:
+    """ "set the total to $5000" is refused; "$1,650 total" is a line's whole price."""
+    if _SET_TOTAL_RE.search(clause) and re.search(r"\d", clause):
         if re.search(r"\boff\b|\bdiscount\b", clause, re.I):
             return None  # "10% off the total" is a discount
-        return Ask(
+        return Question(
             "The total is computed from the lines, tax and discount, so I can't set it "
             "directly — change a rate, a quantity or the discount instead."
         )
@@ -135,7 +149,53 @@ _NO_TAX_RES = (
         re.I,
     ),
     re.compile(rf"^make\s+(?P<ref>.+?)\s+(?:{_TAX_WORD}[\s-]*(?:exempt|free)|untaxed)$", re.I),
+    re.compile(
+        rf"^(?P<ref>.+?)\s+(?:is|are)\s+(?:zero[\s-]rated|{_TAX_WORD}[\s-]*(?:exempt|free)|exempt"
+        rf"(?:\s+from\s+{_TAX_WORD})?|not\s+taxable|untaxed|without\s+{_TAX_WORD})$",
+        re.I,
+    ),
+    re.compile(
+        rf"^(?:take|remove|drop|strip)\s+(?:the\s+)?{_TAX_WORD}\s+(?:off|from)\s+(?P<ref>.+?)"
+        r"(?:\s+(?:only|too))?$",
+        re.I,
+    ),
 )
+# "they're a tax-exempt nonprofit", "the client is tax exempt", "no VAT - reverse charge",
+# "they're a charity so no tax please": the client pays no tax (on any line).
+_EXEMPTION_RE = re.compile(
+    rf"\b(?:{_TAX_WORD}[\s-]*exempt|exempt\s+from\s+{_TAX_WORD}|reverse[\s-]+charged?"
+    rf"|zero[\s-]+rated|(?:no|without|remove|drop|zero)\s+(?:the\s+|any\s+)?{_TAX_WORD}"
+    r"|charity|non[\s-]?profit|not[\s-]?for[\s-]?profit|exempt)\b",
+    re.I,
+)
+_EXEMPTION_WORDS = frozenset({
+    "they", "they're", "theyre", "are", "is", "a", "an", "the", "client", "customer", "buyer",
+    "so", "please", "pls", "actually", "because", "since", "as", "registered", "org",
+    "organisation", "organization", "it's", "its", "it", "this", "that's", "and", "also", "but",
+    "remove", "tax", "vat", "gst", "sales", "exempt", "reverse", "charge", "charged", "no",
+    "status", "school", "church", "public", "body", "eu", "business", "b2b", "we", "apply",
+    "applies", "applied", "should", "be", "charity", "nonprofit", "non", "profit", "not", "for",
+    "zero", "rated", "from", "any", "without", "drop", "there's", "there", "on", "invoice", "one",
+    "same", "too", "well",
+})  # fmt: skip
+# "it's labour", "it's a service": why, after a change that says what.
+_REASON_RE = re.compile(
+    r"^(?:(?:as|since|because)\s+)?(?:it'?s|it\s+is|that'?s|they'?re|they\s+are)\s+(?:a\s+|an\s+)?"
+    r"(?:[\w-]+\s+){0,3}(?:service|labou?r|work|exempt|not\s+taxable|charge|cost|expense|fee"
+    r"|school|charity|pass[\s-]?through|reimbursement|zero[\s-]rated|export)s?$",
+    re.I,
+)
+
+
+def _read_exemption(clause: str) -> Change | None:
+    if not _EXEMPTION_RE.search(clause) or _REASON_RE.match(clause):
+        return None
+    if re.search(rf"\b(?:from|on|for|off)\s+(?!{_TAX_WORD}\b)\w", clause, re.I):
+        return None  # "remove the VAT from the fitting": one line's tax
+    words = re.findall(r"[\w']+", clause.lower())
+    return SetTax(Decimal(0)) if all(word in _EXEMPTION_WORDS for word in words) else None
+
+
 # "incl. VAT", "prices include 20% VAT", "tax included": the amounts would be gross.
 _TAX_INCLUDED_RE = re.compile(
     rf"\b(?:incl\.?|including|inclusive\s+of|includes?|included|inclusive|gross)\b.*\b{_TAX_WORD}\b"
@@ -151,28 +211,30 @@ _ALL_LINES_RE = re.compile(
 
 def _scope(ref: str | None) -> LineRef | None:
     """None for "all lines"/"everything"; a line reference otherwise."""
-    if ref is None or _ALL_LINES_RE.match(ref.strip()):
+    if ref is None or (_ALL_LINES_RE.match(ref.strip()) and ref.strip().lower() != "it"):
         return None
-    return LineRef(ref.strip())
+    return LineRef(ref.strip())  # "it" is settled by the message (the line just named, or all)
 
 
-def _percent_value(text: str) -> Decimal | Ask:
+def _percent_value(text: str) -> Decimal | Question:
     value = parse_number(text)
     if value > 100:
-        return Ask(f"{plain(value)}% is more than 100% — what rate did you mean?")
+        return Question(f"{plain(value)}% is more than 100% — what rate did you mean?")
     return value
 
 
 _BARE_PERCENT_RE = re.compile(rf"^(?:add|plus|with|apply|and)?\s*{PERCENT}$", re.I)
 
 
-def _read_tax(clause: str) -> Change | Ask | None:
+def _read_tax(clause: str) -> Change | Question | None:
     bare = _BARE_PERCENT_RE.match(clause)
     if bare:
         pct = bare["pct"]
-        return Ask(f"Should {pct}% be tax or a discount? Say “{pct}% tax” or “{pct}% discount”.")
+        return Question(
+            f"Should {pct}% be tax or a discount? Say “{pct}% tax” or “{pct}% discount”."
+        )
     if _TAX_INCLUDED_RE.search(clause):
-        return Ask(
+        return Question(
             "I can't take tax out of prices that already include it. Give me the prices "
             "before tax and the rate, e.g. “$500 plus 20% VAT”."
         )
@@ -180,7 +242,7 @@ def _read_tax(clause: str) -> Change | Ask | None:
         match = regex.match(clause)
         if match:
             rate = _percent_value(match["pct"])
-            return rate if isinstance(rate, Ask) else SetTax(rate, _scope(match["ref"]))
+            return rate if isinstance(rate, Question) else SetTax(rate, _scope(match["ref"]))
     for regex in _NO_TAX_RES:
         match = regex.match(clause)
         if match:
@@ -189,17 +251,28 @@ def _read_tax(clause: str) -> Change | Ask | None:
 
 
 _DISCOUNT_WORD = r"(?:(?:[\w-]+\s+){0,2}discount|off|reduction|rebate|markdown)"
+_REASON = r"(?:\s+(?:for|as)\s+(?!the\b)[^\d]+)?"  # "for bulk", "as a thank-you"
 _DISCOUNT_PERCENT_RES = (
+    re.compile(rf"^{_VERB_PREFIX}{PERCENT}\s+{_DISCOUNT_WORD}{_REASON}$", re.I),
     re.compile(rf"^{_VERB_PREFIX}{PERCENT}\s+{_DISCOUNT_WORD}{_SCOPE}$", re.I),
-    re.compile(rf"^{_VERB_PREFIX}{PERCENT}\s+off\s+(?P<ref>.+)$", re.I),
+    re.compile(rf"^{_VERB_PREFIX}{PERCENT}\s+off\s+(?!for\b|as\b)(?P<ref>.+)$", re.I),
+    re.compile(rf"^{_VERB_PREFIX}{PERCENT}\s+off\s+(?:for|as)\s+.+$", re.I),  # "for bulk"
+    re.compile(rf"^(?:less|minus)\s+(?:a\s+)?{PERCENT}(?:\s+discount)?$", re.I),  # "less 10%"
     re.compile(
-        rf"^{_VERB_PREFIX}discount\s*(?:(?:of|to|at|is|should\s+be)\s+|[:=]\s*)?{PERCENT}{_SCOPE}$",
+        rf"^{_VERB_PREFIX}(?:[\w-]+\s+){{0,2}}discount\s*(?:(?:of|to|at|is|should\s+be)\s+|[:=]\s*)?"
+        rf"{PERCENT}{_SCOPE}$",
         re.I,
     ),
 )
 _DISCOUNT_AMOUNT_RES = (
     re.compile(
         rf"^{_VERB_PREFIX}(?P<money>.+?)\s+{_DISCOUNT_WORD}(?:\s+(?:on\s+)?the\s+total)?$", re.I
+    ),
+    # "minus $150 as a goodwill discount", "less $50 loyalty discount"
+    re.compile(
+        r"^(?:minus|less|deduct|take\s+off|subtract)\s+(?P<money>\S+(?:\s+\w{3})?)\s+"
+        r"(?:as\s+)?(?:an?\s+)?(?:[\w-]+\s+){0,3}(?:discount|reduction|rebate)$",
+        re.I,
     ),
     re.compile(rf"^{_VERB_PREFIX}discount\s*(?:(?:of|to|is)\s+|[:=]\s*)?(?P<money>.+)$", re.I),
 )
@@ -210,7 +283,7 @@ _NO_DISCOUNT_RE = re.compile(
 )
 
 
-def _read_discount(clause: str) -> Change | Ask | None:
+def _read_discount(clause: str) -> Change | Question | None:
     match = _NO_DISCOUNT_RE.match(clause)
     if match:
         ref = _scope(match["ref"])
@@ -219,9 +292,9 @@ def _read_discount(clause: str) -> Change | Ask | None:
         match = regex.match(clause)
         if match:
             percent = _percent_value(match["pct"])
-            if isinstance(percent, Ask):
+            if isinstance(percent, Question):
                 return percent
-            ref = _scope(match["ref"])
+            ref = _scope(match.groupdict().get("ref"))
             if ref is not None:
                 return SetLineDiscount(percent, ref)
             return SetDiscount("percent", Money(percent))
@@ -288,7 +361,24 @@ _DUE_SHIFT_RE = re.compile(
 )
 
 
-def _read_dates(clause: str) -> Change | Ask | None:
+_TERMS_LEAD_RE = re.compile(
+    r"^(?:make\s+(?:it|that|them|the\s+terms)|set\s+(?:it|the\s+terms)\s+to|change\s+(?:it|the\s+terms)"
+    r"\s+to|switch\s+(?:it\s+)?to|use|go\s+with)\s+(?=net\b|due\b|\d+\s+days?\b)",
+    re.I,
+)
+# "they asked for 30 days to pay", "they have 14 days to pay"
+_DAYS_TO_PAY_RE = re.compile(
+    rf"^(?:(?:they|the\s+client|he|she)\s+)?(?:asked\s+for|want|wants|need|needs|get|gets|have|has"
+    rf"|can\s+have|give\s+them)\s+{_PERIOD}\s+to\s+pay$",
+    re.I,
+)
+
+
+def _read_dates(clause: str) -> Change | Question | None:
+    clause = _TERMS_LEAD_RE.sub("", clause)  # "make it net 60"
+    to_pay = _DAYS_TO_PAY_RE.match(clause)
+    if to_pay:
+        return SetDueIn(int(number_value(to_pay["n"])), to_pay["unit"].lower().rstrip("s"))
     shifted = _DUE_SHIFT_RE.match(clause)
     if shifted:
         count = 1 if shifted["one"] else int(number_value(shifted["n"]))
@@ -310,14 +400,14 @@ def _read_dates(clause: str) -> Change | Ask | None:
         match = regex.match(clause)
         if match:
             day = iso(match["date"])
-            return change(day) if day else Ask(f"{match['date']} is not a valid date.")
+            return change(day) if day else Question(f"{match['date']} is not a valid date.")
     return None
 
 
 # --- currency --------------------------------------------------------------------------------
 
 _CURRENCY_RE = re.compile(
-    r"^(?:(?:change|set|switch|make|use|bill|invoice|charge|put|do|want)\s+)?"
+    r"^(?:(?:change|set|switch|make|use|bill|invoice|charge|put|do|want|move|turn|redo)\s+)?"
     r"(?:(?:it|everything|the\s+invoice|this|all\s+(?:amounts|prices)|prices)\s+)?"
     r"(?:(?:the\s+)?currency\s*(?:(?:to|is|as|in|into|should\s+be)\s+|[:=]\s*)?"
     r"|(?:to|in|into|as|using)\s+)?"
@@ -329,11 +419,11 @@ _CONVERT_RE = re.compile(
 )
 
 
-def _read_currency(clause: str) -> Change | Ask | None:
+def _read_currency(clause: str) -> Change | Question | None:
     match = _CONVERT_RE.match(clause)
     if match:
         code = currency_of(match["currency"])
-        return Ask(
+        return Question(
             "I can't convert amounts — I have no exchange rates. Say “change currency to "
             f"{code}” to keep the numbers and switch the currency, or give the new prices."
         )
@@ -365,8 +455,9 @@ _PARTY_DETAIL_REMOVAL_RE = re.compile(
 )
 _CLIENT_RES = (
     re.compile(
-        r"^(?:(?:change|set|switch|update|make)\s+)?(?:the\s+)?(?:client|customer|buyer"
-        r"|recipient|bill[\s-]to)(?:'s)?(?P<name_only>\s+name)?\s*(?:(?:is\s+called|is\s+actually"
+        r"^(?:(?:change|set|switch|update|make|(?P<rename>rename|correct|fix))\s+)?(?:the\s+)?(?:client"
+        r"|customer|buyer|recipient|bill[\s-]to)(?:'s)?(?P<name_only>\s+name)?\s*(?:(?:is\s+called"
+        r"|is\s+actually"
         r"|should\s+be|is|to|as)\s+|[:=]\s*)(?P<name>.+?)(?:\s+instead)?$",
         re.I,
     ),
@@ -396,50 +487,6 @@ _SELLER_RES = (
     re.compile(r"^(?:I'?m|I\s+am|we\s+are|we'?re)\s+(?P<name>[A-Z][^\d$€£¥₹]*)$"),
 )
 _EMAIL_VALUE_RE = re.compile(r"^[\w.+-]+@[\w-]+(?:\.[\w-]+)+$")
-_NAME_CASE = {
-    "llc": "LLC", "inc": "Inc", "ltd": "Ltd", "gmbh": "GmbH", "plc": "PLC", "llp": "LLP",
-    "ag": "AG", "sa": "SA", "bv": "BV", "nv": "NV", "co": "Co", "corp": "Corp", "and": "and",
-    "of": "of", "the": "the", "&": "&", "ab": "AB", "oy": "Oy", "kg": "KG", "sarl": "SARL",
-}  # fmt: skip
-
-
-def _tidy_name_case(name: str) -> str:
-    """An all-lower-case name in title case ("acme corp" -> "Acme Corp"); others as typed."""
-    if name != name.lower():
-        return name
-    words = name.split()
-    shown = []
-    for index, word in enumerate(words):
-        bare = word.rstrip(".,")
-        cased = _NAME_CASE.get(bare)
-        if cased is None or (index == 0 and bare in {"and", "of", "the"}):
-            cased = bare[:1].upper() + bare[1:]
-        shown.append(cased + word[len(bare) :])
-    return " ".join(shown)
-
-
-_DIGIT_NAME_RE = re.compile(r"^\d+(?:[A-Z][\w&'-]*|-[A-Za-z][\w&'-]*|[a-z]*[A-Z][\w&'-]*)$")
-
-
-def is_digit_name(word: str) -> bool:
-    """ "3M", "7-Eleven", "23andMe": a name that starts with digits (but not "10h" or "2k")."""
-    return bool(_DIGIT_NAME_RE.match(word))
-
-
-def party_name(text: str) -> str | None:
-    """A cleaned-up party name, or None when `text` cannot be one (a number, an amount)."""
-    name = text.strip(" \t\"'“”‘’,;:")
-    name = re.sub(r"^the\s+", "", name, flags=re.I) if name.lower().startswith("the ") else name
-    if not name or not re.search(r"[^\W\d_]", name) or len(name) > 200:
-        return None
-    first = name.split()[0]
-    if name[0].isdigit() and not is_digit_name(first):
-        return None
-    if find_price(name) and re.search(r"\d", name) and not is_digit_name(first):
-        return None
-    if name.lower() in {"it", "them", "that", "this", "me", "us", "you", "him", "her"}:
-        return None
-    return _tidy_name_case(name)
 
 
 def _detail_field(role: str, written: str) -> str:
@@ -458,7 +505,7 @@ def _detail_field(role: str, written: str) -> str:
     return field
 
 
-def _read_party(clause: str) -> Change | Ask | None:
+def _read_party(clause: str) -> Change | Question | None:
     match = _PARTY_DETAIL_REMOVAL_RE.match(clause)
     if match:
         role = "buyer" if match["buyer"] else "seller"
@@ -473,7 +520,7 @@ def _read_party(clause: str) -> Change | Ask | None:
             return None  # "name: …" alone says nothing about whose
         if unsaid and field == "tax_id":
             value = match["value"].strip()
-            return Ask(
+            return Question(
                 f"Is {value} your tax ID or the client's? Say “my tax ID is {value}” or "
                 f"“client tax ID is {value}”."
             )
@@ -482,13 +529,15 @@ def _read_party(clause: str) -> Change | Ask | None:
             name = party_name(value)
             return SetParty(role, name, keep_details=True) if name else None
         if field == "email" and not _EMAIL_VALUE_RE.match(value):
-            return None if unsaid else Ask(f"“{value}” doesn't look like an email address.")
+            return None if unsaid else Question(f"“{value}” doesn't look like an email address.")
         return SetPartyDetail(role, field, value) if value else None
     for regex in _CLIENT_RES:
         match = regex.match(clause)
         name = party_name(match["name"]) if match else None
         if name:
-            return SetParty("buyer", name, keep_details=bool(match.groupdict().get("name_only")))
+            groups = match.groupdict()
+            keep = bool(groups.get("name_only") or groups.get("rename"))
+            return SetParty("buyer", name, keep_details=keep)
     for regex in _SELLER_RES:
         match = regex.match(clause)
         name = party_name(match["name"]) if match else None
@@ -504,7 +553,7 @@ _NOTE_ADD_RE = re.compile(
 )
 
 
-def _read_notes(clause: str) -> Change | Ask | None:
+def _read_notes(clause: str) -> Change | Question | None:
     if re.match(r"^(?:remove|delete|clear|drop|no)\s+(?:the\s+|any\s+)?notes?$", clause, re.I):
         return SetNotes(None)
     match = _NOTE_ADD_RE.match(clause)
@@ -513,7 +562,7 @@ def _read_notes(clause: str) -> Change | Ask | None:
     text = match["text"].strip(" \"'“”")
     own = re.match(r"^(?:our|my|your|the)\s+", text, re.I)
     if own and not re.search(r"\d", text):
-        return Ask(
+        return Question(
             f"What should the note say? I don't know {text} — write it out after “note:”, "
             "e.g. “note: IBAN DE89 3704 0044 0532 0130 00”."
         )
@@ -523,7 +572,7 @@ def _read_notes(clause: str) -> Change | Ask | None:
 # --- the clause ------------------------------------------------------------------------------
 
 _FILLER_RE = re.compile(
-    r"^(?:please|pls|thanks|thank\s+you(?:\s+(?:so\s+much|very\s+much))?|thx|ty|cheers|ok(?:ay)?"
+    r"^(?:no|nope|nah|yes|yeah|yep|right|correct|please|pls|thanks|thank\s+you(?:\s+(?:so\s+much|very\s+much))?|thx|ty|cheers|ok(?:ay)?"
     r"|great|perfect|awesome|cool|nice|lovely|asap|hi|hello|hey|that'?s\s+(?:it|all)|and|also"
     r"|invoice|looks\s+good|sounds\s+good|got\s+it|no\s+rush|sure|yes|yep|done|good|fine"
     r"|hi\s+there|hello\s+there|much\s+appreciated|appreciated|many\s+thanks|that\s+is\s+all"
@@ -536,27 +585,36 @@ _FILLER_RE = re.compile(
 _LEADING_NOISE_RE = re.compile(
     r"^(?:(?:and|also|then|now|please|pls|so|but|just|oh|ok|okay|actually|kindly|can\s+you"
     r"|could\s+you|would\s+you|will\s+you|i'?d\s+like\s+to|i\s+want\s+to|i\s+need\s+to"
-    r"|let'?s|you\s+can|go\s+ahead\s+and|finally|oh\s+and|lastly|plus\s+(?=\d+\s*%))\b[\s,]*)+",
+    r"|let'?s|you\s+can|go\s+ahead\s+and|finally|oh\s+and|lastly|plus\s+(?=\d+\s*%)|sorry"
+    r"|oops|whoops|no\s+wait|wait|hmm+|ah|my\s+bad|correction|no(?=\s*[,!:]|\s+\d))\b"
+    r"[\s,!:—–-]*|(?:swap|switch)\s+(?:the\s+)?(?:rates|prices)\s*:\s*)+",
     re.I,
 )
-_TRAILING_NOISE_RE = re.compile(r"(?:\s+(?:please|thanks|too|as\s+well|pls))+$", re.I)
+_TRAILING_NOISE_RE = re.compile(
+    r"(?:[\s,]+(?:please|thanks|thank\s+you|thx|ty|cheers|too|as\s+well|pls|plz|asap))+$", re.I
+)
 
 
 def tidy(clause: str) -> str:
     """A clause without "and", "please", "thanks" around it."""
-    clause = _TRAILING_NOISE_RE.sub("", _LEADING_NOISE_RE.sub("", clause.strip()))
-    return clause.strip(" \t,;:.!?")
+    clause = _LEADING_NOISE_RE.sub("", clause.strip()).strip(" \t,;:.!?")
+    head, tail = clause[:-80], clause[-80:]  # the noise is a word or two at the end
+    return (head + _TRAILING_NOISE_RE.sub("", tail)).strip(" \t,;:.!?")
 
 
 _READERS = (
     _read_total,
     _read_undo,
+    _read_exemption,
     _read_tax,
     _read_discount,
     _read_dates,
     _read_currency,
     _read_party,
     _read_notes,
+    read_split,
+    read_replace,
+    read_correction,
     read_more,
     read_removal,
     read_line_change,
@@ -567,13 +625,36 @@ _READERS = (
 MAX_CLAUSE_CHARS = 240
 
 
+# "design 8h @ 90 (20% VAT)", "menu consulting €1,500 at 20% VAT", "stock photos £120 (no VAT)":
+# the tax of that line only.
+_LINE_TAX_RE = re.compile(
+    rf"[\s,]*\(?\s*(?:(?:at|with|plus|\+)\s+)?(?:{PERCENT}\s*(?:sales\s+)?{_TAX_WORD}"
+    rf"|(?P<none>(?:no|zero|without|0\s?%)\s+{_TAX_WORD}|{_TAX_WORD}[\s-]*(?:free|exempt)))\s*\)?$",
+    re.I,
+)
+
+
+def _read_line_with_tax(clause: str, item_expected: bool, answers: Answers) -> Any:
+    match = _LINE_TAX_RE.search(clause)
+    if match is None or match.start() == 0:
+        return None
+    line = read_clause(clause[: match.start()], item_expected=item_expected, answers=answers)
+    if not isinstance(line, AddLine):
+        return None
+    rate = Decimal(0) if match["none"] else _percent_value(match["pct"])
+    return rate if isinstance(rate, Question) else replace(line, tax_rate=rate)
+
+
 def read_clause(clause: str, *, item_expected: bool = False, answers: Answers | None = None) -> Any:
-    """The change one clause asks for: a Change (or a list), an Ask, IGNORED, or None."""
+    """The change one clause asks for: a Change (or a list), a Question, IGNORED, or None."""
     clause = tidy(clause)
-    if _FILLER_RE.match(clause):
-        return IGNORED
     if len(clause) > MAX_CLAUSE_CHARS:
         return None
+    with_tax = _read_line_with_tax(clause, item_expected, answers or {})
+    if with_tax is not None:
+        return with_tax
+    if _FILLER_RE.match(clause) or _REASON_RE.match(clause) or is_period_only(clause):
+        return IGNORED
     for read in _READERS:
         result = read(clause)
         if result is not None:
@@ -591,16 +672,25 @@ def changes_of(result: Any) -> list[Change]:
     return list(result) if isinstance(result, list) else [result]
 
 
+_ANSWER_LEAD_RE = re.compile(
+    r"^(?:(?:it|that|this)(?:'s|'d\s+be|\s+(?:is|was|were|would\s+be|will\s+be|comes\s+to"
+    r"|came\s+to|costs?|cost))|(?:the|my|our)\s+[^\d$€£¥₹]{1,40}?\s+(?:is|was|were|would\s+be"
+    r"|comes\s+to|came\s+to|costs?|cost)|make\s+it|charge(?:\s+them)?|bill(?:\s+them)?|put"
+    r"|say|call\s+it|let'?s\s+say|price(?:\s+is)?|rate(?:\s+is)?|for|at|@|about|around)"
+    r"\s*:?\s+",
+    re.I,
+)
+_ANSWER_TAIL_RE = re.compile(
+    r"\s+(?:for\s+(?:that|it|this|them|all\s+of\s+it|the\s+[^\d$€£¥₹]+)|total|in\s+total|flat"
+    r"|all\s+in(?:clusive)?)$",
+    re.I,
+)
+
+
 def answer_price(text: str) -> Answer | None:
-    """A reply that is just a price ("$500", "500", "€90/h", "it's $500 each")."""
-    text = tidy(text)
-    text = re.sub(
-        r"^(?:it'?s|it\s+is|that'?s|that\s+is|make\s+it|charge|price(?:\s+is)?|rate(?:\s+is)?"
-        r"|for|at|@)\s*:?\s+",
-        "",
-        text,
-        flags=re.I,
-    )
+    """A reply that is just a price ("$500", "500", "€90/h", "it's $500 each", "it was 640
+    dollars", "charge 4,500 for that", "my fee was £350")."""
+    text = _ANSWER_TAIL_RE.sub("", _ANSWER_LEAD_RE.sub("", tidy(text)))
     price = money_value(text)
     if price is None or price.ambiguous:
         return None

@@ -2,7 +2,7 @@
 $200 travel line"), changing one ("make it 45 hours", "travel is $250", "rename line 2 to
 Flights"), and removing lines ("remove lines 1 and 3", "remove 5 hours from consulting").
 
-Like every reader, each returns a Change (or a list), an Ask, or None when the clause is not
+Like every reader, each returns a Change (or a list), an Question, or None when the clause is not
 for it.
 """
 
@@ -25,15 +25,20 @@ from core.providers.offline.amounts import (
     quantity_value,
 )
 from core.providers.offline.changes import (
+    GENERIC_DESCRIPTION,
     AddLine,
     AddToQuantity,
-    Ask,
     Change,
     ChangeLine,
+    CorrectValue,
     LineRef,
+    Part,
+    Question,
     RemoveLine,
+    ReplaceLine,
+    SplitLine,
 )
-from core.providers.offline.formatting import capitalise
+from core.providers.offline.reply_text import capitalise
 from core.providers.offline.vocabulary import (
     CODE_ALT,
     NUMBER_WORD_ALT,
@@ -96,6 +101,18 @@ _MORE_RE = re.compile(
 )
 
 
+_COUNTED_THING_RE = re.compile(
+    rf"^(?P<qty>\d+|{NUMBER_WORD_ALT})\s+(?:more\s+|extra\s+|additional\s+)?"
+    r"(?!(?:lines?|items?|rows?|entries|more|of)\b)(?P<noun>[^\W\d_]{3,})(?:\s+actually)?$",
+    re.I,
+)
+_MORE_THINGS_RE = re.compile(
+    rf"^(?:(?:add|plus)\s+)?(?:(?P<qty>\d+|{NUMBER_WORD_ALT})\s+(?:more|extra|additional)|another)"
+    r"\s+(?P<noun>[^\W\d_]{3,})(?:\s+actually)?$",
+    re.I,
+)
+
+
 def read_removal(clause: str) -> Change | list[Change] | None:
     match = _LESS_RE.match(clause)
     if match:
@@ -103,9 +120,12 @@ def read_removal(clause: str) -> Change | list[Change] | None:
         ref = LineRef(match["ref"] or "", unit)
         return AddToQuantity(ref, -number_value(match["qty"]), unit)
     match = _REMOVE_RE.match(clause)
-    if not match:
-        return None
+    if not match or re.search(r"\sto\s+\S*\d", match["ref"]):
+        return None  # "drop the cakes to 2" changes a count
     ref = match["ref"].strip()
+    counted = _COUNTED_THING_RE.match(ref)
+    if counted:  # "remove one video": one fewer
+        return AddToQuantity(LineRef(counted["noun"]), -number_value(counted["qty"]), None)
     numbers: list[int] = []
     spans = _RANGE_RE.match(ref)
     listed = _LIST_RE.match(ref)
@@ -125,6 +145,11 @@ def read_removal(clause: str) -> Change | list[Change] | None:
 
 def read_more(clause: str) -> Change | None:
     """ "add 5 more hours", "3 extra days on the workshop", "add 2 hours to consulting"."""
+    things = _MORE_THINGS_RE.match(clause)  # "one more rug", "add 2 more tunings"
+    if things and not find_price(clause) and things["noun"].lower() not in UNIT_BY_WORD:
+        count = number_value(things["qty"]) if things["qty"] else Decimal(1)
+        return AddToQuantity(LineRef(things["noun"]), count, None)
+    clause = re.sub(rf"\banother\s+(?=(?:{UNIT_ALT})\b)", "1 more ", clause, flags=re.I)
     match = _MORE_RE.match(clause)
     if not match or find_price(clause):
         return None
@@ -140,7 +165,7 @@ def read_more(clause: str) -> Change | None:
 
 _CHANGE_VERB = (
     r"(?:change|set|update|make|adjust|correct|raise|increase|lower|reduce|bump|put|edit|fix"
-    r"|switch)"
+    r"|switch|drop|cut|bring|take)"
 )
 _PRICE_ATTR_RE = re.compile(
     r"\b(?:(?:(?P<per>hourly|daily|weekly|monthly)|unit|day)\s+)?(?:rate|price|cost|fee|amount"
@@ -155,13 +180,26 @@ _VALUE_START = rf"(?:{SYMBOL_ALT}|(?:{CODE_ALT})\s|\d|\.\d|(?:{NUMBER_WORD_NOT_A
 _CHANGE_RES = (
     re.compile(rf"^(?:make|set|change)\s+(?P<target>.+?)\s+(?P<value>{_VALUE_START}.*)$", re.I),
     re.compile(rf"^{_CHANGE_VERB}\s+(?P<target>.+?)\s+(?:to|=|at|into)\s+(?P<value>.+)$", re.I),
+    re.compile(r"^(?P<target>)there\s+(?:were|are|was|is)\s+(?P<value>\d+\s+\S+)$", re.I),
+    re.compile(  # "it's 4.5 hours", "that was $600"
+        r"^(?P<target>it|that|this)(?:'s|\s+is|\s+was|\s+were|\s+should\s+be|\s+should\s+have\s+been)"
+        r"\s+(?:actually\s+|really\s+)?(?P<value>.+)$",
+        re.I,
+    ),
     re.compile(
         r"^(?:actually\s+|no\s*,?\s+)?(?P<target>.+?)\s+(?:should\s+be|should\s+read|is|are|was"
-        r"|were|=|needs\s+to\s+be|costs?)\s+(?P<value>.+)$",
+        r"|were|=|needs\s+to\s+be|costs?|came\s+to|comes\s+to)\s+(?:actually\s+|really\s+|now\s+)?"
+        r"(?P<value>.+)$",
         re.I,
     ),
     re.compile(
         r"^(?:actually\s+|no\s*,?\s+|make\s+it\s+)?(?P<value>.+?)\s+instead(?:\s+of\s+.+)?$", re.I
+    ),
+    # "and the rate to $75", "hours to 14": an attribute and its value, the verb said before
+    re.compile(
+        r"^(?P<target>(?:the\s+)?(?:[^\W\d_][\w-]*\s+){0,2}(?:rate|price|cost|fee|quantity|qty"
+        r"|hours|days|amount|count))\s+(?:to|=)\s+(?P<value>.+)$",
+        re.I,
     ),
     re.compile(  # "I worked 42 hours, not 40"
         r"^(?:actually\s+|no\s*,?\s+)?(?:(?:i|we)\s+(?:worked|did|spent|used|billed)\s+)?"
@@ -170,7 +208,9 @@ _CHANGE_RES = (
     ),
 )
 _QTY_AT_PRICE_RE = re.compile(
-    rf"^{QUANTITY}\s*(?P<unit>{UNIT_ALT})?\s*(?:at|@|×|x|for)\s*(?P<price>.+)$", re.I
+    rf"^{QUANTITY}\s*(?:(?P<unit>{UNIT_ALT})\b|(?P<noun>[^\W\d_]{{3,}}))?\s*(?:at|@|×|x|for)\s*"
+    r"(?P<price>.+)$",
+    re.I,
 )
 _RENAME_RES = (
     re.compile(
@@ -178,6 +218,11 @@ _RENAME_RES = (
         re.I,
     ),
     re.compile(r"^call\s+(?P<ref>.+?)\s+[\"'“](?P<value>[^\"“”]+)[\"'”]$", re.I),
+    re.compile(
+        r"^(?:call|name|label)\s+(?P<ref>it|that|(?:the\s+)?(?:\w+\s+)?(?:line|item)(?:\s+\d+)?"
+        r"|line\s+\d+)\s+(?P<value>[^\"“”]+)$",
+        re.I,
+    ),
 )
 _INSTEAD_RE = re.compile(r"\s+instead(?:\s+of\s+.+)?$", re.I)
 _PRONOUNS = frozenset({"it", "that", "this", "them", ""})
@@ -201,8 +246,103 @@ def _split_target(target: str) -> tuple[str | None, str, str | None]:
     return None, target.strip(), None
 
 
-def read_line_change(clause: str) -> Change | Ask | None:
-    match = _RENAME_RES[0].match(clause) or _RENAME_RES[1].match(clause)
+_CORRECTION_RE = re.compile(
+    r"^(?:(?:it|that|this|they|there)\s+(?:was|were|is|are|should\s+(?:be|have\s+been))\s+"
+    r"|(?P<ref>(?:the\s+)?[^\d$€£¥₹]+?)\s+(?:was|were|is|are|should\s+(?:be|have\s+been)|costs?)\s+"
+    r"|(?:i|we)\s+(?:worked|did|spent|used|billed|sold|delivered|drove|made|needed)\s+"
+    r"|make\s+(?:it|that)\s+)?"
+    r"(?P<new>[^,]+?)\s*,?\s+(?:not|instead\s+of|rather\s+than)\s+(?P<old>[^,]+)$",
+    re.I,
+)
+
+
+def read_correction(clause: str) -> Change | None:
+    """ "it was 12 hours, not 10", "the shelves were $200 each, not $180", "8 sessions not 10":
+    the value that was wrong is named, so is the line that has it."""
+    match = _CORRECTION_RE.match(clause)
+    if match is None:
+        return None
+    old_price = money_value(match["old"])
+    old_quantity = quantity_value(match["old"]) or _counted(match["old"])
+    old = old_price.money.amount if old_price else old_quantity[0] if old_quantity else None
+    if old is None:
+        return None
+    attribute, ref_text, unit_hint = _split_target(match["ref"] or "")
+    named = ref_text.strip().lower() not in {"", "the", "it", "that", "this"}
+    ref = LineRef(ref_text, unit_hint) if named else None
+    new_price = money_value(match["new"])
+    new_quantity = quantity_value(match["new"]) or _counted(match["new"])
+    if new_price and (new_price.marked or new_price.per or attribute == "price"):
+        return CorrectValue(old, price=new_price.money, ref=ref)
+    if new_quantity and (new_quantity[1] or attribute == "quantity" or _counted(match["new"])):
+        return CorrectValue(old, quantity=new_quantity[0], unit=new_quantity[1], ref=ref)
+    if new_quantity and attribute == "price":  # "the rate is 160 not 150"
+        return CorrectValue(old, price=Money(new_quantity[0]), ref=ref)
+    if new_quantity:
+        return CorrectValue(old, number=new_quantity[0], ref=ref)
+    return None
+
+
+_COUNTED_RE = re.compile(rf"^{QUANTITY}\s+(?P<noun>[^\W\d_]{{3,}})$", re.I)
+
+
+def _counted(text: str) -> tuple[Decimal, str | None] | None:
+    """ "8 sessions", "800 leaflets": a count of things that are not a unit of ours."""
+    match = _COUNTED_RE.match(text.strip())
+    if match is None or match["noun"].lower() in UNIT_BY_WORD:
+        return None
+    return number_value(match["qty"]), None
+
+
+_SPLIT_RE = re.compile(r"^split\s+(?P<ref>.+?)\s+(?:in(?:to)?|between)\s+(?P<parts>.+)$", re.I)
+# "split …", "replace … with …": one change whose parts the splitter would cut apart
+SPLIT_START_RE = re.compile(
+    r"^(?:\W*(?:please|pls|can\s+you|could\s+you)\s+)?(?:split|replace|swap\s+out|substitute)\b",
+    re.I,
+)
+
+
+_REPLACE_RE = re.compile(
+    r"^(?:replace|swap(?:\s+out)?|substitute)\s+(?P<ref>.+?)\s+(?:with|by|for)\s+(?P<line>.+)$",
+    re.I,
+)
+
+
+def read_replace(clause: str) -> Change | Question | None:
+    """ "replace travel with mileage 90 miles at $0.67"."""
+    match = _REPLACE_RE.match(clause)
+    if match is None:
+        return None
+    line = read_line_item(match["line"], item_expected=True, answers={})
+    if isinstance(line, AddLine):
+        return ReplaceLine(LineRef(match["ref"]), line)
+    return line if isinstance(line, Question) else None
+
+
+def read_split(clause: str) -> Change | None:
+    """ "split that into 20 hours of development and 10 hours of testing", "split line 1: 20
+    hours design at $100, 20 hours dev"."""
+    match = _SPLIT_RE.match(
+        re.sub(r"^(?:split\s+.+?)\s*:\s*", lambda m: m.group()[:-1] + " into ", clause, count=1)
+    )
+    if match is None:
+        return None
+    parts = []
+    for text in re.split(r"\s*(?:,|;|\band\b|\+)\s*", match["parts"]):
+        price = find_price(text)
+        rest = f"{text[: price.start]} {text[price.end :]}" if price else text
+        rest = PRICE_LEAD_RE.sub("", rest)
+        found = _quantity_and_description(rest)
+        if not (found.explicit and found.description):
+            return None
+        parts.append(
+            Part(found.description, found.quantity, found.unit, price.money if price else None)
+        )
+    return SplitLine(LineRef(match["ref"]), tuple(parts)) if len(parts) > 1 else None
+
+
+def read_line_change(clause: str) -> Change | Question | None:
+    match = next((m for m in (r.match(clause) for r in _RENAME_RES) if m), None)
     if match:
         description = clean_description(match["value"])
         return ChangeLine(LineRef(match["ref"]), description=description) if description else None
@@ -210,28 +350,53 @@ def read_line_change(clause: str) -> Change | Ask | None:
         match = regex.match(clause)
         if match:
             target = match.groupdict().get("target") or "it"
+            # the first two name the change with a verb; the others only say "X is Y"
             change = _line_change(target, _INSTEAD_RE.sub("", match["value"]), strict=position >= 2)
             if change is not None:
                 return change
     return None
 
 
-def ambiguous_amount(price: PriceMatch) -> Ask | None:
+def ambiguous_amount(price: PriceMatch) -> Question | None:
     if not price.ambiguous:
         return None
     whole, decimals = price.written.split(".")
-    return Ask(
+    return Question(
         f"Did you mean {whole},{decimals} or {whole}.{decimals[:2]}? Please write the amount "
         f"as {whole}{decimals} or {whole}.{decimals[:2]}."
     )
 
 
-def _line_change(target: str, value: str, *, strict: bool) -> Change | Ask | None:
+def _names_counted_things(ref_text: str) -> bool:
+    """ "the posters", "the cakes": a line named by the things it counts, so a bare number
+    for it is how many."""
+    words = re.findall(r"[^\W\d_]+", ref_text.lower())
+    return (
+        bool(words)
+        and len(words[-1]) > 3
+        and words[-1].endswith("s")
+        and (words[-1] not in UNIT_BY_WORD and words[-1] not in {"this", "its", "yes", "rates"})
+    )
+
+
+def _names_one_thing(ref_text: str) -> bool:
+    """ "the valve", "the report": one thing, so "the valve was 110" is what it cost."""
+    words = re.findall(r"[^\W\d_]+", ref_text.lower())
+    return bool(words) and words[0] == "the" and not words[-1].endswith("s") and len(words) <= 3
+
+
+def _line_change(target: str, value: str, *, strict: bool) -> Change | Question | None:
+    target = re.sub(r"\s+(?:to|into|at|=)$", "", target.strip(), flags=re.I)
     attribute, ref_text, unit_hint = _split_target(target)
     pronoun = ref_text.lower() in _PRONOUNS
     price = money_value(value)
     quantity = quantity_value(value)
+    counted = _COUNTED_RE.match(value.strip())
+    if counted and not quantity and counted["noun"].lower() not in UNIT_BY_WORD:
+        ref = LineRef(counted["noun"] if pronoun else ref_text)  # "make it 800 leaflets"
+        return ChangeLine(ref, quantity=number_value(counted["qty"]))
     stated = (price and (price.marked or price.per)) or (quantity and quantity[1])
+    stated = stated or _names_one_thing(ref_text) or _names_counted_things(ref_text)
     if strict and attribute is None and not pronoun and not stated:
         return None  # "X is Y" only when X names a rate, a quantity or "it", or Y an amount
     if price and (price.marked or price.per or attribute == "price"):
@@ -239,8 +404,9 @@ def _line_change(target: str, value: str, *, strict: bool) -> Change | Ask | Non
         return ambiguous_amount(price) or ChangeLine(ref, price=price.money, unit=price.unit)
     both = _QTY_AT_PRICE_RE.match(value.strip())
     both_price = money_value(both["price"]) if both else None
-    if both and both_price:  # "42 hours at $160"
+    if both and both_price:  # "42 hours at $160", "5 lessons at CHF 85"
         unit = UNIT_BY_WORD[both["unit"].lower()] if both["unit"] else both_price.unit
+        ref_text = both["noun"] if pronoun and both["noun"] else ref_text
         ref = LineRef(ref_text, unit or unit_hint)
         amount = number_value(both["qty"])
         return ambiguous_amount(both_price) or ChangeLine(
@@ -248,11 +414,14 @@ def _line_change(target: str, value: str, *, strict: bool) -> Change | Ask | Non
         )
     if quantity:
         amount, unit = quantity
-        if unit or attribute == "quantity":
+        if unit or attribute == "quantity" or _names_counted_things(ref_text):
             return ChangeLine(LineRef(ref_text, unit or unit_hint), quantity=amount, unit=unit)
-        return Ask(
+        if strict and not pronoun and _names_one_thing(ref_text):
+            return ChangeLine(LineRef(ref_text), price=Money(amount))  # "the valve was 110"
+        return Question(
             f"Should {value.strip()} be the quantity or the price? Say e.g. “make it "
-            f"{value.strip()} hours” or “change the rate to {value.strip()}”."
+            f"{value.strip()} hours” or “change the rate to {value.strip()}”.",
+            about=amount,
         )
     if re.search(r"\d", value):
         return None
@@ -271,8 +440,8 @@ def _line_change(target: str, value: str, *, strict: bool) -> Change | Ask | Non
 # --- adding a line ---------------------------------------------------------------------------
 
 _ADD_PREFIX_RE = re.compile(
-    r"^(?:add|plus|include|put|insert|append|bill\s+(?:them\s+)?for|charge\s+(?:them\s+)?for"
-    r"|also)\s+(?:(?:another|a\s+new|new|one\s+more|an?(?=\s+(?:line|item|entry|row)\b))\s+)?"
+    r"^(?:\+\s*|(?:add|plus|include|put|insert|append|bill\s+(?:them\s+)?for"
+    r"|charge\s+(?:them\s+)?for|also)\s+)(?:(?:another|a\s+new|new|one\s+more|an?(?=\s+(?:line|item|entry|row)\b))\s+)?"
     r"(?:(?:line(?:\s+item)?|item|entry|row)\s*(?:for\b|:)?\s*)?",
     re.I,
 )
@@ -285,7 +454,10 @@ _QTY_FIRST_RE = re.compile(
     re.I | re.S,
 )
 _LABELLED_RE = re.compile(rf"^(?P<label>[^:\d]+):\s*{QUANTITY}\s+(?P<desc>\D+)$", re.I)
-_QTY_AFTER_COMMA_RE = re.compile(rf"^(?P<desc>.+?)\s*[,:]\s*{QUANTITY}$", re.I)  # "license, 2"
+# "license, 2" (not "1,000", which is one number)
+_QTY_AFTER_COMMA_RE = re.compile(
+    rf"^(?=[^\W\d_]|.*?[^\W\d_])(?P<desc>.+?)(?<!\d)\s*[,:]\s*{QUANTITY}$", re.I
+)
 _UNIT_OF_RE = re.compile(rf"^(?P<unit>{UNIT_ALT})\s+of\s+(?P<desc>.+)$", re.I)  # "day of training"
 _QTY_TIMES_LAST_RE = re.compile(
     rf"^(?P<desc>.+?)[\s,]+(?P<times>[x×]\s*)?{QUANTITY}(?(times)|\s*[x×])$", re.I
@@ -293,15 +465,39 @@ _QTY_TIMES_LAST_RE = re.compile(
 _QTY_UNIT_LAST_RE = re.compile(
     rf"^(?P<desc>.+?)[\s,:]+(?:for\s+|of\s+)?{QUANTITY}\s*(?P<unit>{UNIT_ALT})\.?$", re.I
 )
+# "mowing x4 weeks", "Brochure printing – 1,000", "Retouching 40 images": a count after the
+# description (the counted noun is dropped: the description says what it is).
+_QTY_LATER_RES = (
+    re.compile(rf"^(?P<desc>.+?)\s+[x×]\s*{QUANTITY}\s*(?P<unit>{UNIT_ALT})?\.?$", re.I),
+    re.compile(rf"^(?=.*?[^\W\d_])(?P<desc>.+?)\s*[–—-]\s*{QUANTITY}$", re.I),
+    re.compile(rf"^(?=[^\d]*?[^\W\d_])(?P<desc>[^\d]+?),?\s+(?P<qty>{NUMBER})\s+[^\W\d_]+$", re.I),
+)
 # Words that show a clause is a request about something else, never a line description.
 _NOT_A_DESCRIPTION = frozenset({
-    "should", "is", "are", "be", "was", "total", "subtotal", "set", "change", "make", "instead",
-    "off", "discount", "tax", "vat", "due", "currency", "client", "customer", "remove", "delete",
-    "undo", "my", "our", "email", "rate", "price", "me", "it", "them", "us", "you", "this", "that",
+    "should", "is", "are", "be", "was", "total", "subtotal", "instead",
+    "off", "discount", "due", "currency", "client", "customer", "my", "our", "me", "it",
+    "them", "us", "you", "this", "that",
 })  # fmt: skip
+_VERBS_FIRST = frozenset({"set", "change", "make", "remove", "delete", "undo"})
+
+
+def _not_a_description(description: str) -> bool:
+    """A request about something else ("set the rate", "my email"), not what a line bills;
+    "DJ set" is a line, "set the rate" is not."""
+    words = [w for w in description.split() if w != "IT"]  # "IT support" is a line
+    words = [w.lower() for w in words]
+    if words in (["rate"], ["price"], ["cost"], ["amount"]):
+        return True  # "rate $175" is a change of rate; "price list poster" is a line
+    if words[:2] == ["due", "diligence"]:
+        words = words[2:]
+    return bool(set(words) & (_NOT_A_DESCRIPTION - _VERBS_FIRST)) or (
+        bool(words) and words[0] in _VERBS_FIRST
+    )
+
+
 _COUNT_INSIDE_RE = re.compile(rf"\b{NUMBER}\s*(?:{UNIT_ALT})\b", re.I)
 STARTS_WITH_QUANTITY_RE = re.compile(
-    rf"^(?:{_ADD_PREFIX_RE.pattern[1:]})?(?:{NUMBER}|{NUMBER_WORD_ALT})(?=[\s×x*]|$|[a-z])",
+    rf"^(?:{_ADD_PREFIX_RE.pattern[1:]})?(?:(?:{NUMBER})(?=[\s×x*]|$|[a-z])|(?:{NUMBER_WORD_ALT})(?=\s|$))",
     re.I,
 )
 
@@ -312,14 +508,28 @@ def clean_description(text: str) -> str:
     while text != previous:
         previous = text
         text = text.strip(" \t-–—:,.;\"'“”")
-        text = re.sub(r"^(?:of|for|a|an|the|some|on|with)\s+", "", text, flags=re.I)
+        # "on site", "on call" say what the line is; "on the design" does not
         text = re.sub(
-            r"\s+(?:line(?:\s+item)?|item|entry|row|each|apiece|at|@|for|of|priced|costing"
-            r"|with|and|plus|x|×|total|in\s+total)$",
+            r"^(?:of|for|a|an|the|some|on(?!\s+(?:site|call|location|premises)\b)|with)\s+",
             "",
             text,
             flags=re.I,
         )
+        text = re.sub(
+            r"\s+(?:line(?:\s+item)?|item|entry|row|each|apiece|at|@|for|of|priced|costing"
+            r"|with|and|plus|x|×|total|in\s+total|all\s+in|all\s+inclusive|flat|net|nett"
+            r"|excl\.?\s+(?:vat|tax)|ex\.?\s+vat|before\s+tax)$",
+            "",
+            text,
+            flags=re.I,
+        )
+    if re.fullmatch(
+        r"(?:all\s+in(?:clusive)?|in\s+total|total|flat|each|only|net|nett|excl\.?\s+(?:vat|tax)"
+        r"|ex\.?\s+vat|before\s+tax|plus\s+(?:vat|tax))",
+        text,
+        re.I,
+    ):
+        return ""
     return capitalise(text) if text else ""
 
 
@@ -331,12 +541,30 @@ class _QuantityAndDescription:
     explicit: bool  # the quantity was written as a number ("40"), not implied ("a")
 
 
+_TIMES_EACH_RE = re.compile(
+    rf"{QUANTITY}\s+(?P<things>[^\W\d_]+),?\s+(?P<each>{NUMBER})\s*(?P<unit>{UNIT_ALT})\s+each\b,?",
+    re.I,
+)
+
+
 def _quantity_and_description(text: str) -> _QuantityAndDescription:
     text = " ".join(text.replace("(", " ").replace(")", " ").split()).strip(" -–—:,;")
+    text = re.sub(
+        r",?\s*\b(?:qty|quantity|rate|price|unit\s+price)\s*[:=]?\s*(?=\d|$)", " ", text, flags=re.I
+    )
+    text = text.strip(" ,")
+    each = _TIMES_EACH_RE.search(text)  # "3 visits, 2.5 hours each": 7.5 hours
+    if each:
+        rest = clean_description(f"{text[: each.start()]} {text[each.end() :]}")
+        quantity = number_value(each["qty"]) * number_value(each["each"])
+        unit = UNIT_BY_WORD[each["unit"].lower()]
+        return _QuantityAndDescription(quantity, unit, rest, True)
     text = re.sub(r"^(?:for|of)\s+", "", text, flags=re.I)
     labelled = _LABELLED_RE.match(text)  # "printing: 500 flyers"
     if labelled and not UNIT_BY_WORD.get(labelled["desc"].strip().lower()):
-        text = f"{labelled['qty']} {labelled['label']} {labelled['desc']}"
+        counted = labelled["desc"].strip().lower() in {"copies", "pieces", "items", "units", "pcs"}
+        desc = "" if counted else f" {labelled['desc']}"
+        text = f"{labelled['qty']} {labelled['label']}{desc}"
     match = _QTY_FIRST_RE.match(text)
     if match is None or not match["desc"].strip():
         match = (
@@ -345,6 +573,8 @@ def _quantity_and_description(text: str) -> _QuantityAndDescription:
             or _QTY_AFTER_COMMA_RE.match(text)
             or match
         )
+    if match is None:
+        match = next((m for m in (r.match(text) for r in _QTY_LATER_RES) if m), None)
     if match is None:
         unit_of = _UNIT_OF_RE.match(text)
         unit = UNIT_BY_WORD[unit_of["unit"].lower()] if unit_of else None
@@ -363,7 +593,7 @@ def _quantity_and_description(text: str) -> _QuantityAndDescription:
     )
 
 
-def _price_question(found: _QuantityAndDescription) -> Ask:
+def _price_question(found: _QuantityAndDescription) -> Question:
     description = found.description[0].lower() + found.description[1:]
     if found.explicit and found.unit:
         what = f"{plain(found.quantity)} {found.unit}{'s' if found.quantity != 1 else ''}"
@@ -371,23 +601,32 @@ def _price_question(found: _QuantityAndDescription) -> Ask:
         description = f"{what} of {description}"
     else:
         example = f"“{description.lower()} $500”"
-    return Ask(
+    return Question(
         f"How much should I charge for {description}? Reply with the price, e.g. {example}.",
         missing_price=answer_key(found.description),
         subject=description,
     )
 
 
-def read_line_item(clause: str, *, item_expected: bool, answers: Answers) -> Change | Ask | None:
+def read_line_item(
+    clause: str, *, item_expected: bool, answers: Answers
+) -> Change | Question | None:
     """A new line: "40 hours of consulting at $150/h", "add a $200 travel line", …"""
+    if "%" in clause:
+        return None  # a rate: tax or a discount, never a line
     add = _ADD_PREFIX_RE.match(clause)
     body = clause[add.end() :] if add else clause
+    body = re.sub(r"\s+(?:too|also|as\s+well)\s*:", ":", body, flags=re.I)  # "mastering too:"
+    heading = re.match(r"^(?:the|our|this|that)\s+[^:\d]{1,30}:\s*(?=[^\W\d_])", body, re.I)
+    if heading:  # "the launch: stage hire $1,800" (but "the audit: Rs 1,25,000" is the audit)
+        line = read_line_item(body[heading.end() :], item_expected=item_expected, answers=answers)
+        if isinstance(line, AddLine):
+            return line
     body = _ITEMS_LABEL_RE.sub("", body)
     price = find_price(body)
     if price is None:
         found = _quantity_and_description(body)
-        words = set(found.description.lower().split())
-        if not found.description or words & _NOT_A_DESCRIPTION:
+        if not found.description or _not_a_description(found.description):
             return None
         answer = answers.get(answer_key(found.description))
         if answer is not None:
@@ -399,16 +638,27 @@ def read_line_item(clause: str, *, item_expected: bool, answers: Answers) -> Cha
     ambiguous = ambiguous_amount(price)
     if ambiguous:
         return ambiguous
+    if price.per and re.match(r"\s*(?:/|per\s)", body[price.end :], re.I):
+        shown = body[price.start :].strip()
+        return Question(  # "$120 per unit per month": a rate over two counts
+            f"“{shown}” is a rate over two counts — how many in all should I bill? Say e.g. "
+            "“6 unit-months at $120”."
+        )
     before = PRICE_LEAD_RE.sub("", body[: price.start])
     found = _quantity_and_description(f"{before} {body[price.end :]}")
-    words = set(found.description.lower().split())
-    if words & _NOT_A_DESCRIPTION or find_price(found.description):
+    if _not_a_description(found.description) or find_price(found.description):
         return None  # a request about something else, or two prices run together
     if not found.explicit and _COUNT_INSIDE_RE.search(found.description):
         return None  # "Acme Corp 40 hours consulting": the 40 hours belong somewhere else
     if not found.description or not re.search(r"[^\W\d_]", found.description):
         shown = body[price.start : price.end].strip()
-        return Ask(
-            f"What is the {shown} for? Say e.g. “{shown} for travel”.", needs_description=True
+        line = AddLine(GENERIC_DESCRIPTION, found.quantity, found.unit or price.unit, price.money)
+        return Question(
+            f"What is the {shown} for? Say e.g. “{shown} for travel”.",
+            needs_description=True,
+            line=line,
         )
-    return AddLine(found.description, found.quantity, found.unit or price.unit, price.money)
+    quantity, unit = found.quantity, found.unit or price.unit
+    if found.unit == "dozen" and price.unit != "dozen":  # "three dozen eggs at $0.40 each"
+        quantity, unit = quantity * 12, None
+    return AddLine(found.description, quantity, unit, price.money)

@@ -1,52 +1,90 @@
-"""Reading a whole message: dates and tails first, then the opening, then clause by clause.
+"""Reading a whole message: what sits anywhere first, then the opening, then clause by clause.
 
-1. Dates are rewritten as ISO dates (`dates.rewrite_dates`), so "Dec 31, 2026" keeps its comma.
-2. The parts that run to the end of a sentence and may hold commas are taken out: notes,
-   payment terms, addresses; then email addresses.
-3. An opening such as "Invoice Acme Corp for …", "bill acme corp 10 hrs …" or "Charge 3M …"
-   gives the client (and "from Pixel Studio" the seller).
+1. The text is normalised: quotes, digits grouped by spaces next to a currency ("18 000 SEK"),
+   "CHF 3'400.–", dot leaders; dates become ISO dates (`dates.rewrite_dates`), fractions
+   decimals ("2 1/2 hours" -> "2.5 hours").
+2. What is found over the whole message (`entities.py`): an amount it cannot read or a
+   negative one stops the reading with a question; party blocks ("From:", "Invoice to:"),
+   details in brackets, phones, tax IDs, purchase orders and contacts are cut out; so are the
+   parts that run to the end of a sentence (notes, payment terms, labelled addresses), e-mail
+   addresses, greetings, sign-offs and pleasantries.
+3. An opening such as "Invoice Acme Corp for …", "bill acme corp 10 hrs …", "Charge 3M …" or
+   "acme, 2d onsite …" gives the client (and its address, "from Pixel Studio" the seller).
 4. The rest is split into clauses at commas, "and", "plus", full stops, new lines and list
    bullets; each clause is read by `clauses.read_clause`. Pieces the splitter cut apart are
    joined again when only together they make sense: "consulting and travel $200" is one line,
-   "travel, $200" too, "Procter & Gamble" one name; "remove line 1 and 2" lends its verb.
+   "travel, $200" too, "Procter & Gamble" one name; "remove line 1 and 2" lends its verb,
+   "10% VAT on the curtains and 5% on the fitting" its tax word. In an edit the current
+   invoice is known: "layout $60" is the Layout line's price when there is one.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
-from core.providers.offline.amounts import currency_of
+from core.invoice import InvoiceDraft
+from core.money import plain
+from core.providers.offline.amounts import find_price, quantity_value
 from core.providers.offline.changes import (
+    NET_TERMS_RE,
     AddLine,
-    Ask,
+    AddToQuantity,
     Change,
-    SetCurrency,
+    ChangeLine,
+    CorrectValue,
+    LineRef,
+    Question,
+    SetDiscount,
     SetDueIn,
+    SetLineDiscount,
     SetNotes,
     SetParty,
     SetPartyDetail,
+    SetTax,
     SetTerms,
 )
 from core.providers.offline.clauses import (
     IGNORED,
+    answer_price,
     changes_of,
     is_change,
-    is_digit_name,
-    party_name,
     read_clause,
     tidy,
 )
 from core.providers.offline.dates import rewrite_dates
-from core.providers.offline.lines import STARTS_WITH_QUANTITY_RE, Answers
+from core.providers.offline.entities import (
+    SIGNATURE_RE,
+    odd_numbers,
+    strip_pleasantries,
+    take_blocks,
+    take_details,
+    take_from_to,
+)
+from core.providers.offline.lines import (
+    SPLIT_START_RE,
+    STARTS_WITH_QUANTITY_RE,
+    Answers,
+    answer_key,
+    clean_description,
+)
+from core.providers.offline.parties import (
+    INVOICE_WORD,
+    Opening,
+    party_name,
+    split_name,
+    take_address,
+    take_opening,
+)
 from core.providers.offline.vocabulary import (
     CODE_ALT,
     COMPANY_SUFFIXES,
-    CURRENCY_CODES,
-    ITEM_NOUNS,
     NAME_ALT,
+    NUMBER_WORD_NOT_A_ALT,
+    SYMBOL_ALT,
 )
 
 MAX_CLAUSES = 60
@@ -55,15 +93,63 @@ MAX_CLAUSES = 60
 
 _QUOTES = str.maketrans({"’": "'", "‘": "'", "\t": " "})
 _SPACE_IN_NUMBER_RE = re.compile(r"(?<=\d)[\u00a0\u202f](?=\d{3}\b)")
-_OTHER_SPACE_RE = re.compile(r"[\u00a0\u202f\u2009 ]+")
+
+
+# "18 000 SEK", "€ 1 500": digits grouped with plain spaces, next to a currency.
+_SPACED_GROUPS_RE = re.compile(
+    rf"(?P<before>(?:{SYMBOL_ALT}|\b{CODE_ALT})\s?)?(?<![\d.,])(?P<number>\d{{1,3}}(?: \d{{3}})+)"
+    rf"(?![\d])(?P<after>(?:,\d{{1,2}})?\s?(?:{SYMBOL_ALT}|(?:{CODE_ALT}|{NAME_ALT})\b))?",
+    re.I,
+)
+
+
+def _group_spaced_numbers(match: re.Match[str]) -> str:
+    if not (match["before"] or match["after"]):
+        return match.group()
+    number = match["number"].replace(" ", "\u202f")
+    return f"{match['before'] or ''}{number}{match['after'] or ''}"
+
+
+_FRACTION_DENOMINATORS = {"2", "4", "5", "8", "10"}  # those with exact decimals
+_MIXED_FRACTION_RE = re.compile(r"(?<![\w.,/])(\d+)\s+(\d)/(\d{1,2})(?![\d/])")
+_FRACTION_RE = re.compile(r"(?<![\w.,/])(\d)/(\d{1,2})(?![\d/])")
+_FRACTION_WORDS = (
+    (re.compile(r"\b(?:a|one)\s+and\s+a\s+half\s+", re.I), "1.5 "),
+    (re.compile(r"\b(\d+)\s+and\s+a\s+half\s+", re.I), None),
+    (re.compile(r"\b(?:a\s+|one\s+)?quarter\s+(?:of\s+)?an?\s+", re.I), "0.25 "),
+    (re.compile(r"\bthree\s+quarters\s+(?:of\s+)?an?\s+", re.I), "0.75 "),
+    (re.compile(r"\b(?:a\s+)?half\s+(?:of\s+)?an?\s+(?=\w)", re.I), "0.5 "),
+)
+
+
+def _fraction(whole: str, numerator: str, denominator: str) -> str | None:
+    if denominator not in _FRACTION_DENOMINATORS or int(numerator) >= int(denominator):
+        return None
+    return plain(Decimal(whole) + Decimal(numerator) / Decimal(denominator))
+
+
+def write_fractions(text: str) -> str:
+    """ "2 1/2 hours" -> "2.5 hours", "half a day" -> "0.5 day", "a quarter of a day" -> "0.25
+    day": quantities as numbers (only fractions with an exact decimal)."""
+    text = _MIXED_FRACTION_RE.sub(lambda m: _fraction(*m.groups()) or m.group(), text)
+    text = _FRACTION_RE.sub(lambda m: _fraction("0", *m.groups()) or m.group(), text)
+    for regex, replacement in _FRACTION_WORDS:
+        if replacement is None:
+            text = regex.sub(lambda m: f"{m[1]}.5 ", text)
+        else:
+            text = regex.sub(replacement, text)
+    return text
 
 
 def normalise(message: str, today: date) -> str:
-    text = message.translate(_QUOTES)
+    text = message.translate(_QUOTES).replace("\r\n", "\n")
     text = _SPACE_IN_NUMBER_RE.sub("\u202f", text)  # "1 200 €" keeps its digit group
+    text = _SPACED_GROUPS_RE.sub(_group_spaced_numbers, text)
     text = re.sub(r"(?<!\d)\u202f|\u202f(?!\d)", " ", text)
+    text = re.sub(r"(?<=\d)\.[–—-](?![\w\d])", "", text)  # CHF 3'400.– (no cents)
+    text = re.sub(r"[ \t]*(?:\.{3,}|…+|_{3,})[ \t]*", " ", text)  # "Copywriting ........ $450"
     text = re.sub(r"[\u00a0\u2009]| {2,}", " ", text).strip()
-    return rewrite_dates(text, today)
+    return write_fractions(rewrite_dates(text, today))
 
 
 # --- tails: notes, payment terms, addresses --------------------------------------------------
@@ -79,11 +165,10 @@ _TERMS_RE = re.compile(
     r"\s*(?:[:=]|\bare\b|\bis\b|\bto\b)\s*(?P<value>.+?)\s*(?=[.;\n](?:\s|$)|$)",
     re.I,
 )
-_NET_TERMS_RE = re.compile(r"^net\s*(\d+)(?:\s+days)?$", re.I)
 _ADDRESS_RE = re.compile(
     r"(?:^|(?<=[\s,;.]))(?:(?:and|also|set|change|update)\s+)*(?:the\s+)?"
-    r"(?:(?P<buyer>client|customer|buyer|recipient|their|bill[\s-]to)|(?P<seller>my|our|seller"
-    r"|sender|from))?(?:'s)?\s*\b(?:billing\s+|postal\s+|street\s+)?address\s*(?:[:=]|\bis\b"
+    r"(?:(?:(?P<buyer>client|customer|buyer|recipient|their|bill[\s-]to)|(?P<seller>my|our|seller"
+    r"|sender|from))(?:'s)?\s+)?\b(?:billing\s+|postal\s+|street\s+)?address\s*(?:[:=]|\bis\b"
     r"|\bto\b)?\s*(?P<value>[^;\n]+)",
     re.I,
 )
@@ -120,7 +205,7 @@ def take_tails(text: str) -> tuple[str, list[Change]]:
     match = _TERMS_RE.search(text)
     if match and match["value"].strip():
         terms = match["value"].strip().strip("\"'“”")
-        net = _NET_TERMS_RE.match(terms)
+        net = NET_TERMS_RE.match(terms)
         changes.append(
             SetDueIn(int(net[1]), "day", terms=f"Net {int(net[1])}") if net else SetTerms(terms)
         )
@@ -129,6 +214,7 @@ def take_tails(text: str) -> tuple[str, list[Change]]:
     if match and match["value"].strip():
         address, after = _address_parts(match["value"])
         role = "seller" if match["seller"] else "buyer"
+        address = re.sub(r"(?:\s+(?:and|&|plus))+$", "", address.strip(" .,"), flags=re.I)
         changes.append(SetPartyDetail(role, "address", address.strip(" .,")))
         text = text[: match.start()] + ", " + after
     return text, changes
@@ -174,148 +260,6 @@ def take_emails(text: str) -> tuple[str, list[Change]]:
     return " ".join(pieces), changes
 
 
-# --- the opening: "Invoice Acme Corp for …" --------------------------------------------------
-
-_OPENING_RE = re.compile(
-    r"^(?:(?:hi|hey|hello|ok|okay|please|pls|kindly|can\s+you|could\s+you|would\s+you"
-    r"|i\s+need\s+to|i\s+want\s+to|i'?d\s+like\s+to|let'?s|help\s+me)\b[\s,]*)*"
-    r"(?:(?:create|make|draft|prepare|generate|write|start|raise|issue|send|do|set\s+up|new)"
-    r"\s+(?:me\s+|us\s+)?(?:(?:a|an|the)\s+)?(?:new\s+)?invoice"
-    r"|(?:i\s+need|i\s+want|i'?d\s+like)\s+(?:a|an|to\s+send\s+an?)\s+(?:new\s+)?invoice"
-    r"|new\s+invoice|invoice|bill|charge)(?![\w@])"
-    r"(?!\s+(?:them|him|her|it|us|me|date|number|no|total|currency|notes?|terms|#)\b)"
-    r"(?:\s+(?:for|to)(?!\w))?[\s:,]*(?:(?:client|customer)\b\s*(?:is\b|:)?\s*)?",
-    re.I,
-)
-_NAME_STOPS = frozenset({
-    "for", "with", "at", "@", "due", "net", "plus", "including", "incl", "on", "by", "x", "×",
-    "-", "–", "—", "per", "a", "an", "one", "two", "three", "four", "five", "six", "seven",
-    "eight", "nine", "ten", "from", "in", "this", "all", "the", "some",
-})  # fmt: skip
-_NAME_CONNECTORS = frozenset({
-    "and", "&", "of", "the", "de", "du", "la", "von", "van", "der", "y", "und", "+",
-})  # fmt: skip
-_CURRENCY_AFTER_NAME_RE = re.compile(
-    rf"^\s*in\s+(?P<currency>{CODE_ALT}|{NAME_ALT})\b[\s,:]*(?:for\b\s*)?", re.I
-)
-
-
-@dataclass
-class Opening:
-    """What "Invoice Acme Corp for …" said: the client (and seller), and the rest."""
-
-    found: bool
-    rest: str
-    client: str | None = None
-    name_words: list[str] = field(default_factory=list)
-    delimited: bool = True  # the name ended at "for", a comma, …: no line ran into it
-    changes: list[Change] = field(default_factory=list)
-
-
-def _name_words(rest: str) -> tuple[list[tuple[str, int]], bool]:
-    """The words of a name at the start of `rest`, each with where it ends, and whether the
-    name ended at punctuation or a stop word (rather than at a number or the text's end).
-
-    The name runs until a word that starts the invoice's content: "for", "with", a number, an
-    amount or a punctuation mark. When it starts with a capital, it also ends at the first
-    lower-case word that is not a connector ("Bank of America", "Acme Corp logo design $800").
-    """
-    words: list[tuple[str, int]] = []
-    capitalised: bool | None = None
-    for match in re.finditer(r"\S+", rest):
-        word = match.group()
-        bare = word.rstrip(",:;.!?")
-        low = bare.lower()
-        is_code = bare.isupper() and bare in CURRENCY_CODES
-        starts_name = bare[:1].isalpha() or bare[:1] == "&" or (not words and is_digit_name(bare))
-        if not bare or low in _NAME_STOPS or is_code or not starts_name:
-            stopped_by_word = bool(bare) and (low in _NAME_STOPS or bare[:1] in "-–—")
-            return words, stopped_by_word and not is_code
-        if capitalised is None:
-            capitalised = bare[0].isupper() or bare[0].isdigit()
-        elif capitalised and bare[0].islower() and low not in _NAME_CONNECTORS | COMPANY_SUFFIXES:
-            return words, True
-        if word[len(bare) :] == "." and low in COMPANY_SUFFIXES:
-            words.append((word, match.end()))  # "Acme Corp." keeps its full stop
-            return words, True
-        words.append((bare, match.start() + len(bare)))
-        if bare != word:
-            return words, True
-    return words, False
-
-
-_SENTENCE_START_RE = re.compile(r"(?:[.!?]\s+|\n\s*)(?=\S)")
-
-
-def _opening_first(text: str) -> str:
-    """ "Hi, I'm Jane. Invoice Acme for …": the sentence that opens the invoice goes first."""
-    if _OPENING_RE.match(text):
-        return text
-    for start in _SENTENCE_START_RE.finditer(text):
-        if _OPENING_RE.match(text[start.end() :]):
-            return f"{text[start.end() :]}\n{text[: start.start() + 1]}"
-    return text
-
-
-def take_opening(text: str) -> Opening:
-    """Read "Invoice Acme Corp for …", "bill acme corp 10 hrs …", "Invoice 3M from Pixel
-    Studio in EUR for …" (at the start of the message or of one of its sentences)."""
-    text = _opening_first(text)
-    opening = _OPENING_RE.match(text)
-    if not opening:
-        return Opening(False, text)
-    rest = text[opening.end() :]
-    words, delimited = _name_words(rest)
-    while words and words[-1][0].lower() in _NAME_CONNECTORS:
-        words.pop()
-    client = party_name(" ".join(word for word, _ in words)) if words else None
-    if client is None:
-        return Opening(True, rest)
-    result = Opening(True, rest[words[-1][1] :], client, [w for w, _ in words], delimited)
-    # "… from Pixel Studio", "… in EUR": more about the invoice before its lines.
-    while True:
-        after = result.rest
-        seller = re.match(r"^\s*from\s+", after, re.I)
-        currency = _CURRENCY_AFTER_NAME_RE.match(after)
-        if seller:
-            seller_words, _ = _name_words(after[seller.end() :])
-            name = party_name(" ".join(w for w, _ in seller_words)) if seller_words else None
-            if name is None:
-                break
-            result.changes.append(SetParty("seller", name))
-            result.rest = after[seller.end() + seller_words[-1][1] :]
-        elif currency:
-            code = currency_of(currency["currency"])
-            if code:
-                result.changes.append(SetCurrency(code))
-            result.rest = after[currency.end() :]
-        else:
-            break
-    result.rest = re.sub(r"^\s*(?:for\b|with\b|[:,.–—-])?\s*", "", result.rest, flags=re.I)
-    return result
-
-
-def split_name(words: list[str]) -> tuple[str, str] | None:
-    """Where a client's name ends and a line's description starts, for names that ran into
-    the line ("acme corp logo design" -> "acme corp" + "logo design"). None: cannot tell.
-
-    After a company suffix ("corp", "industries"); else one word before the first usual item
-    noun ("logo design", "web design"), keeping at least one word of name; else after the
-    first word.
-    """
-    if len(words) < 2:
-        return None
-    low = [w.lower().strip(".,") for w in words]
-    for index, word in enumerate(low[:-1]):
-        if word in COMPANY_SUFFIXES:
-            return " ".join(words[: index + 1]), " ".join(words[index + 1 :])
-    nouns = [index for index, word in enumerate(low) if word in ITEM_NOUNS and index >= 1]
-    if nouns:
-        start = nouns[0] - 1 if nouns[0] >= 2 else nouns[0]
-        return " ".join(words[:start]), " ".join(words[start:])
-    return words[0], " ".join(words[1:])
-
-
 # --- clauses ---------------------------------------------------------------------------------
 
 _BULLET_RE = re.compile(r"(?m)^[ \t]*(?:[-*•·▪]|\(?\d{1,2}[.)]|\(?[a-h]\))[ \t]+")
@@ -324,6 +268,7 @@ _SEPARATOR_RE = re.compile(
     r"\s*[;\n]+\s*"  # semicolons and new lines
     r"|(?<!\d),\s*|,(?!\d)\s*"  # commas, but not inside "1,200" or "12,50"
     r"|\.(?=\s|$)\s*"  # full stops, but not "19.99" (abbreviations are checked below)
+    r"|[?!]+(?=\s|$)\s*"
     r"|\s+(?:and|plus|&|with|also|then|\+|as\s+well\s+as|along\s+with)\s+"
     r"|\s+[-–—]\s+",
     re.I,
@@ -335,16 +280,31 @@ _ABBREVIATIONS = frozenset({
 
 
 def _is_sentence_end(text: str, dot: int) -> bool:
-    before = re.search(r"([\w.]+)$", text[:dot])
-    after = text[dot + 1 :].lstrip()
+    before = re.search(r"([\w.]+)$", text[max(0, dot - 40) : dot])
+    after = text[dot + 1 : dot + 40].lstrip()
     if before and before[1].lower() in _ABBREVIATIONS:
         return False
     return not after[:1].islower()
 
 
+# Where one run of words holds two things: "30h frontend @ 110/h net 15", "8 classes @ 30 due
+# 2026-11-30", "8% tax 10h consulting @ 120"; and "12 hours, not 10" is one thing.
+_INLINE_BREAKS_RE = re.compile(
+    r"(?<=[\w$€£¥%)])(?<!payment)(?<!\band)(?<!\bis)(?<!\bbe)(?<!\bthe)(?<!\bare)(?<!\bit)"
+    r"(?<!\bto)(?<!\bthat)(?<!\buse)\s+"
+    r"(?=net[\s-]?\d+\b|(?:payment\s+)?due\s+(?:\d{4}-\d\d-\d\d|in\s|within\s"
+    r"|on\s+receipt|upon\s|by\s|end\b|immediately))"
+    r"|(?<=\d%\s(?:tax|vat|gst|hst))\s+(?=\d)|(?<=\d%\s(?:sales\s)tax)\s+(?=\d)"
+    r"|(?<=\d%\s(?:tax|vat|gst|hst)),?\s+(?=\d)",
+    re.I,
+)
+
+
 def split_clauses(text: str) -> list[tuple[str, str]]:
     """The clauses of `text`, each with the separator that came before it."""
     text = _INLINE_NUMBER_RE.sub("\n", _BULLET_RE.sub("\n", text))
+    text = _INLINE_BREAKS_RE.sub("; ", text)
+    text = re.sub(r",\s*(?=not\s)", " ", text, flags=re.I)
     clauses: list[tuple[str, str]] = []
     separator = ""
     start = 0
@@ -379,9 +339,64 @@ def _client_at_end(clause: tuple[str, str]) -> list[tuple[str, str]]:
     """
     text, separator = clause
     match = _TRAILING_CLIENT_RE.match(text)
-    if match and isinstance(read_clause(match["item"]), AddLine):
+    item = read_clause(match["item"]) if match else None
+    if isinstance(item, AddLine) or (isinstance(item, Question) and item.line is not None):
         return [(match["item"], separator), (match["client"], " ")]
     return [clause]
+
+
+# "with three items:", "the following:", "Items:" on a line of its own, "For:": what a list
+# is, not a line of it.
+_LIST_HEADER_RE = re.compile(
+    r"(?:\b(?:with|for|including|containing)\s+|(?:^|(?<=\n))[ \t]*)(?:the\s+)?(?:following\s+)?"
+    rf"(?:(?:\d{{1,2}}|{NUMBER_WORD_NOT_A_ALT})\s+)?(?:items?|things|lines|line\s+items|services"
+    r"|products|charges|entries)(?:\s+(?:below|as\s+follows))?[ \t]*(?:[:–—-]+|(?=\n))"
+    r"|\b(?:the\s+)?following(?:\s+(?:items?|services|work|charges))?\s*:"
+    rf"|\b(?:\d{{1,2}}|{NUMBER_WORD_NOT_A_ALT})\s+(?:items?|things)\s*[:–—-]"
+    r"|(?:^|(?<=\n))[ \t]*for\s*:",
+    re.I,
+)
+_CLIENT_FIRST_RE = re.compile(
+    r"^(?P<name>[^\d,:;\n@$€£¥₹]{2,40}?)\s*(?:,|\s[-–—]\s|:)\s*(?P<rest>.+)$", re.S
+)
+
+
+_PRONOUN_CLIENT_RE = re.compile(
+    rf"\b(?P<verb>{INVOICE_WORD}|bill|charge)\s+(?:them|him|her)\b(?!\s+(?:for|at)\s+\$)", re.I
+)
+_NAMED_BEFORE_RE = re.compile(
+    r"\b(?:for|with|at|from|to)\s+(?P<name>(?-i:[A-Z0-9][\w&'.-]*)(?:\s+(?:&|and|of|(?-i:[A-Z]"
+    r"[\w&'.-]*)))*)"
+)
+
+
+def _name_for_pronoun(text: str) -> str:
+    """ "We finished the Q3 campaign for Larch & Pine. Please invoice them: …": the client is
+    the one named in the sentence before; that sentence is only its context."""
+    pronoun = _PRONOUN_CLIENT_RE.search(text)
+    if pronoun is None:
+        return text
+    sentence_start = max(text.rfind(". ", 0, pronoun.start()), text.rfind("\n", 0, pronoun.start()))
+    named = list(_NAMED_BEFORE_RE.finditer(text, 0, max(sentence_start, 0)))
+    if sentence_start < 0 or not named:
+        return text
+    name = named[-1]["name"].rstrip(".")
+    return f"{pronoun['verb']} {name}{text[pronoun.end() :]}"
+
+
+def _client_first(text: str) -> Opening | None:
+    """ "acme, 2d onsite @ 700/d + parts 310", "mrs patel - piano lessons x6 @ 35": a note
+    that starts with the client, when what follows is a whole line without it."""
+    match = _CLIENT_FIRST_RE.match(text)
+    if match is None or len(match["name"].split()) > 4:
+        return None
+    if read_clause(match["name"]) is not None:
+        return None  # "consulting, 40 hours at $150/h": a description, or an instruction
+    first = split_clauses(match["rest"])
+    if not first or not isinstance(read_clause(first[0][0]), AddLine):
+        return None
+    name = party_name(match["name"])
+    return Opening(True, match["rest"], name) if name else None
 
 
 # --- the message -----------------------------------------------------------------------------
@@ -393,19 +408,11 @@ class Reading:
 
     opening: bool
     changes: list[Change] = field(default_factory=list)
-    questions: list[Ask] = field(default_factory=list)
+    questions: list[Question] = field(default_factory=list)
     not_understood: list[str] = field(default_factory=list)
 
 
 _VERB_RE = re.compile(r"^(?:remove|delete|drop|add|set|change|make|update|rename)\b", re.I)
-
-
-_STREET_RE = re.compile(
-    r"^\d+[\w-]*\s+(?:[\w.'-]+\s+){0,4}(?:street|st|avenue|ave|road|rd|boulevard|blvd|lane|ln"
-    r"|drive|dr|way|court|ct|place|pl|square|sq|terrace|parkway|pkwy|highway|hwy|strasse|straße"
-    r"|str|rue|via|calle)\b\.?(?:\s+(?:suite|ste|unit|apt|floor|fl)\.?\s*\w+)?$",
-    re.I,
-)
 
 
 class _Clauses:
@@ -428,22 +435,21 @@ class _Clauses:
         """A clause that is only a description: "consulting", "research" (no number, no price)."""
         text = self.clauses[index][0]
         result = self.read(text)
-        missing = isinstance(result, Ask) and result.missing_price is not None
+        missing = isinstance(result, Question) and result.missing_price is not None
         return (result is None or missing) and not re.search(r"\d", text)
 
     def address_after(self, index: int) -> tuple[int, str | None]:
-        """ "client is Acme, 123 Main Street, Springfield": the street address that follows a
-        name, running over the pieces that say nothing else; the last index used."""
-        if index + 1 >= len(self.clauses) or not _STREET_RE.match(self.clauses[index + 1][0]):
+        """ "client is Acme, 123 Main Street, Springfield, IL 62701": the postal address that
+        follows a name (as `parties.take_address` reads one); the last index used."""
+        following = self.clauses[index + 1 :]
+        if not following or following[0][1].strip() not in {",", ""}:
             return index, None
-        last = index + 1
-        while last + 1 < len(self.clauses) and self.clauses[last + 1][1].strip() == ",":
-            text = self.clauses[last + 1][0]
-            result = self.read(text)
-            if len(text.split()) > 5 or not (result is None or isinstance(result, Ask)):
-                break
-            last += 1
-        return last, ", ".join(tidy(text) for text, _ in self.clauses[index + 1 : last + 1])
+        text = "".join(f"{separator}{clause}" for clause, separator in following)
+        address, rest = take_address(text)
+        if address is None:
+            return index, None
+        used = len(following) - len(split_clauses(rest)) if rest.strip(" ,") else len(following)
+        return index + used, address
 
     def joined(self, first: int, last: int) -> str:
         text = self.clauses[first][0]
@@ -466,7 +472,7 @@ class _Clauses:
                 and self.bare_description(last)
             ):
                 last += 1
-            if last < count and self.clauses[last][1].strip().lower() in {"and", "&", "with"}:
+            if last < count and self.clauses[last][1].strip().lower() in {"and", "&", "with", "+"}:
                 following = tidy(self.clauses[last][0])
                 if isinstance(self.read(following), AddLine) and not STARTS_WITH_QUANTITY_RE.match(
                     following
@@ -489,9 +495,16 @@ class _Clauses:
             joined_text = self.joined(index, index + 1)
             joined = self.read(joined_text)
             return (index + 1, joined_text, joined) if is_change(joined) else (index, text, result)
+        following_count = quantity_value(following_text)
+        if is_change(result) and following is None and following_count and following_count[1]:
+            joined_text = self.joined(index, index + 1)  # "servicing $85/h, 4 hours"
+            joined = self.read(joined_text)
+            if is_change(joined):
+                return index + 1, joined_text, joined
         if is_change(result):
             return index, text, result
         # "consulting - 40 hours - $150/h": up to three pieces that only together are a line.
+        pending = None
         for last in range(index + 1, min(index + 3, count)):
             if last > index + 1 and is_change(self.read(self.clauses[last][0])):
                 break
@@ -499,7 +512,10 @@ class _Clauses:
             joined = self.read(joined_text)
             if is_change(joined):
                 return last, joined_text, joined
-        return index, text, result
+            # "servicing, 4 hours": one line, its price still to come
+            if pending is None and isinstance(joined, Question) and joined.missing_price:
+                pending = (last, joined_text, joined) if following is None else None
+        return pending or (index, text, result)
 
 
 def _continues_name(text: str, separator: str) -> bool:
@@ -510,20 +526,79 @@ def _continues_name(text: str, separator: str) -> bool:
     return 0 < len(words) <= 3 and (words[0][:1].isupper() or words[0][:1].isdigit())
 
 
-def read_message(message: str, today: date, answers: Answers | None = None) -> Reading:
+# Words that count the times or people a service was for ("3 site visits", "80 guests"): after
+# the service named on its own ("the kitchen remodel consultation, 3 site visits at 180 each")
+# they are how it was billed, not another line.
+_OCCASIONS_RE = re.compile(
+    r"^(?:\w+\s+)?(?:visits?|sessions?|guests?|people|persons?|attendees|participants|trips?"
+    r"|calls?|meetings?|appointments?|classes|lessons?|covers|heads|pax|students|rooms?)$",
+    re.I,
+)
+# "It was $12,400 all in": the price of the one line still without one
+_SAID_PRICE_RE = re.compile(
+    r"^(?:it|that|this|the\s+(?:price|cost|fee|total))\s*(?:'s|\s+was|\s+is|\s+comes\s+to"
+    r"|\s+came\s+to|\s+costs?|\s+would\s+be)\s+(?P<amount>.+)$",
+    re.I,
+)
+# "double-sided actually, make it $0.30 each": why, next to the change
+_AS_IT_TURNS_OUT_RE = re.compile(r"^[^\d$€£¥₹]{1,40}\s+actually$", re.I)
+# "we removed a stump": what was done, said before the change it explains
+_CONTEXT_CLAUSE_RE = re.compile(
+    r"^(?:we|i)(?:'ve|\s+have)?\s+(?:also\s+|just\s+|then\s+|finally\s+)?"
+    r"(?:[a-z]+ed|did|went|had|made|took|ran|built|wrote|drove|met|spent|finished|gave|got|put)\b",
+    re.I,
+)
+_FOR_THAT_RE = re.compile(
+    r"^(?P<subject>(?:we|i)\s+(?:also\s+|just\s+)?)(?P<what>[^,.;\n]+?)[,.;]\s*"
+    r"(?P<rest>[^\n]*?\bfor\s+)(?:that|this|it)\b",
+    re.I,
+)
+
+
+def read_message(
+    message: str,
+    today: date,
+    answers: Answers | None = None,
+    current: InvoiceDraft | None = None,
+) -> Reading:
+    """What `message` says; `current` is the invoice it may be about (None: a new one)."""
+    editing = current is not None and bool(current.items or current.buyer)
     text = normalise(message, today)
-    text, tail_changes = take_tails(text)
+    odd = odd_numbers(text)
+    if odd:
+        return Reading(False, questions=[odd])
+    text = SIGNATURE_RE.sub("", text).rstrip()
+    text, block_changes, block_questions = take_blocks(text)
+    details = take_details(text)
+    text, tail_changes = take_tails(details.text)
+    text = strip_pleasantries(text)
     text, email_changes = take_emails(text)
+    text, from_to = take_from_to(text.strip())
+    text = _LIST_HEADER_RE.sub(":\n", text)
+    text = _name_for_pronoun(text)
+    # "we also hauled the wood away, add $300 for that": what "that" is
+    text = _FOR_THAT_RE.sub(lambda m: f"{m['rest']}{m['what']}", text.strip(), count=1)
+    text = re.sub(r"\b(we|i)\s+also\b", r"\1", text, flags=re.I)  # "also" splits clauses
     opening = take_opening(text.strip())
-    reading = Reading(opening.found)
+    if not opening.found and not from_to and not block_changes and not editing:
+        opening = _client_first(text.strip()) or opening
+    reading = Reading(opening.found or bool(from_to))
+    reading.questions += block_questions + details.questions
     if opening.client:
         reading.changes.append(SetParty("buyer", opening.client))
-    reading.changes += opening.changes
+    reading.changes += opening.changes + from_to + block_changes
 
-    clause_list = split_clauses(opening.rest)
+    opening.rest = _drop_headings(opening.rest)
+    split = SPLIT_START_RE.match(tidy(opening.rest))
+    sentence_end = re.search(r"(?:[.!?](?=\s)|\n)", opening.rest)
+    if split:  # "split that into 20 hours of development and 10 hours of testing": one change
+        end = sentence_end.start() if sentence_end else len(opening.rest)
+        clause_list = [(opening.rest[:end], ""), *split_clauses(opening.rest[end:])]
+    else:
+        clause_list = split_clauses(opening.rest)
     if len(clause_list) > MAX_CLAUSES:
         reading.questions.append(
-            Ask(
+            Question(
                 "That is a lot for one message — please send the invoice in a few smaller messages."
             )
         )
@@ -534,6 +609,7 @@ def read_message(message: str, today: date, answers: Answers | None = None) -> R
 
     index = 0
     verb = None  # the last verb, for "remove the discount and the notes"
+    last_rate_word = None  # "tax" or "discount", for "… and 5% on the fitting"
     while index < len(clauses.clauses):
         index, clause, result = clauses.join_at(index)
         if result is None and verb:
@@ -543,17 +619,157 @@ def read_message(message: str, today: date, answers: Answers | None = None) -> R
             index, address = clauses.address_after(index)
             if address:
                 result = [result, SetPartyDetail(result.role, "address", address)]
+        if editing and current is not None:
+            result = _about_current(result, clause, current)
+        if not is_change(result) and "%" in clause and last_rate_word:
+            # "10% VAT on the curtains and 5% on the fitting": the 5% is VAT too
+            lent = clauses.read(re.sub(r"%", f"% {last_rate_word}", tidy(clause), count=1))
+            result = lent if is_change(lent) else result
+        result = _same_line_as_before(result, reading.changes)
+        occasion = _occasions(clauses, index, result)
+        if occasion is not None:
+            index, result = occasion
+        said = _SAID_PRICE_RE.match(tidy(clause)) if answers and result is None else None
+        if said and answer_price(said["amount"]) in answers.values():
+            result = IGNORED  # the price already read into the line it was for
         if is_change(result):
             reading.changes += changes_of(result)
-        elif isinstance(result, Ask):
+        elif isinstance(result, Question):
             reading.questions.append(result)
         elif result is None:
             reading.not_understood.append(tidy(clause))
+        for change in changes_of(result) if is_change(result) else []:
+            if isinstance(change, SetTax | SetLineDiscount | SetDiscount):
+                last_rate_word = "tax" if isinstance(change, SetTax) else "discount"
         leading_verb = _VERB_RE.match(tidy(clause))
         verb = leading_verb[0] if leading_verb else verb
         index += 1
-    reading.changes += email_changes + tail_changes
+    reading.changes += email_changes + details.changes + tail_changes
+    _drop_settled_questions(reading)
+    pending = [q for q in reading.questions if q.missing_price]
+    if len(pending) == 1 and not answers:  # "… for the shop fit-out? It was $12,400 all in."
+        for text in reading.not_understood:
+            said = _SAID_PRICE_RE.match(text)
+            answer = answer_price(said["amount"]) if said else None
+            if answer is not None and pending[0].missing_price:
+                return read_message(message, today, {pending[0].missing_price: answer}, current)
+    if reading.changes:  # "we removed a stump, add $250 for stump removal": the why
+        reading.not_understood = [
+            text
+            for text in reading.not_understood
+            if not (_CONTEXT_CLAUSE_RE.match(text) or _AS_IT_TURNS_OUT_RE.search(text))
+        ]
+    if reading.opening:  # "Invoice Hooli for $2,400": a new invoice bills it as "Services"
+        for question in [q for q in reading.questions if q.line is not None]:
+            reading.questions.remove(question)
+            reading.changes.append(question.line)
     return reading
+
+
+_HEADING_RE = re.compile(r"(?m)^[ \t]*(?P<heading>[^\d\n:$€£¥₹]{2,60}):[ \t]*\n(?P<next>[^\n]+)")
+
+
+def _drop_headings(text: str) -> str:
+    """ "Did their new website:" over a list whose lines say what they are: a heading, not a
+    line (while "Consulting:" over "40 hours at $150/h" names the line under it)."""
+
+    def heading(match: re.Match[str]) -> str:
+        following = read_clause(_BULLET_RE.sub("", match["next"]).split(",")[0])
+        return match["next"] if isinstance(following, AddLine) else match.group()
+
+    return _HEADING_RE.sub(heading, text)
+
+
+_PRONOUN_REFS = frozenset({"it", "that", "this", "them", "that line", "this line", "that one"})
+
+
+def _same_line_as_before(result: Any, before: list[Change]) -> Any:
+    """ "localisation is zero-rated, remove the VAT from it": "it" is the line just named."""
+    if not is_change(result) or isinstance(result, list):
+        return result
+    ref = getattr(result, "ref", None)
+    if not isinstance(ref, LineRef) or ref.text.strip().lower() not in _PRONOUN_REFS:
+        return result
+    named = [getattr(c, "ref", None) for c in before]
+    named = [
+        r
+        for r in named
+        if isinstance(r, LineRef) and r.text.strip().lower() not in _PRONOUN_REFS and r.text.strip()
+    ]
+    if named:
+        return replace(result, ref=named[-1])
+    return replace(result, ref=None) if isinstance(result, SetTax) else result  # "no tax on it"
+
+
+def _drop_settled_questions(reading: Reading) -> None:
+    """ "there were 4 guitars, so make it 4": the count is said; "make it 4" asks nothing."""
+    counts = {
+        change.quantity
+        for change in reading.changes
+        if isinstance(change, ChangeLine | CorrectValue | AddToQuantity) and change.quantity
+    }
+    if not counts:
+        return
+    reading.questions = [q for q in reading.questions if q.about is None or q.about not in counts]
+    reading.not_understood = [t for t in reading.not_understood if not re.fullmatch(r"\d+", t)]
+
+
+_ADDS_RE = re.compile(r"^\W*(?:add|plus|also|include|insert|append|another|new|\+)\b", re.I)
+
+
+def _about_current(result: Any, clause: str, current: InvoiceDraft) -> Any:
+    """In an edit, "layout $60" is the price of the Layout line already there (not a second
+    Layout line), and "5.5 hours" alone is a new count for the line counted in hours."""
+    text = tidy(clause)
+    if isinstance(result, AddLine) and not _ADDS_RE.match(text):
+        same = [
+            i for i in current.items if answer_key(i.description) == answer_key(result.description)
+        ]
+        if len(same) == 1:
+            price = find_price(text)
+            rest = f"{text[: price.start]} {text[price.end :]}" if price else text
+            quantity = result.quantity if re.search(r"\d", rest) else None
+            return ChangeLine(LineRef(result.description), quantity=quantity, price=result.price)
+    if result is None or isinstance(result, Question):
+        count = quantity_value(text)
+        if count and count[1]:
+            return ChangeLine(LineRef("", count[1]), quantity=count[0], unit=count[1])
+    return result
+
+
+def _occasions(clauses: _Clauses, index: int, result: Any) -> tuple[int, Any] | None:
+    """ "the kitchen remodel consultation, 3 site visits at 180 each": one line, the service
+    billed by visit."""
+    if index + 1 >= len(clauses.clauses) or index > 0:
+        return None
+    text = clauses.clauses[index][0]
+    following_text, separator = clauses.clauses[index + 1]
+    if not clauses.bare_description(index) or separator.strip() != ",":
+        return None
+    following = clauses.read(following_text)
+    if not isinstance(following, AddLine):
+        return None
+    service = clean_description(text)
+    counted = following.description.lower()
+    if _CONTEXT_CLAUSE_RE.match(text):
+        return None
+    if counted in _COUNTING_NOUNS or (" " not in counted and _stems(counted) & _stems(service)):
+        description = service  # "rug repair, 2 rugs at $120"
+    elif _OCCASIONS_RE.match(counted):
+        description = f"{service} – {counted}"
+    else:
+        return None
+    return index + 1, replace(following, description=description)
+
+
+_COUNTING_NOUNS = frozenset({"copies", "pieces", "items", "units", "pcs", "lots", "sets"})
+
+
+def _stems(text: str) -> set[str]:
+    return {
+        word[:-1] if word.endswith("s") else word
+        for word in re.findall(r"[^\W\d_]{3,}", text.lower())
+    }
 
 
 def _split_run_on_name(opening: Opening, clauses: _Clauses, reading: Reading) -> None:
@@ -563,7 +779,7 @@ def _split_run_on_name(opening: Opening, clauses: _Clauses, reading: Reading) ->
         return
     first, separator = clauses.clauses[0]
     result = clauses.read(first)
-    if not (isinstance(result, Ask) and result.needs_description):
+    if not (isinstance(result, Question) and result.needs_description):
         return
     split = split_name(opening.name_words)
     name = party_name(split[0]) if split else None

@@ -11,18 +11,20 @@ from marshmallow import ValidationError
 from core.invoice import InvoiceDraft, InvoiceRuleError, price_invoice
 from core.providers.base import ProviderReply, ProviderRequest
 from core.providers.offline.changes import (
+    GENERIC_DESCRIPTION,
+    WAITING_FOR_A_NAME,
     AddLine,
-    Clarification,
     Context,
+    Question,
     SetParty,
     Undo,
     apply_changes,
     summarise,
 )
-from core.providers.offline.clauses import answer_price
-from core.providers.offline.formatting import describe_line, format_money
+from core.providers.offline.clauses import IGNORED, answer_price, read_clause
 from core.providers.offline.lines import Answer, Answers, answer_key
 from core.providers.offline.message import Reading, read_message, split_clauses
+from core.providers.offline.reply_text import describe_line, format_money
 from core.schemas import invoice_draft_schema, load_draft
 
 HELP = (
@@ -62,8 +64,8 @@ class OfflineProvider:
         question = _question(request.message, current, request)
         if question:
             return ProviderReply(question, None)
-        message, answers = _answered(request) or (request.message, {})
-        reading = read_message(message, request.today, answers)
+        message, answers = _answered(request) or (_with_details_waiting(request), {})
+        reading = read_message(message, request.today, answers, current)
         if reading.questions or reading.not_understood or not reading.changes:
             return ProviderReply(_decline(request.message, reading, current), None)
 
@@ -84,7 +86,7 @@ class OfflineProvider:
             draft, messages = apply_changes(current, reading.changes, ctx)
             data = invoice_draft_schema.dump(draft)
             priced = price_invoice(load_draft(data), "DRAFT", today=request.today)
-        except Clarification as question:
+        except Question as question:
             return ProviderReply(f"{question}{_unchanged(current)}", None)
         except ValidationError as error:
             return ProviderReply(f"{_explain_invalid(error)}{_unchanged(current)}", None)
@@ -185,10 +187,26 @@ def _answered(request: ProviderRequest) -> tuple[str, Answers] | None:
     return (original, {**answers, **given}) if given else None
 
 
+def _with_details_waiting(request: ProviderRequest) -> str:
+    """ "my email is ed@redpen.studio" -> "Whose email is …? Tell me the name …" -> "my business
+    is Red Pen Studio": the name comes with the details it was asked for."""
+    history = request.history
+    if len(history) < 2 or history[-1].role != "assistant" or history[-2].role != "user":
+        return request.message
+    if not any(marker in history[-1].content for marker in WAITING_FOR_A_NAME):
+        return request.message
+    together = f"{request.message}\n{history[-2].content}"
+    reading = read_message(together, request.today, current=_load(request.invoice))
+    names = any(isinstance(change, SetParty) for change in reading.changes)
+    fine = names and not reading.questions and not reading.not_understood
+    return together if fine else request.message
+
+
 def _match_answers(request: ProviderRequest, missing: list[str]) -> Answers:
     """The prices in `request.message` for the `missing` lines: "$500" for one, "$500 and
     $300" in order for several, or "consulting $500, design $300" by name."""
-    prices = [answer_price(text) for text, _ in split_clauses(request.message)]
+    texts = [text for text, _ in split_clauses(request.message) if read_clause(text) is not IGNORED]
+    prices = [answer_price(text) for text in texts]
     if prices and all(prices) and len(prices) == len(missing):
         return dict(zip(missing, [p for p in prices if p], strict=True))
     reading = read_message(request.message, request.today)
@@ -197,7 +215,10 @@ def _match_answers(request: ProviderRequest, missing: list[str]) -> Answers:
     given: Answers = {}
     for change in reading.changes:
         key = answer_key(change.description) if isinstance(change, AddLine) else None
-        if key not in missing:
+        # "workshop 400" answers "the assembly workshop"
+        named = [m for m in missing if key and set(key.split()) <= set(m.split())]
+        key = key if key in missing else named[0] if len(named) == 1 else None
+        if key is None:
             return {}  # a message of its own, not (only) an answer
         assert isinstance(change, AddLine)
         given[key] = Answer(change.price, change.unit)
@@ -220,6 +241,14 @@ def _creation_reply(draft: InvoiceDraft, messages: list[str], total: str, *, rep
     parts = [created, *messages]
     if draft.items:
         parts.append(f"Total: {total}.")
+    generic = [
+        i for i, item in enumerate(draft.items, 1) if item.description == GENERIC_DESCRIPTION
+    ]
+    if generic:
+        parts.append(
+            f"I called line {generic[0]} “{GENERIC_DESCRIPTION}” — tell me what it was for and "
+            f"I'll rename it, e.g. “call line {generic[0]} Website redesign”."
+        )
     if draft.buyer is None:
         parts.append("Who should I bill? Tell me the client, e.g. “client: Acme Corp”.")
     return " ".join(part for part in parts if part)
@@ -267,7 +296,7 @@ def _questions(reading: Reading) -> str:
     """The questions, with the missing prices asked together: "How much should I charge for
     consulting and for design?"."""
     missing = [q for q in reading.questions if q.missing_price]
-    others = [q.question for q in reading.questions if not q.missing_price]
+    others = [q.text for q in reading.questions if not q.missing_price]
     if len(missing) > 1:
         subjects = " and for ".join(q.subject for q in missing)
         samples = [f"${500 - 100 * i}" for i in range(len(missing))]
@@ -276,7 +305,7 @@ def _questions(reading: Reading) -> str:
             0, f"{PRICE_QUESTION} {subjects}? Reply with the prices in that order, e.g. {example}."
         )
     elif missing:
-        others.insert(0, missing[0].question)
+        others.insert(0, missing[0].text)
     return " ".join(dict.fromkeys(others))
 
 

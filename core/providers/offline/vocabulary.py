@@ -6,33 +6,45 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from iso4217 import Currency
+
 DOLLAR = "$"  # a bare dollar sign: the invoice's dollar currency, or USD
 DOLLAR_CURRENCIES = frozenset({"USD", "CAD", "AUD", "NZD", "SGD", "HKD", "MXN"})
-CURRENCY_CODES = frozenset({
+# Codes read in any case ("500 eur"); every other ISO 4217 code is read in capitals only, so
+# "all", "top" or "try" stay words.
+COMMON_CODES = frozenset({
     "USD", "EUR", "GBP", "JPY", "CHF", "CAD", "AUD", "INR", "NZD", "SGD", "HKD", "SEK", "NOK",
-    "DKK", "PLN", "CZK", "MXN", "BRL", "CNY", "ZAR", "HUF", "ILS", "KRW", "TRY", "AED", "SAR",
-    "BHD", "KWD", "THB", "PHP", "IDR", "MYR", "RON",
+    "DKK", "PLN", "CZK", "MXN", "BRL", "CNY", "ZAR", "HUF", "ILS", "KRW", "AED", "SAR", "BHD",
+    "KWD", "THB", "IDR", "MYR", "RON", "OMR", "JOD", "VND", "NGN", "KES", "QAR", "ISK", "TWD",
 })  # fmt: skip
+# Every ISO 4217 currency that has a minor unit (what the invoice schema accepts).
+CURRENCY_CODES = (
+    frozenset(currency.code for currency in Currency if currency.exponent is not None)
+    | COMMON_CODES
+)
 CURRENCY_SYMBOLS = {
     "US$": "USD", "CA$": "CAD", "C$": "CAD", "AU$": "AUD", "A$": "AUD", "NZ$": "NZD",
     "S$": "SGD", "HK$": "HKD", "R$": "BRL", "$": DOLLAR, "€": "EUR", "£": "GBP", "¥": "JPY",
     "₹": "INR", "Rs.": "INR", "Rs": "INR", "₩": "KRW", "₪": "ILS", "zł": "PLN", "Fr.": "CHF",
+    "₦": "NGN", "₫": "VND", "₱": "PHP", "฿": "THB", "₺": "TRY", "₴": "UAH", "Kč": "CZK",
 }  # fmt: skip
 CURRENCY_NAMES = {
     "us dollars": "USD", "us dollar": "USD", "canadian dollars": "CAD", "canadian dollar": "CAD",
-    "australian dollars": "AUD", "australian dollar": "AUD", "dollars": DOLLAR, "dollar": DOLLAR,
-    "bucks": DOLLAR, "euros": "EUR", "euro": "EUR", "pounds sterling": "GBP", "pounds": "GBP",
-    "pound": "GBP", "sterling": "GBP", "quid": "GBP", "yen": "JPY", "rupees": "INR",
-    "rupee": "INR", "swiss francs": "CHF", "francs": "CHF", "franc": "CHF",
+    "australian dollars": "AUD", "australian dollar": "AUD", "singapore dollars": "SGD",
+    "singapore dollar": "SGD", "new zealand dollars": "NZD", "hong kong dollars": "HKD",
+    "dollars": DOLLAR, "dollar": DOLLAR, "bucks": DOLLAR, "euros": "EUR", "euro": "EUR",
+    "pounds sterling": "GBP", "pounds": "GBP", "pound": "GBP", "sterling": "GBP", "quid": "GBP",
+    "yen": "JPY", "rupees": "INR", "rupee": "INR", "swiss francs": "CHF", "francs": "CHF",
+    "franc": "CHF", "yuan": "CNY", "renminbi": "CNY", "zloty": "PLN", "złoty": "PLN",
+    "naira": "NGN", "rand": "ZAR", "dirhams": "AED", "dirham": "AED", "riyals": "SAR",
+    "swedish kronor": "SEK", "norwegian kroner": "NOK", "danish kroner": "DKK",
 }  # fmt: skip
 # Symbols for replies; other currencies are shown by their code ("CHF 1,200.00").
 REPLY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "INR": "₹"}
-# Currencies with three minor digits, where "1.200" is a plain decimal and not a puzzle.
-THREE_DIGIT_CURRENCIES = frozenset({"BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"})
 
 UNITS = {
     "hour": ("hours", "hour", "hrs", "hr", "h"),
-    "day": ("days", "day"),
+    "day": ("days", "day", "d"),
     "week": ("weeks", "week", "wks", "wk"),
     "month": ("months", "month", "mos", "mo"),
     "year": ("years", "year", "yrs", "yr"),
@@ -45,7 +57,18 @@ UNITS = {
     "word": ("words", "word"),
     "kg": ("kg", "kilos", "kilo", "kilograms", "kilogram"),
     "km": ("km", "kilometres", "kilometers", "kilometre", "kilometer"),
-    "mile": ("miles", "mile"),
+    "mile": ("miles", "mile", "mi"),
+    "seat": ("seats", "seat"),
+    "metre": ("metres", "meters", "metre", "meter", "m"),
+    "square metre": ("square metres", "square meters", "sq m", "sqm", "m2", "m²"),
+    "foot": ("feet", "foot", "ft"),
+    "square foot": ("square feet", "sq ft", "sqft"),
+    "yard": ("yards", "yard", "yd"),
+    "litre": ("litres", "liters", "litre", "liter"),
+    "gallon": ("gallons", "gallon", "gal"),
+    "tonne": ("tonnes", "tons", "tonne", "ton"),
+    "lb": ("lbs", "lb"),
+    "dozen": ("dozens", "dozen", "doz"),
 }
 UNIT_BY_WORD = {word: unit for unit, words in UNITS.items() for word in words}
 RATE_ADVERBS = {
@@ -73,6 +96,14 @@ WEEKDAYS = {
     "sat": 5, "sunday": 6, "sun": 6,
 }  # fmt: skip
 WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+# Abbreviations written in capitals in a line's description even when typed in lower case.
+ACRONYMS = frozenset({
+    "qa", "pm", "ux", "ui", "seo", "sem", "ppc", "api", "crm", "cms", "erp", "hr", "pdf", "sql",
+    "aws", "gdpr", "pr", "cad", "bim", "hvac", "tv", "dj", "mc", "kpi", "roi", "saas", "sms",
+    "faq", "rfp", "3d", "2d", "av", "ai", "ml", "gpu", "ssl", "dns", "vpn", "iot", "ppe", "pos",
+    "led", "usb", "rfid", "hipaa", "ceo", "cfo", "cto", "it", "q1", "q2", "q3", "q4",
+})  # fmt: skip
 
 # Words that end a company's name: "acme corp logo design $800" is Acme Corp + Logo design.
 COMPANY_SUFFIXES = frozenset({
@@ -110,9 +141,10 @@ def alternation(words: Iterable[str]) -> str:
 
 
 SYMBOL_ALT = alternation(CURRENCY_SYMBOLS)
-CODE_ALT = alternation(CURRENCY_CODES)
+CODE_ALT = f"(?:{alternation(COMMON_CODES)}|(?-i:{alternation(CURRENCY_CODES - COMMON_CODES)}))"
 NAME_ALT = alternation(CURRENCY_NAMES)
-UNIT_ALT = alternation(UNIT_BY_WORD)
+# "d" is a day only in lower case: "2d onsite" is two days, "3D renderings" are not
+UNIT_ALT = alternation(word for word in UNIT_BY_WORD if word != "d") + "|(?-i:d)"
 ADVERB_ALT = alternation(RATE_ADVERBS)
 NUMBER_WORD_ALT = alternation(NUMBER_WORDS)
 NUMBER_WORD_NOT_A_ALT = alternation(w for w in NUMBER_WORDS if w not in {"a", "an"})

@@ -7,9 +7,17 @@ from decimal import Decimal
 
 from core.invoice import LineItem
 from core.money import minor_digits, plain
-from core.providers.offline.vocabulary import DOLLAR, REPLY_SYMBOLS, UNITS, WEEKDAY_NAMES
+from core.providers.offline.vocabulary import (
+    ACRONYMS,
+    DOLLAR,
+    REPLY_SYMBOLS,
+    UNITS,
+    WEEKDAY_NAMES,
+)
 
-_IRREGULAR_PLURALS = {"kg": "kg", "km": "km"}
+_IRREGULAR_PLURALS = {
+    "kg": "kg", "km": "km", "foot": "feet", "square foot": "square feet", "lb": "lb",
+}  # fmt: skip
 
 
 def format_money(amount: Decimal, currency: str) -> str:
@@ -52,9 +60,20 @@ def human_date(day: date) -> str:
     return f"{weekday} {day.day} {_MONTH_NAMES[day.month - 1]} {day.year}"
 
 
+_IT_WORK = frozenset({"support", "services", "consulting", "work", "setup", "help", "audit"})
+
+
 def capitalise(text: str) -> str:
-    """The first letter upper-cased, unless the first word has capitals of its own ("iPad")."""
-    first = text.split(" ", 1)[0]
+    """The first letter upper-cased, unless the first word has capitals of its own ("iPad");
+    known abbreviations typed in lower case in capitals ("qa testing" -> "QA testing")."""
+    words = text.split(" ")
+    following = [*words[1:], ""]
+    words = [
+        w.upper() if w.islower() and w in ACRONYMS and (w != "it" or after in _IT_WORK) else w
+        for w, after in zip(words, following, strict=True)
+    ]
+    text = " ".join(words)
+    first = words[0]
     return text[0].upper() + text[1:] if first.islower() else text
 
 
