@@ -15,6 +15,7 @@ import json
 import logging
 from collections.abc import Sequence
 from dataclasses import replace
+from datetime import date
 
 from PIL import Image
 
@@ -167,9 +168,7 @@ def _party_name(party: dict | None) -> str | None:
     return party.get("company") or party.get("name")
 
 
-def _iso_date(text: str | None):
-    from datetime import date
-
+def _iso_date(text: str | None) -> date | None:
     return date.fromisoformat(text) if text else None
 
 

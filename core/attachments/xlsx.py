@@ -122,7 +122,7 @@ def cell_value(value: object) -> CellValue:
     if isinstance(value, float):
         return float_decimal(value)
     if isinstance(value, datetime):
-        return value.date() if value.time() == time(0) else value.date()
+        return value.date()  # a timesheet's day; a time of day beside it is not billed
     if isinstance(value, date):
         return value
     if isinstance(value, time | timedelta):
