@@ -38,6 +38,7 @@ BENCHMARKS = {
     "issue_latency": "bench.issue_latency",
     "batch_zip": "bench.batch_zip",
     "capacity": "bench.capacity",
+    "attachments": "bench.attachments",
 }
 
 
