@@ -202,7 +202,10 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         "task_time_limit": settings.job_time_limit,
         "task_soft_time_limit": max(1, settings.job_time_limit - 10),
         "worker_concurrency": settings.worker_concurrency,  # run with -P gevent
-        "worker_send_task_events": True,
+        # task events cost a worker three extra publishes per turn; they are sent only while
+        # a monitor asks for them (Flower does by itself, every few seconds: `make run`,
+        # compose and Kubernetes all run Flower), not to a broker nobody reads
+        "worker_send_task_events": False,
         # no "task-sent" events: they double the cost of publishing (a 1000-item batch)
         "task_send_sent_event": False,
     }
