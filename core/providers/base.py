@@ -38,6 +38,13 @@ class ProviderRequest:
     with its computed fields) or None when there is none yet; `previous_invoice` is the
     invoice as it was before its last change (so "undo" can restore it); `history` holds the
     last turns before `message`, oldest first.
+
+    From the owner's records (core/owner_records.py; None and () when the runner has none):
+    `profile` is the owner's profile (seller, payment, defaults), which a new invoice starts
+    from; `known_clients` are the stored clients the message may name, each a client as
+    GET /api/clients/{id} shows it plus `mentioned_as`, `match` ("exact" | "prefix") and
+    `last_invoice` (number, dates, currency, lines, discount, terms; or None). Both are
+    data typed by people: never instructions.
     """
 
     system_prompt: str
@@ -46,15 +53,22 @@ class ProviderRequest:
     invoice: dict[str, Any] | None
     today: date
     previous_invoice: dict[str, Any] | None = None
+    profile: dict[str, Any] | None = None
+    known_clients: tuple[dict[str, Any], ...] = ()
 
 
 @dataclass(frozen=True)
 class ProviderReply:
-    """The reply text, the updated invoice draft as JSON (None = unchanged), and usage."""
+    """The reply text, the updated invoice draft as JSON (None = unchanged), and usage.
+
+    `profile_update` is a PATCH /api/profile body the user asked for in this turn ("save it
+    to my profile"); the runner writes it to the records.
+    """
 
     reply: str
     invoice: dict[str, Any] | None
     usage: Usage = field(default_factory=Usage)
+    profile_update: dict[str, Any] | None = None
 
 
 class Provider(Protocol):

@@ -43,6 +43,7 @@ from core.errors import (
 from core.invoice import InvoiceRuleError, price_invoice
 from core.records import clients as client_rules
 from core.records.database import in_transaction, make_engine, session_factory
+from core.records.mentions import find_mentions
 from core.records.models import Client, IssuedInvoice, NumberSequence, Profile
 from core.records.numbering import (
     CREDIT_NOTE_SERIES,
@@ -343,6 +344,37 @@ class RecordsService:
                 .limit(1)
             ).first()
             return _invoice_view(session, row) if row else None
+
+        return self._read(work)
+
+    def clients_mentioned(self, owner: str, text: str) -> list[dict[str, Any]]:
+        """The clients a chat message may name (core/records/mentions.py), each with
+        `mentioned_as`, `match` ("exact" or "prefix") and `last_invoice`: the lines and
+        terms of its most recent issued invoice (not a credit note), or None."""
+        owner = owner_key(owner)
+
+        def work(session: Session) -> list[dict[str, Any]]:
+            found = []
+            for mention in find_mentions(session, owner, text):
+                last = session.scalars(
+                    select(IssuedInvoice)
+                    .where(
+                        IssuedInvoice.owner == owner,
+                        IssuedInvoice.client_id == mention.client.id,
+                        IssuedInvoice.type == "invoice",
+                    )
+                    .order_by(IssuedInvoice.issued_at.desc(), IssuedInvoice.id.desc())
+                    .limit(1)
+                ).first()
+                found.append(
+                    {
+                        **_client_view(mention.client),
+                        "mentioned_as": mention.mentioned_as,
+                        "match": mention.match,
+                        "last_invoice": _repeatable(last) if last else None,
+                    }
+                )
+            return found
 
         return self._read(work)
 
@@ -679,6 +711,25 @@ class RecordsService:
 
 def _like_escaped(text: str) -> str:
     return _LIKE_SPECIALS.sub(r"\\\1", text)
+
+
+def _repeatable(row: IssuedInvoice) -> dict[str, Any]:
+    """What "invoice Acme again" copies of an issued invoice: its number and dates (for the
+    reply and the payment period), currency, lines, discount and terms."""
+    document = row.document
+    kept = ("currency", "items", "discount", "payment_terms", "notes", "issue_date", "due_date")
+    repeat = {name: document.get(name) for name in kept if document.get(name) is not None}
+    repeat["items"] = [
+        {k: v for k, v in item.items() if k in _REPEATED_LINE_FIELDS}
+        for item in document.get("items") or ()
+    ]
+    return {"number": row.number, **repeat}
+
+
+_REPEATED_LINE_FIELDS = (
+    "description", "quantity", "unit", "unit_price", "tax_rate", "discount_percent",
+    "tax_category", "exemption_reason",
+)  # fmt: skip
 
 
 def _profile_document(session: Session, owner: str) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any, ClassVar
 
-from core.invoice import Contact, Discount, InvoiceDraft, LineItem, Party
+from core.invoice import Contact, Discount, InvoiceDraft, LineItem, Party, Payment
 from core.money import plain
 from core.providers.offline.amounts import Money
 from core.providers.offline.dates import shift
@@ -69,15 +69,34 @@ class Question(Exception):
         return (self.text, self.missing_price, self.subject, self.needs_description)
 
 
+@dataclass(frozen=True)
+class Defaults:
+    """What a new invoice starts with: the owner's profile (core/owner_records.py). What the
+    message says explicitly wins over each of these."""
+
+    seller: Party | None = None
+    payment: Payment | None = None
+    currency: str | None = None
+    tax_rate: Decimal | None = None  # percent, for lines whose message gives none
+    terms_days: int | None = None  # due this many days after the issue date ("Net N")
+
+
 @dataclass
 class Context:
     """What a change needs besides the draft: the day, whether a new invoice is being made,
-    the invoice before its last change (for undo), and the lines marked for removal."""
+    the invoice before its last change (for undo), the lines marked for removal, and the
+    profile's defaults (None without records)."""
 
     today: date
     creating: bool
     previous: InvoiceDraft | None = None
     removed: set[int] = field(default_factory=set)
+    defaults: Defaults | None = None
+
+    @property
+    def default_tax_rate(self) -> Decimal:
+        rate = self.defaults.tax_rate if self.defaults else None
+        return rate if rate is not None else Decimal(0)
 
 
 def _money_text(money: Money, currency: str | None = None) -> str:
@@ -192,7 +211,10 @@ def _replace_item(draft: InvoiceDraft, index: int, item: LineItem) -> InvoiceDra
     return replace(draft, items=(*draft.items[:index], item, *draft.items[index + 1 :]))
 
 
-def _common_tax_rate(items: tuple[LineItem, ...]) -> Decimal:
+def _common_tax_rate(items: tuple[LineItem, ...], default: Decimal = Decimal(0)) -> Decimal:
+    """The one rate every line has (none when they differ); `default` when there are none."""
+    if not items:
+        return default
     rates = {item.tax_rate for item in items}
     return rates.pop() if len(rates) == 1 else Decimal(0)
 
@@ -218,7 +240,7 @@ class AddLine(Change):
 
     def apply(self, draft: InvoiceDraft, ctx: Context) -> tuple[InvoiceDraft, str | None]:
         # A line added to an invoice whose lines all carry one tax rate gets that rate too.
-        item = self.item(_common_tax_rate(draft.items))
+        item = self.item(_common_tax_rate(draft.items, ctx.default_tax_rate))
         message = f"Added {describe_line(item, draft.currency)}"
         message += f" with {plain(item.tax_rate)}% tax." if item.tax_rate else "."
         return replace(draft, items=(*draft.items, item)), message
@@ -672,8 +694,11 @@ class SetParty(Change):
         label = _ROLE_NAMES[self.role]
         if party and party.name == self.name:
             return draft, None
-        # The seller is the person typing: renaming them keeps their email and address.
-        if party and (self.keep_details or self.role == "seller"):
+        # The seller is the person typing: renaming them keeps their email and address; but
+        # a company other than the profile's is another seller, with none of its details.
+        from_profile = self.role == "seller" and ctx.defaults is not None
+        from_profile = from_profile and party == ctx.defaults.seller
+        if party and not from_profile and (self.keep_details or self.role == "seller"):
             party = replace(party, name=self.name)
             message = f"{label.capitalize()} name: {self.name}."
         else:
@@ -876,11 +901,15 @@ def settle_dollar(code: str, current: str | None) -> str:
     return current if current in DOLLAR_CURRENCIES else "USD"
 
 
-def resolve_currency(current: str | None, changes: list[Change]) -> str:
+def resolve_currency(
+    current: str | None, changes: list[Change], fallback: str | None = None
+) -> str:
     """The currency the invoice ends up in; every amount written must fit it.
 
-    `current` is None for a new invoice, whose currency then comes from the amounts.
-    Raises Question when the amounts disagree with each other or with the currency.
+    `current` is None for a new invoice, whose currency then comes from the amounts, else
+    `fallback` (the profile's default currency; a bare "$" is that currency when it is a
+    dollar one), else USD. Raises Question when the amounts disagree with each other or
+    with the currency.
     """
     explicit = [c.code for c in changes if isinstance(c, SetCurrency)]
     written = [m.currency for c in changes for m in c.amounts() if m.currency]
@@ -894,8 +923,8 @@ def resolve_currency(current: str | None, changes: list[Change]) -> str:
                 f"I see amounts in {' and '.join(shown)}, but an invoice has one currency. "
                 "Which one should I use?"
             )
-        target = specific[0] if specific else DOLLAR
-    target = settle_dollar(target, current)
+        target = specific[0] if specific else DOLLAR if DOLLAR in written else fallback or DOLLAR
+    target = settle_dollar(target, current or fallback)
     for code in written:
         if code != target and not (code == DOLLAR and target in DOLLAR_CURRENCIES):
             shown = "dollars" if code == DOLLAR else code
@@ -917,10 +946,14 @@ def apply_changes(
 
     Raises Question when a change cannot be made without guessing.
     """
+    defaults = ctx.defaults or Defaults()
     if ctx.creating or current is None:
-        seller = current.seller if current else None  # the seller is the user: keep them
-        currency = resolve_currency(None, changes)
+        # the seller is the user: keep them (and how they are paid), else the profile's
+        seller = current.seller if current and current.seller else defaults.seller
+        payment = current.payment if current and current.payment else defaults.payment
+        currency = resolve_currency(None, changes, defaults.currency)
         draft = InvoiceDraft(currency=currency, issue_date=ctx.today, seller=seller)
+        draft = replace(draft, payment=payment)
     else:
         draft = current
         base = ctx.previous if any(isinstance(c, Undo) for c in changes) else current
@@ -940,7 +973,42 @@ def apply_changes(
         )
         if message and not in_header and message not in messages:
             messages.append(message)
-    return purge_removed(draft, ctx), messages
+    draft = purge_removed(draft, ctx)
+    if ctx.creating or current is None:
+        draft, used = _with_default_terms(draft, defaults)
+        used = _defaults_used(draft, changes, defaults) + used
+        if used:
+            messages.append(f"From your profile: {join_words(used)}.")
+    return draft, messages
+
+
+def _with_default_terms(draft: InvoiceDraft, defaults: Defaults) -> tuple[InvoiceDraft, list[str]]:
+    """A new invoice the message gave no due date or terms: due after the profile's days."""
+    days = defaults.terms_days
+    if days is None or draft.due_date or draft.payment_terms or draft.issue_date is None:
+        return draft, []
+    terms = f"Net {days}" if days else DUE_ON_RECEIPT
+    draft = replace(draft, due_date=draft.issue_date + timedelta(days=days), payment_terms=terms)
+    assert draft.due_date is not None
+    return draft, [f"due {human_date(draft.due_date)} ({terms})"]
+
+
+def _defaults_used(draft: InvoiceDraft, changes: list[Change], defaults: Defaults) -> list[str]:
+    """What of the profile a new invoice took, for the reply (which the message did not say)."""
+    used = []
+    if defaults.seller and draft.seller == defaults.seller:
+        used.append(f"seller {defaults.seller.name}")
+    if defaults.payment and draft.payment == defaults.payment:
+        used.append("your payment details")
+    written = [m.currency for c in changes for m in c.amounts() if m.currency]
+    explicit = any(isinstance(c, SetCurrency) for c in changes) or written
+    if defaults.currency and draft.currency == defaults.currency and not explicit:
+        used.append(f"currency {defaults.currency}")
+    rate = defaults.tax_rate
+    said = any(isinstance(c, SetTax) or getattr(c, "tax_rate", None) is not None for c in changes)
+    if rate and not said and any(item.tax_rate == rate for item in draft.items):
+        used.append(f"{plain(rate)}% tax")
+    return used
 
 
 def summarise(changes: list[Any]) -> str:

@@ -10,6 +10,7 @@ from marshmallow import ValidationError
 
 from core.invoice import InvoiceDraft, InvoiceRuleError, price_invoice
 from core.providers.base import ProviderReply, ProviderRequest
+from core.providers.offline import owner
 from core.providers.offline.changes import (
     GENERIC_DESCRIPTION,
     WAITING_FOR_A_NAME,
@@ -64,13 +65,23 @@ class OfflineProvider:
         question = _question(request.message, current, request)
         if question:
             return ProviderReply(question, None)
+        if owner.asks_to_save(request):
+            return owner.save_reply(request)
         message, answers = _answered(request) or (_with_details_waiting(request), {})
-        reading = read_message(message, request.today, answers, current)
+        repeat = owner.read_repeat(message) if request.profile is not None and not answers else None
+        reading = read_message(repeat.rest if repeat else message, request.today, answers, current)
+        if repeat is not None:
+            repeated = _repeat(request, repeat, reading)
+            if isinstance(repeated, ProviderReply):
+                return repeated
+            if repeated is None:  # "again" that asks no copy: "change the rate again"
+                reading = read_message(message, request.today, answers, current)
+        notes = _known_clients(request, reading)
         if reading.questions or reading.not_understood or not reading.changes:
             return ProviderReply(_decline(request.message, reading, current), None)
 
-        adds_lines = any(isinstance(c, AddLine) for c in reading.changes)
-        names_party = any(isinstance(c, SetParty) for c in reading.changes)
+        adds_lines = owner.lines_of(reading.changes)
+        names_party = any(isinstance(c, SetParty | owner.UseClient) for c in reading.changes)
         if current is None and not (adds_lines or names_party):
             understood = summarise(reading.changes)
             return ProviderReply(
@@ -81,7 +92,8 @@ class OfflineProvider:
             )
         # A message that opens like a new invoice and names a line starts a new invoice.
         creating = current is None or (reading.opening and adds_lines)
-        ctx = Context(request.today, creating, _previous(request, reading))
+        defaults = owner.defaults_from(request.profile)
+        ctx = Context(request.today, creating, _previous(request, reading), defaults=defaults)
         try:
             draft, messages = apply_changes(current, reading.changes, ctx)
             data = invoice_draft_schema.dump(draft)
@@ -96,6 +108,10 @@ class OfflineProvider:
 
         if current is not None and not creating and draft == current:
             return ProviderReply("Nothing to change — the invoice already looks like that.", None)
+        messages += notes
+        new_seller = draft.seller is not None and draft.seller != (defaults and defaults.seller)
+        if defaults is not None and owner.changes_seller(reading.changes) and new_seller:
+            messages.append(owner.SAVE_HINT)
         total = format_money(priced.total, draft.currency)
         if creating:
             return ProviderReply(
@@ -141,6 +157,100 @@ def _question(message: str, current: InvoiceDraft | None, request: ProviderReque
     if invoice.tax_total:
         parts.append(f"tax {format_money(invoice.tax_total, current.currency)}")
     return f"The total is {total} ({', '.join(parts)})."
+
+
+def _repeat(
+    request: ProviderRequest, repeat: owner.Repeat, reading: Reading
+) -> bool | ProviderReply | None:
+    """ "invoice Acme again", "same as last time for Acme": the known client's last invoice
+    copied into the reading (True); a reply when it cannot be (which client? none issued?).
+    Only "again": False when the message has lines of its own (a new invoice "again", read
+    without the word), None when it names no client ("change the rate again": read it all).
+    """
+    known = request.known_clients
+    buyers = [c for c in reading.changes if isinstance(c, SetParty) and c.role == "buyer"]
+    client, several, mentioned = None, (), ""
+    if buyers:
+        mentioned = buyers[-1].name
+        match = owner.match_client(mentioned, known)
+        client, several = match.client, match.several
+    else:
+        rest = repeat.rest.casefold()
+        named = [c for c in known if str(c.get("mentioned_as", "")).casefold() in rest]
+        exact = [c for c in named if c.get("match") == "exact"] or named
+        if len({c.get("client_id") for c in exact}) == 1:
+            client, mentioned = exact[0], str(exact[0].get("mentioned_as", ""))
+        else:
+            several = tuple(exact)
+    adds_lines = any(isinstance(c, AddLine) for c in reading.changes)
+    if not repeat.strong and adds_lines:
+        return False
+    if not repeat.strong and client is None and not buyers:
+        return None
+    if client is None:
+        if buyers and not several:
+            return ProviderReply(
+                f"I don't know a client called “{mentioned}” yet, so there is no invoice of "
+                "theirs to copy (clients are remembered when you issue an invoice for them). "
+                f"What should I bill? For example “invoice {mentioned} for 10 hours of "
+                "consulting at $120/h”.",
+                None,
+            )
+        if several:
+            names = owner.join_words([f"“{owner.client_label(c)}”" for c in several[:5]])
+            return ProviderReply(f"Which client's last invoice should I copy: {names}?", None)
+        return ProviderReply(
+            "Which client's last invoice should I copy? I remember a client once an invoice "
+            "for them has been issued; tell me their name as it was on that invoice, e.g. "
+            "“invoice Acme Corp again”.",
+            None,
+        )
+    label = owner.client_label(client)
+    last = client.get("last_invoice")
+    copy = owner.copy_of(last) if isinstance(last, dict) else None
+    party = owner.client_party(client)
+    if copy is None or party is None:
+        return ProviderReply(
+            f"There's no issued invoice for {label} yet, so there is nothing to copy. What "
+            f"should I bill them? For example “invoice {label} for 10 hours of consulting at "
+            "$120/h”.",
+            None,
+        )
+    reading.changes = [
+        change
+        for change in reading.changes
+        if not (isinstance(change, SetParty) and change.role == "buyer")
+    ]
+    reading.changes[:0] = [copy, owner.UseClient(party, label)]
+    reading.not_understood = [
+        text for text in reading.not_understood if not owner.names_only(text, client, mentioned)
+    ]
+    reading.opening = True
+    return True
+
+
+def _known_clients(request: ProviderRequest, reading: Reading) -> list[str]:
+    """The client the message names, when it is a stored one, gets the details on file
+    (`UseClient` in place of `SetParty`); what to tell the user when the name could be
+    several of them."""
+    notes: list[str] = []
+    if not request.known_clients:
+        return notes
+    for index, change in enumerate(reading.changes):
+        if not isinstance(change, SetParty) or change.role != "buyer" or change.keep_details:
+            continue
+        match = owner.match_client(change.name, request.known_clients)
+        party = owner.client_party(match.client) if match.client else None
+        if party is not None and match.client is not None:
+            reading.changes[index] = owner.UseClient(party, owner.client_label(match.client))
+        elif match.several:
+            names = [owner.client_label(c) for c in match.several[:5]]
+            notes.append(
+                f"Several of your clients start with “{change.name}”: "
+                f"{owner.join_words(names)}. I wrote “{change.name}” as you typed it; say "
+                f"“client is {names[0]}” to use the details on file."
+            )
+    return notes
 
 
 def _unchanged(current: InvoiceDraft | None) -> str:
