@@ -4,6 +4,11 @@
              start_batch()  -> a batch's jobs stored -> the first ones dispatched and published
     worker:  TurnRunner.run(job_id) -> provider -> validated draft -> priced invoice -> applied
 
+With records (core/owner_records.py) the runner reads the owner's profile and the stored
+clients the message names before asking the provider, fills a new draft's seller and payment
+details from the profile when the provider left them out, and writes the profile update the
+user asked for ("save it to my profile").
+
 The provider states facts; `price_invoice` computes every amount. A reply that does not
 validate fails the job with `invalid_invoice` and the session keeps its last good invoice.
 """
@@ -30,6 +35,7 @@ from core.errors import (
     SessionGone,
     TurnInterrupted,
     Unavailable,
+    ValidationFailed,
 )
 from core.ids import new_id
 from core.invoice import InvoiceRuleError, price_invoice
@@ -37,6 +43,7 @@ from core.jobs import AcceptedTurn, JobRecord, JobStore, NewTurn, TurnContext, T
 from core.llm_rate import LlmRateLimiter, SlotNotAvailable, parse_rate
 from core.logs import bind, log_context
 from core.metrics import Figures
+from core.owner_records import TurnRecords, with_profile
 from core.prompts import SYSTEM_PROMPT
 from core.providers.base import Provider, ProviderRequest
 from core.queue import BATCH_QUEUE, INTERACTIVE_QUEUE, Publisher, queue_for
@@ -142,6 +149,23 @@ def _bounded(messages: dict) -> dict:
     return {**messages, "items": kept}
 
 
+def _field_problems(details: object, path: str = "") -> list[str]:
+    """ "seller email: Not a valid email address." for each field of a validation error."""
+    if isinstance(details, dict):
+        return [
+            problem
+            for name, value in details.items()
+            for problem in _field_problems(value, f"{path} {name}".strip())
+        ]
+    if isinstance(details, list):
+        return [
+            f"{path.replace('_', ' ')}: {message}"
+            for message in details
+            if isinstance(message, str)
+        ]
+    return []
+
+
 @dataclass
 class TurnRunner:
     """Runs one queued turn: reads the session, asks the provider, writes the result."""
@@ -159,13 +183,21 @@ class TurnRunner:
     max_lines: int = 500  # MAX_INVOICE_LINES: bounds what any export of the invoice costs
     worker: str = ""  # who runs the turns (a worker process's id): its heartbeat holds them
     max_handbacks: int = 5  # a turn whose worker was lost this often is given up (poison)
+    records: TurnRecords | None = None  # profiles and clients; None: turns without records
 
     @classmethod
     def from_settings(
-        cls, settings: Settings, stores: RedisStores, provider: Provider, *, worker: str = ""
+        cls,
+        settings: Settings,
+        stores: RedisStores,
+        provider: Provider,
+        *,
+        worker: str = "",
+        records: TurnRecords | None = None,
     ) -> TurnRunner:
         spacing = parse_rate(settings.llm_rate_limit)
         return cls(
+            records=records,
             worker=worker,
             jobs=stores.jobs,
             figures=stores.figures,
@@ -259,6 +291,7 @@ class TurnRunner:
         starts_new_invoice = job.kind == "generate"
         current = None if starts_new_invoice else context.invoice
         today = self.today()
+        profile, known_clients = self._owner_records(job)
         answer = self.provider.respond(
             ProviderRequest(
                 system_prompt=SYSTEM_PROMPT,
@@ -267,10 +300,17 @@ class TurnRunner:
                 invoice=current,
                 today=today,
                 previous_invoice=None if starts_new_invoice else context.previous_invoice,
+                profile=profile,
+                known_clients=known_clients,
             )
         )
-        invoice_json, number = self._price(answer.invoice, context, starts_new_invoice, today)
+        draft = answer.invoice
+        if current is None and isinstance(draft, dict) and profile:
+            draft = with_profile(draft, profile)  # a new invoice starts with the profile
+        invoice_json, number = self._price(draft, context, starts_new_invoice, today)
         reply = valid_unicode(answer.reply)
+        if answer.profile_update:
+            reply = self._update_profile(job, answer.profile_update, reply)
         if invoice_json is None and job.batch_id:
             # a batch item exists to make an invoice: one that made none has failed, and the
             # assistant's reply says why ("which client?", "what price?")
@@ -291,6 +331,34 @@ class TurnRunner:
                 "warning": token_warning(token_count, self.token_warn, self.token_limit),
             },
         )
+
+    def _owner_records(self, job: JobRecord) -> tuple[dict | None, tuple[dict, ...]]:
+        """The owner's profile and the stored clients the message names; (None, ()) without
+        records, or when the database cannot be reached (the turn goes on without them)."""
+        if self.records is None:
+            return None, ()
+        try:
+            profile = self.records.profile(job.owner)
+            known = tuple(self.records.clients_mentioned(job.owner, job.message))
+        except Unavailable:
+            log.warning("records unavailable: the turn goes on without the profile")
+            return None, ()
+        return profile, known
+
+    def _update_profile(self, job: JobRecord, patch: dict, reply: str) -> str:
+        """Write the profile update the provider was asked for; the reply, with why not when
+        it could not be written. Writing the same patch twice (a redelivered turn) is
+        harmless."""
+        if self.records is None:
+            return f"{reply} (Saving to a profile is not available here.)"
+        try:
+            self.records.update_profile(job.owner, patch)
+        except ValidationFailed as error:
+            problems = "; ".join(_field_problems(error.details))
+            return f"I couldn't save it to your profile: {problems or error.message}"
+        except Unavailable:
+            return "I couldn't reach your profile just now; nothing was saved. Try again soon."
+        return reply
 
     def _price(
         self, draft_json: object, context: TurnContext, starts_new_invoice: bool, today: date

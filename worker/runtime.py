@@ -1,4 +1,5 @@
-"""What a worker process builds once: its settings, the Redis stores and the turn runner.
+"""What a worker process builds once: its settings, the Redis stores, the records database
+(profiles and clients, read and written by turns for their owner) and the turn runner.
 
 Kept apart from the Celery app so that nothing secret sits in Celery's configuration (Flower
 shows that configuration on its worker page) and so that the app, the tasks and the sweeps
@@ -17,6 +18,8 @@ from celery import Celery
 
 from core.providers import make_provider
 from core.queue import CeleryPublisher
+from core.records import RecordsService
+from core.records.database import make_engine
 from core.settings import Settings
 from core.stores import RedisStores
 from core.turns import TurnRunner, dispatch_batch_items
@@ -40,10 +43,18 @@ def worker_id() -> str:
 
 
 @cache
+def records() -> RecordsService:
+    """The records database (DATABASE_URL); connects on first use. A turn holds a connection
+    only while it reads the profile and clients, or saves the profile."""
+    pool_size = max(5, min(settings().worker_concurrency, 20))
+    return RecordsService(make_engine(settings().database_url, pool_size=pool_size))
+
+
+@cache
 def runner() -> TurnRunner:
     """One runner (and one provider client) per worker process, reused by every turn."""
     return TurnRunner.from_settings(
-        settings(), stores(), make_provider(settings()), worker=worker_id()
+        settings(), stores(), make_provider(settings()), worker=worker_id(), records=records()
     )
 
 

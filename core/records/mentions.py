@@ -71,8 +71,8 @@ def _name_words(party_name: str) -> list[str]:
 
 
 def find_mentions(session: Session, owner: str, text: str) -> list[Mention]:
-    """The owner's clients that `text` may name: exact ones first, most recently invoiced
-    first, at most MAX_CANDIDATES."""
+    """The owner's clients that `text` may name: exact ones first, the longest mention first,
+    then the most recently invoiced; at most MAX_CANDIDATES."""
     words = _words(text)
     keys = [client_rules.normalise(word) or "" for word in words]
     runs: dict[str, str] = {}  # key of a run of words -> the words as written
@@ -81,10 +81,17 @@ def find_mentions(session: Session, owner: str, text: str) -> list[Mention]:
             key = "".join(keys[start:end])
             runs.setdefault(key, " ".join(words[start:end]))
             runs.setdefault(key + ".", " ".join(words[start:end]))  # "B.V." keeps its dot
+    # where a prefix may start: an uncommon word, or a common one with an uncommon one after
+    # it ("design hub" for "Design Hub Ltd")
     firsts = [
         key
-        for key in dict.fromkeys(keys)
-        if len(key) >= 3 and key[0].isalpha() and key not in COMMON_WORDS
+        for key in dict.fromkeys(
+            keys[i] if keys[i] not in COMMON_WORDS else keys[i] + keys[i + 1]
+            for i in range(len(keys))
+            if keys[i] not in COMMON_WORDS
+            or (i + 1 < len(keys) and keys[i + 1] not in COMMON_WORDS | {""})
+        )
+        if len(key) >= 3 and key[0].isalpha()
     ][:MAX_PREFIX_WORDS]
     if not runs:
         return []
@@ -116,6 +123,7 @@ def find_mentions(session: Session, owner: str, text: str) -> list[Mention]:
     mentions.sort(
         key=lambda m: (
             m.match != "exact",
+            -len(m.mentioned_as),  # "Acme Corp" named, before "Acme" named within it
             -(m.client.last_invoiced_at.timestamp() if m.client.last_invoiced_at else 0),
             m.client.display_name,
         )
@@ -129,7 +137,7 @@ def _prefix_in(keys: list[str], words: list[str], row: Client) -> str | None:
     for name in (row.display_name, (row.party or {}).get("name") or ""):
         name_keys = _name_words(name)
         for start, key in enumerate(keys):
-            if not name_keys or key != name_keys[0] or key in COMMON_WORDS:
+            if not name_keys or key != name_keys[0]:
                 continue
             length = 1
             while (
@@ -138,7 +146,8 @@ def _prefix_in(keys: list[str], words: list[str], row: Client) -> str | None:
                 and keys[start + length] == name_keys[length]
             ):
                 length += 1
-            if length < len(name_keys):
+            common = all(k in COMMON_WORDS for k in keys[start : start + length])
+            if length < len(name_keys) and not common:
                 return " ".join(words[start : start + length])
     return None
 

@@ -40,7 +40,10 @@ class ScriptedProvider:
         else:
             reply = script.get("reply", "Done.")
         return ProviderReply(
-            reply=reply, invoice=script.get("invoice"), usage=Usage(**script.get("usage", {}))
+            reply=reply,
+            invoice=script.get("invoice"),
+            usage=Usage(**script.get("usage", {})),
+            profile_update=script.get("profile_update"),
         )
 
 
