@@ -98,6 +98,30 @@ def _default_records_database() -> Iterator[None]:
     shutil.rmtree(TEST_DATABASE_DIR, ignore_errors=True)
 
 
+# Fixtures that run the API or a worker on the default records database: a profile or client
+# another test left there (the fuzzer PATCHes the profile of "local") would change what their
+# chat turns make (a new invoice starts from the profile), so it is emptied before each.
+_DEFAULT_DATABASE_USERS = frozenset(
+    {"app", "client", "make_app", "shared_worker", "start_worker", "live_api", "worker"}
+)
+
+
+@pytest.fixture(autouse=True)
+def _empty_default_records(request) -> None:
+    if not _DEFAULT_DATABASE_USERS & set(request.fixturenames):
+        return
+    from tests.conftest import TEST_DATABASE_URL
+
+    engine = create_engine(TEST_DATABASE_URL)
+    try:
+        with engine.begin() as connection:
+            connection.execute(text("DELETE FROM issued_invoices WHERE credits_id IS NOT NULL"))
+            for table in TABLES:
+                connection.execute(text(f"DELETE FROM {table}"))
+    finally:
+        engine.dispose()
+
+
 @pytest.fixture(scope="session")
 def _migrated() -> Iterator[dict[str, str]]:
     """backend -> URL of a database migrated to head, made on first use."""
