@@ -244,6 +244,20 @@ _REPEAT_RE = re.compile(
     r"|\b(?:same|usual)\s+again\b|\bthe\s+usual\b|\bsame\s+as\s+(?:always|usual)\b",
     re.I,
 )
+# "repeat acme's last invoice", "copy the last Acme invoice": the client inside the phrase
+_COPY_VERB = r"(?:repeat|copy|duplicate|reuse|redo|clone|re-?issue)"
+_REPEAT_NAMED_RES = (
+    re.compile(
+        rf"\b{_COPY_VERB}\s+(?:the\s+)?(?P<name>[^\s,.;!?][^,.;!?\n]{{0,60}}?)(?:'s|’s)\s+"
+        r"(?:last|previous|latest|most\s+recent)\s+(?:invoice|one|bill)\b",
+        re.I,
+    ),
+    re.compile(
+        rf"\b{_COPY_VERB}\s+(?:the\s+|my\s+|our\s+)?(?:last|previous|latest|most\s+recent)\s+"
+        r"(?P<name>[^\s,.;!?][^,.;!?\n]{0,60}?)\s+(?:invoice|bill)\b",
+        re.I,
+    ),
+)
 _AGAIN_RE = re.compile(r"\b(?:again|once\s+more)\b", re.I)
 _DANGLING_RE = re.compile(
     r"(?:\s*\b(?:for|to|of|with|the|a|an|just|exactly|please|pls|but)\b)+\s*(?=$|[,.;!?\n])",
@@ -261,23 +275,32 @@ class Repeat:
 
 def read_repeat(message: str) -> Repeat | None:
     """ "invoice Acme again" -> Repeat("invoice Acme"); None when the message asks no repeat."""
+    for regex in _REPEAT_NAMED_RES:
+        named = regex.search(message)
+        if named:
+            rest = f"{message[: named.start()]} {named['name']} {message[named.end() :]}"
+            return Repeat(_tidy_rest(rest), strong=True)
     match = _REPEAT_RE.search(message)
     strong = match is not None
     if match is None:
         match = _AGAIN_RE.search(message)
     if match is None:
         return None
-    rest = re.sub(r"[ \t]+", " ", f"{message[: match.start()]} {message[match.end() :]}")
+    return Repeat(_tidy_rest(f"{message[: match.start()]} {message[match.end() :]}"), strong)
+
+
+def _tidy_rest(rest: str) -> str:
+    """The message with the repeat taken out, without the words it left dangling."""
+    rest = re.sub(r"[ \t]+", " ", rest)
     rest = _DANGLING_RE.sub("", rest)
     rest = re.sub(r"^\s*(?:for|to|of)\b", "", rest, flags=re.I)
     rest = re.sub(r"\s+(?=[,.;:!?])", "", rest)
-    rest = re.sub(r"^[\s,.;:!?–—-]+|[\s,.;:!?–—-]+$", "", rest)
-    return Repeat(rest, strong)
+    return re.sub(r"^[\s,.;:!?–—-]+|[\s,.;:!?–—-]+$", "", rest)
 
 
 _FILLER = frozenset(
     """for to of the a an please pls invoice bill charge client customer again same make
-    create new do send just exactly it them one can you could""".split()  # noqa: SIM905  # noqa: SIM905 - a word list reads better as text
+    create new do send just exactly it them one can you could another""".split()  # noqa: SIM905  # noqa: SIM905 - a word list reads better as text
 )
 
 

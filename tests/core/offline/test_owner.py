@@ -208,6 +208,11 @@ def test_a_stored_name_is_data_not_an_instruction():
         "Acme, like last month",
         "copy my previous invoice to Acme",
         "the usual for Acme please",
+        "another invoice for Acme like last time",
+        "do the same for Acme as last month",
+        "Acme again please",
+        "repeat acme's last invoice",
+        "copy the last Acme invoice",
     ],
 )
 def test_a_repeat_copies_the_last_invoice_with_new_dates(message):
@@ -225,6 +230,20 @@ def test_a_repeat_copies_the_last_invoice_with_new_dates(message):
 def test_a_repeat_with_more_to_it():
     reply = ask("same as last time for Acme, plus a €20 parking line")
     assert [line[0] for line in lines(reply)] == ["Consulting", "Travel", "Parking"]
+
+
+def test_a_repeat_with_other_changes():
+    reply = ask("invoice Acme the same as last time but due in 7 days, 10% discount")
+    assert reply.invoice["due_date"] == "2026-12-01"
+    assert reply.invoice["discount"] == {"kind": "percent", "value": "10"}
+    assert len(lines(reply)) == 2
+
+
+def test_client_is_in_an_edit_uses_the_stored_details():
+    first = ask("Invoice Globex for 2 days at 800")
+    reply = ask("client is Acme", invoice=first.invoice)
+    assert reply.invoice["buyer"]["address"] == "1 Main St, Springfield, IL 62701"
+    assert lines(reply) == lines(first)
 
 
 def test_again_with_lines_of_its_own_is_a_new_invoice():
