@@ -48,3 +48,30 @@ def test_turns_through_bedrock_use_the_servers_arithmetic(client, start_worker, 
     assert "denied access" in denied["error"]["message"]
     after = client.get(f"/api/session/{created['session_id']}").get_json()
     assert after["invoice"] == job["result"]["invoice"] and len(after["messages"]) == 2
+
+
+def test_a_worker_sends_bedrock_the_named_clients_records(
+    make_app, start_worker, bedrock, records_url, redis_client
+):
+    from core.records import RecordsService
+
+    records = RecordsService.from_url(records_url)
+    try:
+        records.save_client("", {"name": "Acme Corp", "address": "1 Main St, Springfield"})
+        records.update_profile("", {"seller": {"name": "Jane Doe"}})
+    finally:
+        records.close()
+    start_worker(
+        "bedrock", BEDROCK_ENDPOINT_URL=bedrock.url, DATABASE_URL=records_url, **BEDROCK_ENV
+    )
+    client = make_app(database_url=records_url).test_client()
+    bedrock.add(fake_bedrock.tool_use("Created.", draft(buyer="Acme Corp")))
+
+    _, job = run_turn(client, "invoice acme for 3 h at 90")
+
+    assert job["status"] == "succeeded"
+    sent = bedrock.requests[-1].body["messages"][-1]["content"][0]["text"]
+    assert '"name":"Acme Corp","address":"1 Main St, Springfield"' in sent
+    assert '"profile":{"seller":{"name":"Jane Doe"}}' in sent
+    assert sent.index("</records>") < sent.index("The person's new message")
+    assert job["result"]["invoice"]["seller"]["name"] == "Jane Doe"  # the profile's, by the runner

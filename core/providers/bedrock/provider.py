@@ -4,9 +4,11 @@ errors.py translates botocore's failures)."""
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import Any
 
 from core.errors import ProviderError, ProviderTransient
+from core.owner_records import seller_patch
 from core.providers.base import ProviderReply, ProviderRequest
 from core.providers.bedrock.config import (
     CONNECT_TIMEOUT,
@@ -16,7 +18,7 @@ from core.providers.bedrock.config import (
 )
 from core.providers.bedrock.errors import from_botocore_error, from_client_error
 from core.providers.bedrock.request import ModelOptions, converse_params
-from core.providers.bedrock.response import read_reply
+from core.providers.bedrock.response import read_reply, saves_seller
 from core.settings import Settings
 
 log = logging.getLogger("core.providers.bedrock")
@@ -53,7 +55,13 @@ class BedrockProvider:
     def respond(self, request: ProviderRequest) -> ProviderReply:
         """One Converse call. Raises ProviderTransient or ProviderError (see errors.py)."""
         response = self.converse(self.converse_params(request))
-        return read_reply(response, max_tokens=self.max_tokens)
+        reply = read_reply(response, max_tokens=self.max_tokens)
+        if saves_seller(response):
+            # the invoice's seller after this turn (or as it was), as a profile patch
+            patch = seller_patch(reply.invoice or request.invoice)
+            if patch:
+                reply = replace(reply, profile_update=patch)
+        return reply
 
     def converse_params(self, request: ProviderRequest) -> dict[str, Any]:
         """The keyword arguments of `client.converse` for one turn."""

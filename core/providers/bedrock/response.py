@@ -13,7 +13,7 @@ from typing import Any
 
 from core.errors import ProviderError
 from core.providers.base import ProviderReply
-from core.providers.bedrock.tool import TOOL_NAME
+from core.providers.bedrock.tool import SAVE_SELLER, TOOL_NAME
 from core.providers.bedrock.usage import usage_of
 
 _FENCE = re.compile(r"```(?:json)?[ \t]*\n?(.*?)```", re.DOTALL | re.IGNORECASE)
@@ -28,6 +28,15 @@ def read_reply(response: dict[str, Any], *, max_tokens: int) -> ProviderReply:
         answer = json_in_text(content)
     reply, invoice = answer_fields(answer)
     return ProviderReply(reply=reply, invoice=invoice, usage=usage_of(response))
+
+
+def saves_seller(response: dict[str, Any]) -> bool:
+    """Whether the answer sets `save_seller_to_profile` (true, and nothing else counts)."""
+    content = response.get("output", {}).get("message", {}).get("content") or []
+    answer = tool_input(content)
+    if answer is None:
+        answer = json_in_text(content)
+    return isinstance(answer, dict) and answer.get(SAVE_SELLER) is True
 
 
 def _check_stop_reason(stop_reason: Any, max_tokens: int) -> None:

@@ -1,4 +1,4 @@
-"""The one tool the model must call: `update_invoice {reply, invoice}`.
+"""The one tool the model must call: `update_invoice {reply, invoice, save_seller_to_profile?}`.
 
 Its input schema is generated from InvoiceDraftSchema (the one source of truth) as plain JSON
 Schema: OpenAPI-only keywords removed, amounts as decimal strings with a pattern.
@@ -12,6 +12,7 @@ from typing import Any
 from core.schemas import DecimalText, InvoiceDraftSchema
 
 TOOL_NAME = "update_invoice"
+SAVE_SELLER = "save_seller_to_profile"  # optional: the person asked to save the seller
 TOOL_DESCRIPTION = (
     "Answer the person and state the complete invoice draft after this turn. `reply` is the "
     "message shown to the person; `invoice` is the whole draft (every field kept that the "
@@ -60,6 +61,14 @@ def tool_input_schema() -> dict[str, Any]:
         "properties": {
             "reply": {"type": "string", "description": "The message to show the person."},
             "invoice": draft,
+            SAVE_SELLER: {
+                "type": "boolean",
+                "description": (
+                    "true only when the person asks to save this invoice's seller and payment "
+                    'details to their profile ("save it to my profile", or yes to your '
+                    "offer); the server saves them. Leave it out otherwise."
+                ),
+            },
         },
         "required": ["reply", "invoice"],
     }
