@@ -47,7 +47,7 @@ def profile_seller(profile: Mapping[str, Any] | None) -> dict[str, Any] | None:
     if not seller.get("name"):
         if not seller.get("company"):
             return None
-        seller["name"] = seller["company"]
+        seller["name"] = seller.pop("company")  # the company is the name: not twice
     return {k: v for k, v in seller.items() if k in PROFILE_SELLER_FIELDS and v not in (None, "")}
 
 
