@@ -1001,7 +1001,11 @@ def _defaults_used(draft: InvoiceDraft, changes: list[Change], defaults: Default
     if defaults.payment and draft.payment == defaults.payment:
         used.append("your payment details")
     written = [m.currency for c in changes for m in c.amounts() if m.currency]
-    explicit = any(isinstance(c, SetCurrency) for c in changes) or written
+    # a currency the message set, wrote, or copied with an earlier invoice is not the profile's
+    explicit = any(
+        isinstance(c, SetCurrency) or getattr(c, "copies_currency", False) for c in changes
+    )
+    explicit = explicit or bool(written)
     if defaults.currency and draft.currency == defaults.currency and not explicit:
         used.append(f"currency {defaults.currency}")
     rate = defaults.tax_rate

@@ -182,6 +182,7 @@ class CopyInvoice(Change):
     draft: InvoiceDraft  # the copied facts (lines, currency, discount, terms, notes)
     term_days: int | None  # due this many days after the issue date, as the original was
     phase: ClassVar[int] = 0  # before lines the same message adds
+    copies_currency: ClassVar[bool] = True
 
     def apply(self, draft: InvoiceDraft, ctx: Context) -> tuple[InvoiceDraft, str | None]:
         copied = self.draft

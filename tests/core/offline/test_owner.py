@@ -225,6 +225,7 @@ def test_a_repeat_copies_the_last_invoice_with_new_dates(message):
     assert invoice["due_date"] == "2026-12-24"  # the same 30 days as the original
     assert invoice["payment_terms"] == "Net 30"
     assert "2026-0003" in reply.reply and "Acme Corp" in reply.reply
+    assert "currency EUR" not in reply.reply  # the copy's currency, not the profile's
 
 
 def test_a_repeat_with_more_to_it():
