@@ -25,6 +25,7 @@ from core.providers.offline.clauses import IGNORED, answer_price, read_clause
 from core.providers.offline.lines import Answer, Answers, answer_key
 from core.providers.offline.message import Reading, read_message, split_clauses
 from core.providers.offline.reply_text import describe_line, format_money
+from core.providers.offline.vat import waiting_for_vat_numbers
 from core.schemas import invoice_draft_schema, load_draft
 
 HELP = (
@@ -65,6 +66,7 @@ class OfflineProvider:
         if question:
             return ProviderReply(question, None)
         message, answers = _answered(request) or (_with_details_waiting(request), {})
+        message = _with_vat_numbers(request, message)
         reading = read_message(message, request.today, answers, current)
         if reading.questions or reading.not_understood or not reading.changes:
             return ProviderReply(_decline(request.message, reading, current), None)
@@ -200,6 +202,18 @@ def _with_details_waiting(request: ProviderRequest) -> str:
     names = any(isinstance(change, SetParty) for change in reading.changes)
     fine = names and not reading.questions and not reading.not_understood
     return together if fine else request.message
+
+
+def _with_vat_numbers(request: ProviderRequest, message: str) -> str:
+    """ "… reverse charge" -> "Reverse charge needs the buyer's VAT number …" -> "their VAT
+    number is …": the message that was refused is read again with the numbers (vat.py)."""
+    earlier = waiting_for_vat_numbers(request.history)
+    if earlier is None or message != request.message:
+        return message
+    together = f"{earlier}\n{message}"
+    reading = read_message(together, request.today, current=_load(request.invoice))
+    fine = reading.changes and not reading.questions and not reading.not_understood
+    return together if fine else message
 
 
 def _match_answers(request: ProviderRequest, missing: list[str]) -> Answers:
