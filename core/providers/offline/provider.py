@@ -25,7 +25,7 @@ from core.providers.offline.clauses import IGNORED, answer_price, read_clause
 from core.providers.offline.lines import Answer, Answers, answer_key
 from core.providers.offline.message import Reading, read_message, split_clauses
 from core.providers.offline.reply_text import describe_line, format_money
-from core.providers.offline.vat import waiting_for_vat_numbers
+from core.providers.offline.vat import vat_numbers_question, waiting_for_vat_numbers
 from core.schemas import invoice_draft_schema, load_draft
 
 HELP = (
@@ -84,6 +84,7 @@ class OfflineProvider:
         # A message that opens like a new invoice and names a line starts a new invoice.
         creating = current is None or (reading.opening and adds_lines)
         ctx = Context(request.today, creating, _previous(request, reading))
+        draft = None
         try:
             draft, messages = apply_changes(current, reading.changes, ctx)
             data = invoice_draft_schema.dump(draft)
@@ -93,6 +94,9 @@ class OfflineProvider:
         except ValidationError as error:
             return ProviderReply(f"{_explain_invalid(error)}{_unchanged(current)}", None)
         except InvoiceRuleError as error:
+            asked = vat_numbers_question(error, draft) if draft is not None else None
+            if asked:
+                return ProviderReply(f"{asked}{_unchanged(current)}", None)
             reply = f"I couldn't make that change: {error.message}{_unchanged(current)}"
             return ProviderReply(reply, None)
 

@@ -38,8 +38,8 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import ClassVar
 
-from core.identifiers import vatex_codes
-from core.invoice import CATEGORY_WORDS, ExemptionReason, InvoiceDraft
+from core.identifiers import vat_identifier, vatex_codes
+from core.invoice import CATEGORY_WORDS, ExemptionReason, InvoiceDraft, InvoiceRuleError
 from core.providers.base import ChatMessage
 from core.providers.offline.amounts import NUMBER, Money, money_value
 from core.providers.offline.changes import Change, Context, LineRef, Question, _money_text
@@ -438,13 +438,52 @@ def take_prepaid(
 
 # --- a question about VAT numbers, answered ---------------------------------------------------
 
-VAT_NUMBER_QUESTION = re.compile(r"needs the (?:buyer|seller)'s VAT number")
+VAT_NUMBER_QUESTION = re.compile(r"needs (?:the client's VAT number|your VAT number)")
+
+
+def vat_numbers_question(error: InvoiceRuleError, draft: InvoiceDraft) -> str | None:
+    """The question for a reverse charge or intra-community supply refused by the core for
+    want of VAT numbers (`error.field` is seller.tax_id or buyer.tax_id); None for another
+    refusal. Both missing numbers are asked for at once."""
+    if error.field not in ("seller.tax_id", "buyer.tax_id"):
+        return None
+    categories = {item.tax_category for item in draft.items} & {"AE", "K"}
+    words = CATEGORY_WORDS["AE" if "AE" in categories else "K"].removeprefix("an ")
+    missing = [
+        role
+        for role, party in (("client", draft.buyer), ("you", draft.seller))
+        if not vat_identifier(party.tax_id if party else None)
+    ]
+    if missing == ["client"]:
+        needs, example = "the client's VAT number", "“their VAT number is DE811569869”"
+    elif missing == ["you"]:
+        needs, example = "your VAT number", _seller_example(draft)
+    else:
+        needs = "the client's VAT number and your VAT number"
+        example = f"“their VAT number is DE811569869” and {_seller_example(draft)}"
+    return (
+        f"{words.capitalize()} needs {needs} (starting with the country code), so I haven't "
+        f"applied it yet. Tell me, e.g. {example}, and I'll make the invoice {words}."
+    )
+
+
+def _seller_example(draft: InvoiceDraft) -> str:
+    if draft.seller is None:
+        return "“my company is Pixel Studio, VAT FR40303265045”"
+    return "“my VAT number is FR40303265045”"
 
 
 def waiting_for_vat_numbers(history: tuple[ChatMessage, ...]) -> str | None:
     """The message whose reverse charge (or intra-community supply) was refused for want of
     VAT numbers, when the last reply asked for them; None otherwise. The provider reads it
     again together with the message that gives them."""
-    if len(history) < 2 or history[-1].role != "assistant" or history[-2].role != "user":
-        return None
-    return history[-2].content if VAT_NUMBER_QUESTION.search(history[-1].content) else None
+    earlier: list[str] = []
+    while len(history) >= 2 and len(earlier) < 3:  # one number, then the other: both go back
+        reply, said = history[-1], history[-2]
+        if reply.role != "assistant" or said.role != "user":
+            break
+        if not VAT_NUMBER_QUESTION.search(reply.content):
+            break
+        earlier.insert(0, said.content)
+        history = history[:-2]
+    return "\n".join(earlier) or None

@@ -234,3 +234,29 @@ def test_the_prepaid_amount_can_be_removed():
     assert priced(conversation).prepaid_amount is None
     (change,) = take_prepaid("already paid $500", None)[1]
     assert isinstance(change, SetPrepaid) and change.amount.amount == 500
+
+
+def test_the_vat_numbers_can_come_one_at_a_time():
+    conversation = Conversation()
+    first = conversation.say("Invoice Kessler Optik GmbH for lens coating €6,000, reverse charge")
+    second = conversation.say("their VAT number is DE129273398")
+
+    assert "the client's VAT number and your VAT number" in first.reply
+    assert second.invoice is None and "needs your VAT number" in second.reply
+
+    conversation.say("My company is Atelier Blanc, VAT FR27514868827")
+
+    invoice = priced(conversation)
+    assert invoice.items[0].tax_category == "AE"
+    assert invoice.seller is not None and invoice.seller.tax_id == "FR27514868827"
+
+
+def test_another_refusal_is_no_vat_number_question():
+    conversation = Conversation()
+    reply = conversation.say(
+        "Invoice Hale Dental for the service contract $1,800, $3,000 already paid"
+    )
+    follow_up = conversation.say("their VAT number is DE129273398")
+
+    assert "VAT number" not in reply.reply
+    assert follow_up.invoice is None  # not read together with the refused message
