@@ -108,7 +108,7 @@ export function InvoicePreview({ invoice, locale, busy, profileSeller }: Props) 
   return (
     <article
       className="sheet"
-      aria-label={`${title} ${invoice.number ?? "draft"}`}
+      aria-label={`${title} ${isDraft ? "draft" : (invoice.number ?? "")}`.trim()}
       aria-busy={busy || undefined}
       data-testid="invoice"
       data-status={status}
@@ -136,7 +136,7 @@ export function InvoicePreview({ invoice, locale, busy, profileSeller }: Props) 
           <dl className="meta">
             <div className={hl("number")}>
               <dt>Number</dt>
-              <dd data-testid="invoice-number">{invoice.number ?? (isDraft ? "Draft" : "—")}</dd>
+              <dd data-testid="invoice-number">{isDraft ? "Draft" : (invoice.number ?? "—")}</dd>
             </div>
             {invoice.issue_date && (
               <div className={hl("issue_date")}>
@@ -350,7 +350,7 @@ export function InvoicePreview({ invoice, locale, busy, profileSeller }: Props) 
         </dl>
       </div>
       <footer className="sheet-foot">
-        <span>{invoice.number ?? "Draft — not issued yet"}</span>
+        <span>{isDraft ? "Draft — not issued yet" : invoice.number}</span>
         {invoice.seller?.email && <span>{invoice.seller.email}</span>}
       </footer>
     </article>
