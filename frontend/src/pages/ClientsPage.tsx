@@ -124,28 +124,35 @@ export function ClientsPage({ locale, onShowInvoices }: Props) {
                   </div>
                 ) : (
                   <div className="client-actions">
-                    <button type="button" className="btn btn-secondary" onClick={() => onShowInvoices(client.client_id)}>
-                      Invoices<span className="visually-hidden"> of {client.company || client.name}</span>
+                    <button
+                      type="button"
+                      className="btn btn-secondary"
+                      aria-label={`Invoices of ${client.company || client.name}`}
+                      onClick={() => onShowInvoices(client.client_id)}
+                    >
+                      Invoices
                     </button>
                     <button
                       type="button"
                       className="btn btn-secondary"
+                      aria-label={`Edit ${client.company || client.name}`}
                       onClick={() => {
                         setEditing(client.client_id);
                         setStatus("");
                       }}
                     >
-                      Edit<span className="visually-hidden"> {client.company || client.name}</span>
+                      Edit
                     </button>
                     <button
                       type="button"
                       className="btn btn-secondary"
+                      aria-label={`Delete ${client.company || client.name}`}
                       onClick={() => {
                         setDeleting(client.client_id);
                         setStatus("");
                       }}
                     >
-                      Delete<span className="visually-hidden"> {client.company || client.name}</span>
+                      Delete
                     </button>
                   </div>
                 )}
