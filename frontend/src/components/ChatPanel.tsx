@@ -210,9 +210,11 @@ export function ChatPanel({ conversation: c, locale, composerRef, composerNotice
           </button>
         </form>
         )}
+        {!composerNotice && (
         <p id="composer-hint" className="hint">
           <kbd>Enter</kbd> to send · <kbd>Shift</kbd> + <kbd>Enter</kbd> for a new line
         </p>
+        )}
       </div>
     </section>
   );

@@ -230,7 +230,12 @@ export function InvoicePreview({ invoice, locale, busy, profileSeller }: Props) 
               {showTax && (
                 <td className="num col-tax" data-category={item.tax_category ?? undefined}>
                   {taxCell(item.tax_rate, item.tax_category)}
-                  {item.tax_category && <span className="tax-category"> {item.tax_category}</span>}
+                  {item.tax_category && item.tax_category !== "S" && (
+                    <span className="tax-category" title="VAT category (EN 16931)">
+                      {" "}
+                      {item.tax_category}
+                    </span>
+                  )}
                 </td>
               )}
               <td className="num col-amount">{money(item.net_amount)}</td>
