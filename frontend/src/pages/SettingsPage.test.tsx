@@ -61,6 +61,7 @@ describe("SettingsPage", () => {
     await user.click(screen.getByRole("button", { name: "Save profile" }));
     await waitFor(() => expect(iban).toHaveAttribute("aria-invalid", "true"));
     expect(iban).toHaveAccessibleDescription(/wrong check digits/);
+    await waitFor(() => expect(iban).toHaveFocus());
     expect(pattern).toHaveAccessibleDescription(/exactly once/);
     expect(within(payment).getByLabelText("BIC")).not.toHaveAttribute("aria-invalid");
     expect(screen.getByText("Not saved: please correct the fields marked below.")).toBeInTheDocument();

@@ -145,6 +145,8 @@ export function SettingsPage({ year = new Date().getFullYear() }: { year?: numbe
         }
         setErrors(next);
         setStatus(placed ? "Not saved: please correct the fields marked below." : "");
+        // the first field to correct gets the focus (its message is read with it)
+        if (placed) requestAnimationFrame(() => document.querySelector<HTMLElement>(".settings [aria-invalid='true']")?.focus());
         if (!placed) setProblem(humanize(e));
       } else {
         setProblem(humanize(e));
