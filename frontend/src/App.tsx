@@ -6,6 +6,7 @@ import { InvoicePreview } from "./components/InvoicePreview";
 import { IssueAction } from "./components/IssueAction";
 import { IssuedDownloads } from "./components/IssuedDownloads";
 import { IssuedNotice } from "./components/IssuedNotice";
+import { SaveSellerOffer } from "./components/SaveSellerOffer";
 import { userLocale } from "./format";
 import { ClientsPage } from "./pages/ClientsPage";
 import { InvoicesPage } from "./pages/InvoicesPage";
@@ -41,9 +42,10 @@ interface ChatPageProps {
 function ChatPage({ locale, newSessionRef, onOpenSession, onOpenInvoice }: ChatPageProps) {
   const conversation = useConversation();
   const { issued, setIssued } = useIssued(conversation.sessionId);
-  // The profile's seller stands in (marked) while the draft names none: issuing fills it from there.
+  // The profile's seller stands in (marked) while the draft names none: issuing fills it from
+  // there; a seller told in the chat can be saved to it.
   const [profile, setProfile] = useState<Profile | null>(null);
-  const needsProfile = !!conversation.invoice && !conversation.invoice.seller && !profile;
+  const needsProfile = !!conversation.invoice && !profile;
   useEffect(() => {
     if (needsProfile) getProfile().then(setProfile, () => undefined);
   }, [needsProfile]);
@@ -95,6 +97,9 @@ function ChatPage({ locale, newSessionRef, onOpenSession, onOpenInvoice }: ChatP
               requestAnimationFrame(() => box?.setSelectionRange(text.length, text.length));
             }}
           />
+          {!issued && profile && conversation.invoice?.seller && (
+            <SaveSellerOffer seller={conversation.invoice.seller} profileSeller={profile.seller} onSaved={setProfile} />
+          )}
           <InvoicePreview invoice={shown} locale={locale} busy={busy} profileSeller={profile?.seller} />
         </div>
       </section>

@@ -124,7 +124,17 @@ def test_issue_then_find_it_in_the_list_and_download_it_again(page, base_url, sh
 
 
 def test_credit_note_and_copy_from_the_invoices_page(page, base_url):
+    requests.patch(f"{base_url}/api/profile", json={"seller": None}, timeout=10).raise_for_status()
     _complete_acme(page)
+    # the seller told in the chat can become the profile's
+    offer = page.get_by_role("region", name="Save seller to profile")
+    expect(offer).to_contain_text("Save Northwind Studio as your business?")
+    offer.get_by_role("button", name="Save to my profile").click()
+    expect(offer).to_have_count(0)
+    assert (
+        requests.get(f"{base_url}/api/profile", timeout=10).json()["seller"]["tax_id"]
+        == "DE811907980"
+    )
     page.get_by_role("button", name="Issue invoice").click()
     page.get_by_role("dialog").get_by_role("button", name="Issue invoice").click()
     expect(page.get_by_test_id("invoice-number")).to_have_text(NUMBER)
