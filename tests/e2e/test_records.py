@@ -9,6 +9,7 @@ import pytest
 import requests
 from playwright.sync_api import expect
 
+from tests.e2e.conftest import PHONE
 from tests.e2e.helpers import (
     ACME_TOTAL,
     composer,
@@ -200,3 +201,14 @@ def test_settings_edit_the_profile_with_errors_per_field(page, base_url, shot):
     page.get_by_label("Invoices").fill("{year}-{seq:04}")
     page.get_by_role("button", name="Save profile").click()
     expect(page.get_by_text("Saved. New invoices start with these details.")).to_be_visible()
+
+
+@pytest.mark.parametrize("path", ["/invoices", "/clients", "/settings"])
+def test_the_records_pages_fit_a_phone(new_page, path, shot):
+    phone = new_page(PHONE, is_mobile=True)
+    phone.goto(path)
+    expect(phone.get_by_role("heading", level=1)).to_be_visible()
+    expect(phone.get_by_role("status").first).not_to_have_text("Loading…")
+    width = phone.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"] + 1, width
+    shot(phone, f"45-phone{path.replace('/', '-')}", full_page=True)
