@@ -104,7 +104,16 @@ export function IssueAction({ sessionId, enabled, onIssued, year = new Date().ge
   const busy = state.kind === "issuing";
   const example = state.pattern ? patternExample(state.pattern, year) : null;
   return (
-    <div className="issue-confirm" role="dialog" aria-modal="false" aria-labelledby="issue-title" aria-describedby="issue-desc">
+    <div
+      className="issue-confirm"
+      role="dialog"
+      aria-modal="false"
+      aria-labelledby="issue-title"
+      aria-describedby="issue-desc"
+      onKeyDown={(e) => {
+        if (e.key === "Escape" && !busy) close();
+      }}
+    >
       <h3 id="issue-title">Issue this invoice?</h3>
       <p id="issue-desc">
         {state.pattern ? (
