@@ -9,7 +9,7 @@ import { IssuedNotice } from "./components/IssuedNotice";
 import { SaveSellerOffer } from "./components/SaveSellerOffer";
 import { userLocale } from "./format";
 import { ClientsPage } from "./pages/ClientsPage";
-import { InvoicesPage } from "./pages/InvoicesPage";
+import { InvoicesPage, lastListSearch } from "./pages/InvoicesPage";
 import { SettingsPage } from "./pages/SettingsPage";
 import { getProfile, type Profile } from "./records";
 import { invoiceNumberOf, invoicePath, NAV, routeOf, type Route } from "./routes";
@@ -18,18 +18,24 @@ import { useIssued } from "./useIssued";
 import "./records.css";
 
 /** A tiny client-side router by path (the API serves index.html for every page's path). */
-function useRoute(): [Route, string, (to: string) => void] {
+function useRoute(): [Route, string, (to: string) => void, number] {
   const [pathname, setPathname] = useState(() => window.location.pathname);
+  // counts navigations: following a link to the page already shown starts it afresh
+  const [visit, setVisit] = useState(0);
   useEffect(() => {
-    const onPop = () => setPathname(window.location.pathname);
+    const onPop = () => {
+      setPathname(window.location.pathname);
+      setVisit((n) => n + 1);
+    };
     window.addEventListener("popstate", onPop);
     return () => window.removeEventListener("popstate", onPop);
   }, []);
   const navigate = useCallback((to: string) => {
     window.history.pushState(null, "", to);
     setPathname(new URL(to, window.location.href).pathname);
+    setVisit((n) => n + 1);
   }, []);
-  return [routeOf(pathname), pathname, navigate];
+  return [routeOf(pathname), pathname, navigate, visit];
 }
 
 interface ChatPageProps {
@@ -108,7 +114,7 @@ function ChatPage({ locale, newSessionRef, onOpenSession, onOpenInvoice }: ChatP
 }
 
 export function App() {
-  const [route, pathname, navigate] = useRoute();
+  const [route, pathname, navigate, visit] = useRoute();
   const locale = useMemo(userLocale, []);
   const newSession = useRef<() => void>(() => undefined);
   const [chatKey, setChatKey] = useState(0);
@@ -178,10 +184,11 @@ export function App() {
         {route === "batch" && <BatchPage locale={locale} onOpenSession={openSession} />}
         {route === "invoices" && (
           <InvoicesPage
+            key={visit}
             locale={locale}
             number={invoiceNumberOf(pathname)}
             onOpenInvoice={openInvoice}
-            onBack={() => navigate("/invoices")}
+            onBack={() => navigate(`/invoices${lastListSearch()}`)}
             onOpenSession={openSession}
           />
         )}

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { App } from "./App";
 import { json, mockFetch } from "./test/fetch";
 import { acmeInvoice, SESSION, session } from "./test/fixtures";
-import { issued, profile } from "./test/records";
+import { issued, profile, summary } from "./test/records";
 import { SESSION_KEY } from "./useConversation";
 
 afterEach(() => {
@@ -37,6 +37,27 @@ describe("App: navigation and issuing", () => {
     expect(await screen.findByRole("group", { name: "Your business" })).toBeInTheDocument();
     window.history.back();
     await waitFor(() => expect(screen.getByRole("heading", { level: 1, name: "Clients" })).toBeInTheDocument());
+  });
+
+  it("'All invoices' goes back to the filtered list; the Invoices link starts it afresh", async () => {
+    window.history.replaceState(null, "", "/invoices");
+    const { calls } = mockFetch([
+      { method: "GET", path: /\/api\/invoices\/2026-0007$/, respond: () => json(200, issued()) },
+      { method: "GET", path: /\/api\/invoices(\?|$)/, respond: () => json(200, { items: [summary("2026-0007")], page: 1, per_page: 20, total: 1 }) },
+      { method: "GET", path: /\/api\/clients/, respond: () => json(200, { items: [], page: 1, per_page: 200, total: 0 }) },
+    ]);
+    const user = userEvent.setup();
+    render(<App />);
+    await screen.findByTestId("invoice-row");
+    await user.selectOptions(screen.getByLabelText("Status"), "issued");
+    await waitFor(() => expect(window.location.search).toBe("?status=issued"));
+    await user.click(await screen.findByRole("link", { name: "2026-0007" }));
+    await user.click(await screen.findByRole("link", { name: "← All invoices" }));
+    await waitFor(() => expect(screen.getByLabelText("Status")).toHaveValue("issued"));
+    expect(window.location.search).toBe("?status=issued");
+    await user.click(within(screen.getByRole("navigation", { name: "Main" })).getByRole("link", { name: "Invoices" }));
+    await waitFor(() => expect(screen.getByLabelText("Status")).toHaveValue(""));
+    expect(calls.at(-1)?.url).toBe("/api/invoices?page=1&per_page=20");
   });
 
   it("issues the chat's draft: the preview shows the number, the message box explains", async () => {

@@ -34,6 +34,13 @@ interface Props {
 
 export const PER_PAGE = 20;
 
+let listSearch = "";
+
+/** The list's filters as they were last ("?q=acme&status=paid"): "All invoices" goes back to them. */
+export function lastListSearch(): string {
+  return listSearch;
+}
+
 export function InvoicesPage(props: Props) {
   return props.number ? (
     <InvoiceDetail key={props.number} {...props} number={props.number} />
@@ -100,7 +107,8 @@ function InvoiceList({ locale, onOpenInvoice }: { locale: string; onOpenInvoice:
       if (value && !(key === "page" && value === 1)) params.set(key, String(value));
     }
     const search = params.toString();
-    window.history.replaceState(null, "", `/invoices${search ? `?${search}` : ""}`);
+    listSearch = search ? `?${search}` : "";
+    window.history.replaceState(null, "", `/invoices${listSearch}`);
     return () => controller.abort();
   }, [filters, attempt]);
 
