@@ -212,3 +212,56 @@ def test_the_records_pages_fit_a_phone(new_page, path, shot):
     width = phone.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["width"] + 1, width
     shot(phone, f"45-phone{path.replace('/', '-')}", full_page=True)
+
+
+def _issue_by_api(base_url: str, message: str) -> dict:
+    """A draft made by the offline engine and issued, through the HTTP API only."""
+    accepted = requests.post(
+        f"{base_url}/api/generate-invoice", json={"message": message}, timeout=10
+    )
+    assert accepted.status_code == 202, accepted.text
+    job = accepted.json()
+    for _ in range(60):
+        done = requests.get(f"{base_url}/api/jobs/{job['job_id']}?wait=5", timeout=15).json()
+        if done["status"] in ("succeeded", "failed"):
+            break
+    assert done["status"] == "succeeded", done
+    issued = requests.post(f"{base_url}/api/session/{job['session_id']}/issue", timeout=10)
+    assert issued.status_code == 201, issued.text
+    return issued.json()
+
+
+def test_clients_search_edit_and_delete(page, base_url):
+    requests.patch(
+        f"{base_url}/api/profile", json={"seller": {"name": "Northwind Studio"}}, timeout=10
+    ).raise_for_status()
+    _issue_by_api(base_url, "Invoice Initech for 12 widgets at 19.99 each, due on receipt")
+    page.goto("/clients")
+    page.get_by_role("searchbox").fill("initech")
+    card = page.get_by_test_id("client").filter(has_text="Initech")
+    expect(card).to_have_count(1)
+    expect(card).to_contain_text("invoice")
+
+    card.get_by_role("button", name="Edit Initech").click()
+    form = page.get_by_role("form", name="Edit Initech")
+    email = form.get_by_label("E-mail")
+    email.fill("not an e-mail")
+    form.get_by_role("button", name="Save client").click()
+    expect(email).to_have_attribute("aria-invalid", "true")
+    email.fill("ap@initech.example")
+    form.get_by_role("button", name="Save client").click()
+    expect(page.get_by_role("status").filter(has_text="saved")).to_be_visible()
+    expect(card).to_contain_text("ap@initech.example")
+
+    # the client's invoices, then forget the client: its invoices stay
+    card.get_by_role("button", name="Invoices of Initech").click()
+    expect(page).to_have_url(re.compile(r"/invoices\?client_id="))
+    expect(page.get_by_test_id("invoice-row").first).to_contain_text("Initech")
+    page.go_back()
+    card = page.get_by_test_id("client").filter(has_text="Initech").first
+    card.get_by_role("button", name="Delete Initech").click()
+    page.get_by_role("group", name="Delete Initech").get_by_role("button", name="Delete").click()
+    expect(page.get_by_role("status").filter(has_text="deleted")).to_be_visible()
+    clients = requests.get(f"{base_url}/api/clients", params={"q": "initech"}, timeout=10).json()
+    assert clients["total"] == 0
+    assert _invoices(base_url, q="Initech")["total"] >= 1
