@@ -17,6 +17,7 @@ from celery import Celery
 
 from core.providers import make_provider
 from core.queue import CeleryPublisher
+from core.records import RecordsService
 from core.settings import Settings
 from core.stores import RedisStores
 from core.turns import TurnRunner, dispatch_batch_items
@@ -31,6 +32,12 @@ def settings() -> Settings:
 def stores() -> RedisStores:
     # every turn in flight may hold a connection, plus the heartbeat and the sweeps
     return RedisStores.from_settings(settings(), max_connections=settings().worker_concurrency + 16)
+
+
+@cache
+def records() -> RecordsService:
+    """The records database (DATABASE_URL): batches issue their invoices through it."""
+    return RecordsService.from_url(settings().database_url)
 
 
 @cache
