@@ -140,6 +140,12 @@ class HealthSchema(Schema):
     status = fields.String(metadata={"enum": ["healthy", "unhealthy"]})
     redis = fields.String(metadata={"enum": ["connected", "disconnected"]})
     broker = fields.String(metadata={"enum": ["connected", "disconnected"]})
+    database = fields.String(
+        metadata={
+            "enum": ["connected", "disconnected"],
+            "description": "the records database (DATABASE_URL): reachable and migrated",
+        }
+    )
     workers = fields.Integer()
     llm_provider = fields.String()
     turns = fields.Nested(TurnsOnHandSchema)
