@@ -47,7 +47,9 @@ def test_download_the_pdf_and_the_json(page):
     assert invoice["total"] == ACME_TOTAL.strip("$").replace(",", "")
 
 
-def test_an_incomplete_e_invoice_lists_what_is_missing_and_suggests_the_message(page, shot):
+def test_an_incomplete_e_invoice_lists_what_is_missing_and_suggests_the_message(
+    page, shot, base_url
+):
     create_acme_invoice(page)
     page.locator("summary", has_text="More").click()
     page.get_by_role("button", name="UBL 2.1 XML").click()
@@ -73,6 +75,13 @@ def test_an_incomplete_e_invoice_lists_what_is_missing_and_suggests_the_message(
         send(page, detail)
         wait_for_turn(page)
     expect(page.get_by_test_id("invoice")).to_contain_text("Northwind Studio")
+    # all that is missing now is the number: a draft gets one when it is issued
+    page.locator("summary", has_text="More").click()
+    page.get_by_role("button", name="UBL 2.1 XML").click()
+    expect(notice.locator(".missing-list li")).to_have_count(1)
+    expect(notice.locator(".missing-list li")).to_contain_text("issue the invoice first")
+    issued = requests.post(f"{base_url}/api/session/{session_id(page)}/issue", timeout=30)
+    assert issued.status_code == 201, issued.text
     page.locator("summary", has_text="More").click()
     with page.expect_download() as download:
         page.get_by_role("button", name="UBL 2.1 XML").click()
