@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import time
 import zipfile
 from datetime import date
 
@@ -380,3 +381,31 @@ def test_scenario_chat_issue_list_export(app, client):
     assert_error(refused, 409, "invoice_issued")
     copy = client.post(f"/api/invoices/{issued['number']}/copy", headers=KEY).get_json()
     assert issue(client, copy["session_id"])["number"] == f"{YEAR}-0002"
+
+
+def test_a_batch_of_200_is_issued_in_item_order(app, client, records_url, capsys):
+    """Prints how long the issuing takes (run with -s); asserts only the order and count."""
+    count = 200
+    batch = submit(client, [buyer_draft(f"Client {n:03}") for n in range(count)], issue=True)
+    batch = batch.get_json()
+    listed = client.get(f"{batch['status_url']}?per_page={count}", headers=KEY).get_json()
+    jobs = [item["job_id"] for item in listed["items"]]
+    for job_id in reversed(jobs):  # the last item finishes first
+        run_job(app, job_id)
+
+    began = time.perf_counter()
+    done = run_batch_issue(app, batch["batch_id"])
+    seconds = time.perf_counter() - began
+
+    assert done.issued == count
+    body = client.get(f"{batch['status_url']}?per_page={count}", headers=KEY).get_json()
+    assert [i["invoice_number"] for i in body["items"]] == [
+        f"{YEAR}-{n:04}" for n in range(1, count + 1)
+    ]
+    assert [i["buyer"] for i in body["items"]] == [f"Client {n:03}" for n in range(count)]
+    with capsys.disabled():
+        backend = records_url.split(":")[0].split("+")[0]
+        print(
+            f"\nbatch issuing on {backend}: {count} invoices in {seconds:.2f} s "
+            f"({seconds / count * 1000:.1f} ms each, numbers in item order)"
+        )
