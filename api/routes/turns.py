@@ -83,6 +83,8 @@ def _turn_request() -> tuple[dict, tuple[NewAttachment, ...]]:
         if len(form.getlist(name)) > 1:
             errors[name] = ["Give this field once."]
     fields = {name: form[name] for name in FORM_FIELDS if name in form}
+    if fields.get("session_id") == "":  # a form's empty field: no session yet
+        del fields["session_id"]
     try:
         args = TurnRequestSchema().load(fields)
     except ValidationError as exc:

@@ -159,6 +159,13 @@ def test_a_file_without_a_name_gets_one_by_its_position_and_kind(client):
     assert response.get_json()["attachments"][0]["name"] == "attachment-1.csv"
 
 
+def test_an_empty_session_id_field_starts_a_new_session(client):
+    response = upload(client, [("a.csv", timesheet_csv(timesheet(1)))], session_id="")
+
+    assert response.status_code == 202, response.get_data(as_text=True)
+    assert HEX32.match(response.get_json()["session_id"])
+
+
 def test_a_multipart_turn_without_files_is_an_ordinary_turn(client):
     response = client.post(
         CHAT,
