@@ -74,7 +74,9 @@ def _turn_request() -> tuple[dict, tuple[NewAttachment, ...]]:
         raise InvalidUpload()  # a body werkzeug could find no part in
     errors: dict[str, list[str]] = {}
     for name in form:
-        if name not in FORM_FIELDS:
+        if name == "files":
+            errors[name] = ["Send each file as a file part (with a filename), not as text."]
+        elif name not in FORM_FIELDS:
             errors[name] = ["Unknown field."]
     for name in uploads:
         if name != "files":

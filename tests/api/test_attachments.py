@@ -264,6 +264,17 @@ def test_unknown_fields_and_a_missing_message_are_422(client, nothing_written):
     assert set(error["details"]) == {"file", "colour", "message"}
 
 
+def test_a_file_sent_as_text_is_422_saying_how_to_send_it(client, nothing_written):
+    response = client.post(
+        GENERATE,
+        data={"message": MESSAGE, "files": "a,b\n1,2\n"},
+        content_type="multipart/form-data",
+    )
+
+    error = assert_error(response, 422, "validation_error")
+    assert "file part" in error["details"]["files"][0]
+
+
 def test_the_session_bound_on_files_is_413(make_app, redis_client):
     client = make_app(max_session_attachment_bytes=3000).test_client()
     app = client.application
