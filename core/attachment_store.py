@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from core.attachments import AttachmentKind, AttachmentLimits, accept_attachments
-from core.errors import AttachmentNotFound, SessionGone
+from core.errors import AttachmentNotFound, AttachmentUnreadable, SessionGone
 from core.ids import new_id
 from core.redis_connection import Redis
 from core.redis_model import attachments_key, session_key
@@ -121,14 +121,21 @@ class AttachmentStore:
         self.redis = client
 
     def load(self, session_id: str, attachment_ids: Sequence[str]) -> list[bytes]:
-        """The files of a turn, in order. Raises SessionGone when they are gone (the session
-        was deleted or expired)."""
+        """The files of a turn, in order. Raises SessionGone when they went with their session
+        (deleted or expired), AttachmentUnreadable (reason `missing`) when only a file is gone."""
         if not attachment_ids:
             return []
         fields = [f"data:{aid}" for aid in attachment_ids]
         found = self.redis.hmget(attachments_key(session_id), fields)
-        if any(data is None for data in found):
-            raise SessionGone()
+        for position, data in enumerate(found, start=1):
+            if data is None:
+                if not self.redis.exists(session_key(session_id)):
+                    raise SessionGone()
+                raise AttachmentUnreadable(  # evicted: Redis ran out of memory, say
+                    f"Attachment {position}: the file is no longer stored. Attach it again.",
+                    attachment=position,
+                    reason="missing",
+                )
         return list(found)
 
     def get(self, session_id: str, owner: str, attachment_id: str) -> StoredAttachment:

@@ -425,3 +425,24 @@ def test_a_latin_1_csv_keeps_its_umlauts(app, client):
     assert [i["description"].rsplit(" (", 1)[0] for i in invoice["items"]] == [
         r.task for r in sheet.rows
     ]
+
+
+def test_a_file_gone_from_redis_fails_the_job_in_words(app, client, redis_client):
+    accepted = upload(client, [("a.csv", timesheet_csv(timesheet(1)))]).get_json()
+    aid = accepted["attachments"][0]["attachment_id"]
+    redis_client.hdel(attachments_key(accepted["session_id"]), f"data:{aid}")  # evicted
+
+    assert run_job(app, accepted["job_id"], OfflineProvider()) == "failed"
+
+    error = client.get(accepted["status_url"]).get_json()["error"]
+    assert error["code"] == "attachment_unreadable" and error["details"]["reason"] == "missing"
+    assert "Attach it again" in error["message"]
+
+
+def test_a_session_deleted_before_its_turn_ran_fails_it_as_gone(app, client):
+    accepted = upload(client, [("a.csv", timesheet_csv(timesheet(1)))]).get_json()
+    assert client.delete(f"/api/session/{accepted['session_id']}").status_code == 204
+
+    assert run_job(app, accepted["job_id"], OfflineProvider()) == "failed"
+
+    assert client.get(accepted["status_url"]).get_json()["error"]["code"] == "session_not_found"
