@@ -186,3 +186,35 @@ def test_bedrock_gets_image_and_text_blocks_within_its_limits(client, start_work
     assert "attachment 1" in everything.lower() and "attachment 3" in everything.lower()
     for name, _ in files:  # file names never reach the model
         assert name not in everything and name.rsplit(".", 1)[0] not in everything
+
+
+def test_a_worker_killed_while_reading_the_files_loses_nothing(client, start_worker, redis_client):
+    from tests.conftest import wait_until
+    from tests.support.documents import document_image, scanned_pdf
+
+    pages = [printed_document(seed, "receipt") for seed in range(6)]
+    slow = {"LLM_PROVIDER": "offline", "JOB_VISIBILITY_TIMEOUT": "120", "JOB_TIME_LIMIT": "90"}
+    first = start_worker("doomed", **slow)
+    files = [("scan.pdf", scanned_pdf(*(document_image(p) for p in pages)))]
+    data = {
+        "message": "Invoice Globex Ltd for these",
+        "files": [(io.BytesIO(c), n) for n, c in files],
+    }
+    accepted = client.post("/api/generate-invoice", data=data, content_type="multipart/form-data")
+    accepted = accepted.get_json()
+    wait_until(lambda: client.get(accepted["status_url"]).get_json()["status"] == "running")
+
+    first.kill()  # mid-OCR: six pages take several seconds
+    start_worker("rescuer", **slow)
+    job = finished_job(client, accepted["job_id"], timeout=90)
+
+    assert job["status"] == "succeeded", job
+    invoice = job["result"]["invoice"]
+    from core.attachments import DEFAULT_LIMITS, read_attachment
+
+    read_here = read_attachment(files[0][1], limits=DEFAULT_LIMITS)  # the same reading
+    assert len(invoice["items"]) == len(read_here.lines) > 0
+    session = client.get(f"/api/session/{accepted['session_id']}").get_json()
+    assert len(session["messages"]) == 2  # applied once
+    assert session["messages"][0]["attachments"][0]["kind"] == "pdf"
+    assert redis_client.hget(f"job:{accepted['job_id']}", "attempts") == "2"  # read twice
