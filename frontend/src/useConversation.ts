@@ -2,6 +2,8 @@
 // turn followed by long-polling its job (`?wait=`), never by a tight loop.
 import { useCallback, useEffect, useRef, useState } from "react";
 import { ApiError, getJob, getSession, startTurn } from "./api";
+import { fromMeta, fromPending, type ShownAttachment } from "./attachments";
+import { useAttachmentDraft, type AttachmentDraft } from "./useAttachmentDraft";
 import { humanize, type HumanError } from "./errors";
 import type { Invoice, Job, Session, TokenZone } from "./types";
 
@@ -16,6 +18,8 @@ export interface ChatMessage {
   content: string;
   state?: "pending" | "failed";
   error?: HumanError;
+  /** Files that went with a user message. */
+  attachments?: ShownAttachment[];
 }
 
 export interface Tokens {
@@ -42,6 +46,8 @@ export interface Conversation {
   lastOutcome: "succeeded" | "failed" | null;
   draft: string;
   setDraft: (text: string) => void;
+  /** Files waiting in the composer to go with the next message. */
+  attachments: AttachmentDraft;
   send: (text?: string) => void;
   retry: () => void;
   newSession: () => void;
@@ -119,6 +125,7 @@ export function useConversation(): Conversation {
   const [cooldown, setCooldown] = useState(0);
   const [lastOutcome, setLastOutcome] = useState<"succeeded" | "failed" | null>(null);
   const [draft, setDraft] = useState("");
+  const attachments = useAttachmentDraft();
 
   const abortRef = useRef<AbortController | null>(null);
   const retryRef = useRef<(() => void) | null>(null);
@@ -142,7 +149,14 @@ export function useConversation(): Conversation {
   };
 
   const applySession = useCallback((session: Session) => {
-    setMessages(session.messages.map((m) => ({ id: newId(), role: m.role, content: m.content })));
+    setMessages(
+      session.messages.map((m) => ({
+        id: newId(),
+        role: m.role,
+        content: m.content,
+        ...(m.attachments?.length ? { attachments: m.attachments.map(fromMeta) } : {}),
+      })),
+    );
     setInvoice(session.invoice);
     setTokens((t) => ({
       count: session.token_count,
@@ -253,19 +267,37 @@ export function useConversation(): Conversation {
   const send = useCallback(
     (text?: string) => {
       const message = (text ?? draft).trim();
-      if (!message || phase !== "idle" || cooldown > 0) return;
+      if (!message || phase !== "idle" || cooldown > 0 || attachments.checking) return;
       const c = controller();
       const pendingId = newId();
+      const pendingFiles = attachments.items;
+      const shown = pendingFiles.map(fromPending);
       setError(null);
       setExpired(false);
       setLastOutcome(null);
-      setMessages((ms) => [...ms, { id: pendingId, role: "user", content: message, state: "pending" }]);
+      setMessages((ms) => [
+        ...ms,
+        { id: pendingId, role: "user", content: message, state: "pending", ...(shown.length ? { attachments: shown } : {}) },
+      ]);
       setPhase("queued");
       const kind = invoiceRef.current ? "chat" : "generate";
       void (async () => {
         try {
-          const accepted = await startTurn(kind, message, sessionRef.current);
+          const accepted = await startTurn(kind, message, sessionRef.current, pendingFiles.map((p) => p.file));
           rememberSession(accepted.session_id);
+          if (pendingFiles.length) {
+            // Sent: the files leave the composer; the message keeps its local copies for the
+            // previews and learns the server's ids.
+            attachments.clear();
+            const stored = accepted.attachments ?? [];
+            setMessages((ms) =>
+              ms.map((m) =>
+                m.id === pendingId && stored.length === shown.length
+                  ? { ...m, attachments: shown.map((a, i) => ({ ...fromMeta(stored[i]), file: a.file })) }
+                  : m,
+              ),
+            );
+          }
           storage()?.setItem(PENDING_KEY, JSON.stringify({ jobId: accepted.job_id, message }));
           setDraft((d) => (d.trim() === message ? "" : d));
           setTokens((t) => ({ ...t, count: accepted.token_count, limit: accepted.token_limit, zone: accepted.token_zone }));
@@ -299,7 +331,7 @@ export function useConversation(): Conversation {
         }
       })();
     },
-    [draft, phase, cooldown, follow, applySession],
+    [draft, phase, cooldown, follow, applySession, attachments],
   );
 
   const retry = useCallback(() => {
@@ -315,12 +347,13 @@ export function useConversation(): Conversation {
     storage()?.removeItem(PENDING_KEY);
     setMessages([]);
     setInvoice(null);
+    attachments.clear();
     setTokens(DEFAULT_TOKENS);
     setError(null);
     setExpired(false);
     setLastOutcome(null);
     setPhase("idle");
-  }, []);
+  }, [attachments.clear]);
 
   const dismissError = useCallback(() => setError(null), []);
 
@@ -336,6 +369,7 @@ export function useConversation(): Conversation {
     lastOutcome,
     draft,
     setDraft,
+    attachments,
     send,
     retry,
     newSession,
