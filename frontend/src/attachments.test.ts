@@ -113,7 +113,7 @@ describe("checkFiles: before anything is uploaded", () => {
       ["big.csv", "too_large"],
     ]);
     expect(problems[1].message).toBe("It is 1001 B; each file can be up to 1000 B.");
-    expect(problems[0].message).toContain("PNG, JPEG, WebP, PDF, CSV, XLSX or an XML e-invoice");
+    expect(problems[0].message).toBe("Not attached: it is a program, not a document.");
   });
 
   it("counts the files already attached, and refuses the ones past the limit", async () => {
@@ -140,7 +140,7 @@ describe("checkFiles: before anything is uploaded", () => {
     const exactly = new File([PDF, new Uint8Array(10 * 1024 * 1024 - PDF.length)], "ok.pdf");
     const { accepted, problems } = await checkFiles([big, exactly], []);
     expect(accepted.map((a) => a.file.name)).toEqual(["ok.pdf"]);
-    expect(problems).toEqual([{ name: "scan.pdf", reason: "too_large", message: "It is 10 MB; each file can be up to 10 MB." }]);
+    expect(problems).toEqual([{ name: "scan.pdf", reason: "too_large", message: "It is just over 10 MB; each file can be up to 10 MB." }]);
   });
 
   it("sniffs a renamed program whatever its name says", async () => {

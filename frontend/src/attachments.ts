@@ -211,8 +211,11 @@ const REFUSAL_WORDS: Record<RefusalReason, string> = {
 
 export function problemMessage(reason: ProblemReason, file: { name: string; size: number }, limits: AttachmentLimits, format?: string): string {
   switch (reason) {
-    case "too_large":
-      return `It is ${formatBytes(file.size)}; each file can be up to ${formatBytes(limits.maxBytes)}.`;
+    case "too_large": {
+      const max = formatBytes(limits.maxBytes);
+      const size = formatBytes(file.size);
+      return `It is ${size === max ? `just over ${max}` : size}; each file can be up to ${max}.`;
+    }
     case "too_many":
       return `Not added: up to ${limits.maxFiles} files go with one message.`;
     case "duplicate":
@@ -220,11 +223,15 @@ export function problemMessage(reason: ProblemReason, file: { name: string; size
     case "unreadable":
       return "Your browser could not read it. Try attaching it again.";
     case "other_format":
-      return `${format ? `It is ${format}; w` : "W"}e cannot read this kind of file. Attach ${ACCEPTED_WORDS}.`;
+      return `Not attached: ${format ? `it is ${format}, which` : "this kind of file"} we cannot read.`;
     default:
-      return `Not attached: ${REFUSAL_WORDS[reason]}. We read ${ACCEPTED_WORDS}.`;
+      return `Not attached: ${REFUSAL_WORDS[reason]}.`;
   }
 }
+
+/** Whether a problem is about the kind of file (then the list of kinds we read helps). */
+export const isKindProblem = (p: AttachmentProblem) =>
+  !["too_large", "too_many", "duplicate", "unreadable"].includes(p.reason);
 
 let nextAttachment = 0;
 

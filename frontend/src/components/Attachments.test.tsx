@@ -74,7 +74,7 @@ describe("attaching files to a message", () => {
     expect(thumb.getAttribute("src")).toMatch(/^blob:test\//);
     expect(created.find((c) => c.url === thumb.getAttribute("src"))?.blob).toBeInstanceOf(File);
     expect(calls).toEqual([]); // nothing uploaded yet
-    expect(box()).toHaveAttribute("placeholder", "Say what to do with the files…");
+    expect(box()).toHaveAttribute("placeholder", "Say what to do with them…");
 
     await user.type(box(), "bill this receipt to Acme{Enter}");
     await screen.findByText("Billed the receipt.");
@@ -109,8 +109,9 @@ describe("attaching files to a message", () => {
     const lines = within(problems).getAllByRole("listitem");
     expect(lines.map((l) => l.getAttribute("data-reason"))).toEqual(["program", "too_large", "too_many"]);
     expect(lines[0]).toHaveTextContent('<img src=x onerror="alert(1)">.png: Not attached: it is a program, not a document.');
-    expect(lines[1]).toHaveTextContent("scan.pdf: It is 10 MB; each file can be up to 10 MB.");
+    expect(lines[1]).toHaveTextContent("scan.pdf: It is just over 10 MB; each file can be up to 10 MB.");
     expect(lines[2]).toHaveTextContent("week-6.csv: Not added: up to 5 files go with one message.");
+    expect(within(problems).getByText("We read PNG, JPEG, WebP, PDF, CSV, XLSX or an XML e-invoice (UBL, CII).")).toBeInTheDocument();
     expect(document.querySelector('img[src="x"]')).toBeNull();
 
     expect(composerFiles()).toHaveAccessibleName("Attached files (5 of 5)");

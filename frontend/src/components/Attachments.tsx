@@ -3,7 +3,16 @@
 // Names are rendered as text (React escapes them); previews are blob: URLs, revoked when done.
 import { useCallback, useEffect, useRef, useState, type ClipboardEvent, type DragEvent } from "react";
 import { saveFile } from "../api";
-import { ACCEPT, ACCEPTED_WORDS, formatBytes, fromPending, isImage, kindLabel, type ShownAttachment } from "../attachments";
+import {
+  ACCEPT,
+  ACCEPTED_WORDS,
+  formatBytes,
+  fromPending,
+  isImage,
+  isKindProblem,
+  kindLabel,
+  type ShownAttachment,
+} from "../attachments";
 import { attachmentUrl, fetchAttachment } from "../attachmentsApi";
 import type { AttachmentDraft } from "../useAttachmentDraft";
 import "./Attachments.css";
@@ -207,13 +216,16 @@ export function ComposerAttachments({ draft, disabled, onRemoved }: ComposerAtta
       )}
       {draft.problems.length > 0 && (
         <div className="attachment-problems" role="alert" data-testid="attachment-problems">
-          <ul>
-            {draft.problems.map((p, i) => (
-              <li key={`${i}-${p.name}`} data-reason={p.reason}>
-                <strong className="attachment-name">{p.name}</strong>: {p.message}
-              </li>
-            ))}
-          </ul>
+          <div>
+            <ul>
+              {draft.problems.map((p, i) => (
+                <li key={`${i}-${p.name}`} data-reason={p.reason}>
+                  <strong className="attachment-name">{p.name}</strong>: {p.message}
+                </li>
+              ))}
+            </ul>
+            {draft.problems.some(isKindProblem) && <p className="attachment-kinds">We read {ACCEPTED_WORDS}.</p>}
+          </div>
           <button type="button" className="btn btn-link" onClick={draft.dismissProblems}>
             Dismiss
           </button>

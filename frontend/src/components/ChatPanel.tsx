@@ -219,7 +219,7 @@ export function ChatPanel({ conversation: c, locale, composerRef }: Props) {
             disabled={busy}
             placeholder={
               c.attachments.items.length
-                ? "Say what to do with the files…"
+                ? "Say what to do with them…"
                 : c.messages.length
                   ? "Ask for a change…"
                   : "Describe the invoice…"
@@ -234,8 +234,8 @@ export function ChatPanel({ conversation: c, locale, composerRef }: Props) {
           </button>
         </form>
         <p id="composer-hint" className="hint">
-          <kbd>Enter</kbd> to send · <kbd>Shift</kbd> + <kbd>Enter</kbd> for a new line · attach a timesheet,
-          receipt or e-invoice with the clip, by dropping or pasting it
+          <kbd>Enter</kbd> to send · <kbd>Shift</kbd> + <kbd>Enter</kbd> for a new line · attach files with the clip, a drop or
+          a paste
         </p>
       </div>
     </section>
