@@ -7,6 +7,9 @@ which fills `$NAME` placeholders from LUA_NAMES, so no name is spelled twice.
                                         previous_invoice (for undo), invoice_number,
                                         pending_job_id
     session:{id}:messages         list  one JSON object per message, appended with RPUSH
+    session:{id}:files            hash  the session's attached files (binary): data:{file id}
+                                        -> bytes, meta:{file id} -> JSON (core/attachment_store.py);
+                                        the session's field attachment_bytes is their total
     sessions:active               sorted set  session id -> last activity, for /metrics
     job:{id}                      hash  session_id, owner, kind, status, message, timestamps,
                                         result / error JSON, batch_id; TTL JOB_TTL_SECONDS
@@ -76,6 +79,7 @@ class TurnOutcome(StrEnum):
 
 
 SESSION_PREFIX = "session:"
+ATTACHMENTS_SUFFIX = ":files"
 JOB_PREFIX = "job:"
 BATCH_PREFIX = "batch:"
 ACTIVE_SESSIONS = "sessions:active"
@@ -104,6 +108,10 @@ def session_key(session_id: str) -> str:
 
 def messages_key(session_id: str) -> str:
     return f"{SESSION_PREFIX}{session_id}:messages"
+
+
+def attachments_key(session_id: str) -> str:
+    return f"{SESSION_PREFIX}{session_id}{ATTACHMENTS_SUFFIX}"
 
 
 def job_key(job_id: str) -> str:
@@ -148,6 +156,7 @@ def rendering_key(owner: str) -> str:
 
 LUA_NAMES = {
     "SESSION_PREFIX": SESSION_PREFIX,
+    "ATTACHMENTS_SUFFIX": ATTACHMENTS_SUFFIX,
     "JOB_PREFIX": JOB_PREFIX,
     "JOB_PREFIX_LENGTH": str(len(JOB_PREFIX)),
     "BATCH_PREFIX": BATCH_PREFIX,

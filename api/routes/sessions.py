@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from flask import g
+from flask import Response, g
 
 from api.blueprint import Blueprint
+from api.routes.turns import attachment_json
 from api.schemas import ErrorSchema, SessionSchema
 from api.services import services
 from core.errors import NoInvoice
@@ -23,7 +24,10 @@ def get_session(session_id):
     session = svc.stores.sessions.read_session(session_id, g.owner)
     return {
         **vars(session),
-        "messages": [vars(m) for m in session.messages],
+        "messages": [
+            {**vars(m), "attachments": [attachment_json(session_id, a) for a in m.attachments]}
+            for m in session.messages
+        ],
         "token_limit": svc.settings.token_limit,
         "token_warn": svc.settings.token_warn,
         "token_zone": token_zone(session.token_count, svc.settings.token_warn),
@@ -47,3 +51,22 @@ def get_invoice(session_id):
     if session.invoice is None:
         raise NoInvoice()
     return session.invoice
+
+
+@blp.route("/session/<session_id>/attachments/<attachment_id>")
+@blp.alt_response(200, description="the file as uploaded, with its sniffed Content-Type")
+@blp.alt_response(404, schema=ErrorSchema, description="attachment_not_found")
+def get_attachment(session_id, attachment_id):
+    """A file sent with a message (thumbnails, chips): images inline, other kinds as a download.
+
+    Served with `X-Content-Type-Options: nosniff` and a sandboxing CSP; not activity (the
+    session's TTL stays)."""
+    stored = services().stores.attachments.get(session_id, g.owner, attachment_id)
+    kind = stored.kind
+    response = Response(stored.data, content_type=kind.media_type)  # no charset: as uploaded
+    disposition = "inline" if kind.is_image else "attachment"
+    response.headers.set("Content-Disposition", disposition, filename=stored.meta["name"])
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["Cache-Control"] = "private, max-age=300"
+    return response
