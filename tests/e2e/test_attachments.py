@@ -133,3 +133,40 @@ LOADS = """url => new Promise((resolve) => {
     img.onerror = () => resolve(false);
     img.src = url;
 })"""
+
+
+def test_a_pasted_receipt_photo_is_read_and_its_thumbnail_comes_back_after_a_reload(page, shot):
+    from tests.support.documents import document_png, printed_document
+
+    receipt = document_png(printed_document(3, "receipt"))
+    page.goto("/")
+    box = composer(page)
+    box.focus()
+    # What a browser hands the page when a screenshot is pasted: a file and no text.
+    box.evaluate(
+        """(box, png) => {
+            const dt = new DataTransfer();
+            const bytes = Uint8Array.from(atob(png), (c) => c.charCodeAt(0));
+            dt.items.add(new File([bytes], "image.png", { type: "image/png" }));
+            const init = { clipboardData: dt, bubbles: true, cancelable: true };
+            box.dispatchEvent(new ClipboardEvent("paste", init));
+        }""",
+        base64.b64encode(receipt).decode(),
+    )
+    expect(page.get_by_role("list", name="Attached files (1 of 5)")).to_contain_text("image.png")
+    expect(box).to_have_value("")  # the picture was attached, not pasted as text
+
+    box.fill("Re-bill this receipt to Acme Corp")
+    box.press("Enter")
+    wait_for_turn(page)
+    expect(page.get_by_test_id("turn-status")).to_have_text("Done — invoice updated.")
+    expect(page.get_by_test_id("line-item").first).to_be_visible()
+
+    page.reload()
+    expect(page.get_by_test_id("line-item").first).to_be_visible()
+    thumb = page.get_by_role("log").get_by_role("button", name="Download image.png").locator("img")
+    expect(thumb).to_have_attribute("src", re.compile(r"^blob:"))  # fetched from the session
+    page.wait_for_function(
+        "img => img.complete && img.naturalWidth > 0", arg=thumb.element_handle()
+    )
+    shot(page, "attach-03-receipt-after-reload")
