@@ -178,6 +178,8 @@ export function ChatPanel({ conversation: c, locale, composerRef }: Props) {
           </p>
           <TokenMeter tokens={c.tokens} locale={locale} />
         </div>
+        {drop.dragging && <p className="drop-hint">Drop the files to attach them to your message</p>}
+        <ComposerAttachments draft={c.attachments} disabled={busy} onRemoved={() => composerRef.current?.focus()} />
         {c.error && (
           <ErrorNotice
             error={c.error}
@@ -190,8 +192,6 @@ export function ChatPanel({ conversation: c, locale, composerRef }: Props) {
             onDismiss={c.dismissError}
           />
         )}
-        {drop.dragging && <p className="drop-hint">Drop the files to attach them to your message</p>}
-        <ComposerAttachments draft={c.attachments} disabled={busy} onRemoved={() => composerRef.current?.focus()} />
         <form
           className="composer"
           onSubmit={(e) => {
