@@ -70,8 +70,12 @@ describe("attaching files to a message", () => {
     const chips = await screen.findByRole("list", { name: "Attached files (1 of 5)" });
     expect(within(chips).getByText("receipt.png")).toBeInTheDocument();
     expect(within(chips).getByText(/PNG image · 16 B/)).toBeInTheDocument();
-    const thumb = chips.querySelector("img.attachment-thumb") as HTMLImageElement;
-    expect(thumb.getAttribute("src")).toMatch(/^blob:test\//);
+    // The preview's object URL is made in an effect: it shows a moment after the chip.
+    const thumb = await waitFor(() => {
+      const img = chips.querySelector("img.attachment-thumb");
+      expect(img?.getAttribute("src")).toMatch(/^blob:test\//);
+      return img as HTMLImageElement;
+    });
     expect(created.find((c) => c.url === thumb.getAttribute("src"))?.blob).toBeInstanceOf(File);
     expect(calls).toEqual([]); // nothing uploaded yet
     expect(box()).toHaveAttribute("placeholder", "Say what to do with them…");
@@ -167,7 +171,11 @@ describe("attaching files to a message", () => {
     await user.tab({ shift: true });
     expect(screen.getByRole("button", { name: "Attach files" })).toHaveFocus();
     const removePng = screen.getByRole("button", { name: "Remove receipt.png" });
-    const thumb = screen.getByRole("list", { name: /Attached files/ }).querySelector("img")!.getAttribute("src")!;
+    const thumb = await waitFor(() => {
+      const src = screen.getByRole("list", { name: /Attached files/ }).querySelector("img")?.getAttribute("src");
+      expect(src).toMatch(/^blob:test\//);
+      return src!;
+    });
     removePng.focus();
     await user.keyboard(" ");
     expect(composerFiles()).toBeNull();
