@@ -1,5 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { checkFiles, DEFAULT_LIMITS, formatBytes, looksLikeTable, sniff, type PendingAttachment } from "./attachments";
+import {
+  checkFiles,
+  DEFAULT_LIMITS,
+  formatBytes,
+  looksLikeTable,
+  nameTheAttachment,
+  sniff,
+  type PendingAttachment,
+} from "./attachments";
 import { attachmentUrl, turnForm } from "./attachmentsApi";
 
 const bytes = (...parts: (number[] | string)[]) =>
@@ -178,5 +186,21 @@ describe("the attachment API shapes (docs/api.md)", () => {
       "/api/session/s1/attachments/..%2Fx",
     );
     expect(attachmentUrl("s1", {})).toBeNull();
+  });
+});
+
+describe("nameTheAttachment", () => {
+  const human = { title: "A file could not be read", points: ["row 3: no hours"] };
+  const files = [{ name: "hours.csv" }, { name: "<b>receipt</b>.png" }];
+
+  it("says which file the server's position means", () => {
+    expect(nameTheAttachment(human, { attachment: 2 }, files).points).toEqual(["Attachment 2 is <b>receipt</b>.png.", "row 3: no hours"]);
+  });
+
+  it("leaves the answer alone without a position it can place", () => {
+    for (const details of [undefined, {}, { attachment: "2" }, { attachment: 0 }, { attachment: 3 }, { attachment: 1.5 }]) {
+      expect(nameTheAttachment(human, details, files)).toEqual(human);
+    }
+    expect(nameTheAttachment(human, { attachment: 1 }, undefined)).toEqual(human);
   });
 });

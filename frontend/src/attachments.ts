@@ -313,3 +313,17 @@ export function fromPending(p: PendingAttachment): ShownAttachment {
 export function fromMeta(m: AttachmentMeta): ShownAttachment {
   return { name: m.name, size: m.size, kind: m.kind, contentType: m.content_type, attachmentId: m.attachment_id, url: m.url };
 }
+
+/** The server numbers files ("Attachment 2: …", `details.attachment` = 2) and never repeats
+ * their names; the person knows them by name, so the answer says which file that is. */
+export function nameTheAttachment<T extends { points: string[] }>(
+  human: T,
+  details: Record<string, unknown> | undefined,
+  files: readonly { name: string }[] | undefined,
+): T {
+  const position = details?.attachment;
+  if (typeof position !== "number" || !files || !Number.isInteger(position)) return human;
+  const file = files[position - 1];
+  if (!file) return human;
+  return { ...human, points: [`Attachment ${position} is ${file.name}.`, ...human.points] };
+}

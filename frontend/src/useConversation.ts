@@ -2,7 +2,7 @@
 // turn followed by long-polling its job (`?wait=`), never by a tight loop.
 import { useCallback, useEffect, useRef, useState } from "react";
 import { ApiError, getJob, getSession, startTurn } from "./api";
-import { fromMeta, fromPending, type ShownAttachment } from "./attachments";
+import { fromMeta, fromPending, nameTheAttachment, type ShownAttachment } from "./attachments";
 import { useAttachmentDraft, type AttachmentDraft } from "./useAttachmentDraft";
 import { humanize, type HumanError } from "./errors";
 import type { Invoice, Job, Session, TokenZone } from "./types";
@@ -189,7 +189,13 @@ export function useConversation(): Conversation {
           setLastOutcome("succeeded");
         } else {
           const human = humanize(job.error ?? { code: "internal_error", message: "" });
-          setMessages((ms) => ms.map((m) => (m.id === pendingId ? { ...m, state: "failed", error: human } : m)));
+          setMessages((ms) =>
+            ms.map((m) =>
+              m.id === pendingId
+                ? { ...m, state: "failed", error: nameTheAttachment(human, job.error?.details, m.attachments) }
+                : m,
+            ),
+          );
           if (job.error?.code === "session_not_found") {
             rememberSession(null);
             setError(human);
@@ -307,7 +313,7 @@ export function useConversation(): Conversation {
           // Refused: the message never joined the conversation; it stays in the box to send again.
           setMessages((ms) => ms.filter((m) => m.id !== pendingId));
           setDraft(message);
-          const human = humanize(e);
+          const human = nameTheAttachment(humanize(e), e instanceof ApiError ? e.details : undefined, shown);
           setError(human);
           if (human.code === "session_not_found") rememberSession(null);
           if (human.action.kind === "retry_after") setCooldown(human.action.seconds);

@@ -202,6 +202,7 @@ describe("attaching files to a message", () => {
 
     expect(await screen.findByText("That kind of file cannot be read")).toBeInTheDocument();
     expect(screen.getByText(/Attachment 1: this is a Word document/)).toBeInTheDocument();
+    expect(screen.getByText("Attachment 1 is timesheet.csv.")).toBeInTheDocument(); // the server never names it
     expect(box()).toHaveValue("bill everything at $95/h");
     expect(screen.getByText("timesheet.csv")).toBeInTheDocument();
     expect(composerFiles()).toHaveAccessibleName("Attached files (1 of 5)");
@@ -285,6 +286,7 @@ describe("attaching files to a message", () => {
     await user.type(box(), "bill it{Enter}");
 
     expect(await screen.findByText(/A file could not be read\. Attachment 1: no header row found\. Your invoice is unchanged\./)).toBeInTheDocument();
+    expect(screen.getByText("Attachment 1 is timesheet.csv.")).toBeInTheDocument();
     expect(composerFiles()).toBeNull();
     await user.click(screen.getByRole("button", { name: "Edit and resend" }));
     await waitFor(() => expect(composerFiles()).toHaveAccessibleName("Attached files (1 of 5)"));
