@@ -11,6 +11,7 @@ import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
+from tests.e2e.conftest import PHONE
 from tests.e2e.helpers import composer, session_id, total, wait_for_turn
 
 pytestmark = pytest.mark.e2e
@@ -170,3 +171,26 @@ def test_a_pasted_receipt_photo_is_read_and_its_thumbnail_comes_back_after_a_rel
         "img => img.complete && img.naturalWidth > 0", arg=thumb.element_handle()
     )
     shot(page, "attach-03-receipt-after-reload")
+
+
+def test_on_a_phone_long_names_and_several_chips_fit_without_sideways_scrolling(new_page, shot):
+    page = new_page(PHONE, is_mobile=True, has_touch=True)
+    page.goto("/")
+    name = "Stundenzettel-November-2026-Projekt-Nordlicht-final-final-v3.csv"
+    page.get_by_test_id("attach-input").set_input_files(
+        [
+            {"name": name, "mimeType": "text/csv", "buffer": TIMESHEET.encode()},
+            {"name": "week-2.csv", "mimeType": "text/csv", "buffer": TIMESHEET.encode() + b"\n"},
+            {"name": "notes.txt", "mimeType": "text/plain", "buffer": b"just some words\n"},
+        ]
+    )
+    expect(page.get_by_role("list", name="Attached files (2 of 5)")).to_contain_text("week-2.csv")
+    expect(page.get_by_test_id("attachment-problems")).to_contain_text("notes.txt")
+    # (The empty page's layout viewport is already 391 px here: the export menu's hidden items.)
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    for chip in page.get_by_role("list", name="Attached files (2 of 5)").locator("li").all():
+        box = chip.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
+    first = page.get_by_role("list", name="Attached files (2 of 5)").locator("li").first
+    expect(first.locator(".attachment-name")).to_have_attribute("title", name)
+    shot(page, "attach-04-phone", full_page=True)

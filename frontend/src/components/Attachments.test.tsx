@@ -78,7 +78,7 @@ describe("attaching files to a message", () => {
     });
     expect(created.find((c) => c.url === thumb.getAttribute("src"))?.blob).toBeInstanceOf(File);
     expect(calls).toEqual([]); // nothing uploaded yet
-    expect(box()).toHaveAttribute("placeholder", "Say what to do with them…");
+    expect(box()).toHaveAttribute("placeholder", "What to do with them?");
 
     await user.type(box(), "bill this receipt to Acme{Enter}");
     await screen.findByText("Billed the receipt.");

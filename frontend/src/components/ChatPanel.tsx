@@ -219,7 +219,7 @@ export function ChatPanel({ conversation: c, locale, composerRef }: Props) {
             disabled={busy}
             placeholder={
               c.attachments.items.length
-                ? "Say what to do with them…"
+                ? "What to do with them?"
                 : c.messages.length
                   ? "Ask for a change…"
                   : "Describe the invoice…"
