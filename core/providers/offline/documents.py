@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -152,8 +153,13 @@ def _from_lines(
     unpriced: list[str] = []
     for document in billable:
         currency = document.facts.currency
+        totals = document.totals
+        gross = bool(totals and totals.tax_included)  # prices with the tax in: billed as is
+        tax_rate = totals.tax_rate if totals and not gross else None
         for line in document.lines:
-            added = _line(line, currency, hourly)
+            if gross:
+                line = replace(line, tax_rate=None)
+            added = _line(line, currency, hourly, tax_rate)
             if added is None:
                 unpriced.append(f"{document.name}, {line.source_ref or line.description}")
             else:
@@ -209,6 +215,12 @@ def _from_lines(
     parts += [_nothing_found(d) for d in without]
     checks = _warnings(billable)
     for document in billable:
+        totals = document.totals
+        if totals is not None and totals.tax_included and totals.tax_rate:
+            checks.append(
+                f"the prices on {document.name} include {totals.tax_rate}% tax; they are billed "
+                "as they are, with no tax on top"
+            )
         if document.totals is not None and document.totals.consistent is False:
             checks.append(f"the lines of {document.name} do not add up to its stated totals")
         checks += [
@@ -219,8 +231,11 @@ def _from_lines(
     return ProviderReply(_with_checks(" ".join(parts), checks), data)
 
 
-def _line(line: ExtractedLine, currency: str | None, hourly) -> AddLine | None:
-    """An invoice line for `line`, or None when nothing gives its price."""
+def _line(
+    line: ExtractedLine, currency: str | None, hourly, tax_rate: Decimal | None
+) -> AddLine | None:
+    """An invoice line for `line` (taxed at its own rate, else the document's tax on top),
+    or None when nothing gives its price."""
     quantity = line.quantity if line.quantity is not None and line.quantity > 0 else Decimal(1)
     unit = line.unit
     in_hours = (unit or "").lower().rstrip(".") in HOUR_UNITS
@@ -238,7 +253,8 @@ def _line(line: ExtractedLine, currency: str | None, hourly) -> AddLine | None:
     description = line.description
     if line.day is not None:
         description = f"{description} ({line.day.isoformat()})"
-    return AddLine(description, quantity, unit, price, line.tax_rate)
+    rate = line.tax_rate if line.tax_rate is not None else tax_rate
+    return AddLine(description, quantity, unit, price, rate)
 
 
 def _is_rate(change: AddLine, hourly) -> bool:
