@@ -150,6 +150,11 @@ describe("attaching files to a message", () => {
     expect(chat()).toHaveClass("is-dragging");
     fireEvent.dragLeave(chat(), { dataTransfer });
     expect(chat()).not.toHaveClass("is-dragging");
+    // Files dropped beside the chat are not opened by the browser in place of the app, nor attached.
+    const preview = screen.getByRole("article", { name: "Invoice preview" });
+    expect(fireEvent.dragOver(preview, { dataTransfer })).toBe(false); // default prevented
+    expect(fireEvent.drop(preview, { dataTransfer: { files: [csv()], types: ["Files"] } })).toBe(false);
+    expect(composerFiles()).toBeNull();
     // Dragging text (not files) is left alone.
     fireEvent.dragEnter(chat(), { dataTransfer: { files: [], types: ["text/plain"] } });
     expect(chat()).not.toHaveClass("is-dragging");

@@ -126,6 +126,22 @@ export function useFileDrop(onFiles: (files: File[]) => void, enabled: boolean) 
   useEffect(() => {
     if (!enabled) reset();
   }, [enabled, reset]);
+  // A file dropped beside the chat (on the preview, say) would make the browser open it in
+  // place of the app: only the chat takes drops.
+  useEffect(() => {
+    const refuse = (e: globalThis.DragEvent) => {
+      if (!Array.from(e.dataTransfer?.types ?? []).includes("Files")) return;
+      e.preventDefault();
+      if (e.type === "dragover" && e.dataTransfer) e.dataTransfer.dropEffect = "none";
+      if (e.type === "drop") reset();
+    };
+    window.addEventListener("dragover", refuse);
+    window.addEventListener("drop", refuse);
+    return () => {
+      window.removeEventListener("dragover", refuse);
+      window.removeEventListener("drop", refuse);
+    };
+  }, [reset]);
   return {
     dragging: dragging && enabled,
     handlers: {
@@ -138,6 +154,7 @@ export function useFileDrop(onFiles: (files: File[]) => void, enabled: boolean) 
       onDragOver: (e: DragEvent) => {
         if (!hasFiles(e)) return;
         e.preventDefault(); // allows the drop (and keeps the browser from opening the file)
+        e.stopPropagation(); // not refused by the window's listener
         if (e.dataTransfer) e.dataTransfer.dropEffect = enabled ? "copy" : "none";
       },
       onDragLeave: (e: DragEvent) => {
@@ -148,6 +165,7 @@ export function useFileDrop(onFiles: (files: File[]) => void, enabled: boolean) 
       onDrop: (e: DragEvent) => {
         if (!hasFiles(e)) return;
         e.preventDefault();
+        e.stopPropagation();
         reset();
         const files = Array.from(e.dataTransfer?.files ?? []);
         if (enabled && files.length) onFiles(files);
