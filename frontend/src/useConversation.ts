@@ -2,7 +2,7 @@
 // turn followed by long-polling its job (`?wait=`), never by a tight loop.
 import { useCallback, useEffect, useRef, useState } from "react";
 import { ApiError, getJob, getSession, startTurn } from "./api";
-import { fromMeta, fromPending, nameTheAttachment, type ShownAttachment } from "./attachments";
+import { fromMeta, fromPending, nameTheAttachment, type AttachmentMeta, type ShownAttachment } from "./attachments";
 import { useAttachmentDraft, type AttachmentDraft } from "./useAttachmentDraft";
 import { humanize, type HumanError } from "./errors";
 import type { Invoice, Job, Session, TokenZone } from "./types";
@@ -74,6 +74,7 @@ function storage(): Storage | null {
 interface Pending {
   jobId: string;
   message: string;
+  attachments?: AttachmentMeta[];
 }
 
 function readPending(): Pending | null {
@@ -233,7 +234,8 @@ export function useConversation(): Conversation {
           if (pending && pending.jobId === session.pending_job_id) {
             pendingId = newId();
             const pid = pendingId;
-            setMessages((ms) => [...ms, { id: pid, role: "user", content: pending.message, state: "pending" }]);
+            const files = pending.attachments?.length ? { attachments: pending.attachments.map(fromMeta) } : {};
+            setMessages((ms) => [...ms, { id: pid, role: "user", content: pending.message, state: "pending", ...files }]);
           }
           setPhase("running");
           await follow(session.pending_job_id, pendingId, c.signal);
@@ -304,7 +306,8 @@ export function useConversation(): Conversation {
               ),
             );
           }
-          storage()?.setItem(PENDING_KEY, JSON.stringify({ jobId: accepted.job_id, message }));
+          const pending: Pending = { jobId: accepted.job_id, message, ...(accepted.attachments?.length ? { attachments: accepted.attachments } : {}) };
+          storage()?.setItem(PENDING_KEY, JSON.stringify(pending));
           setDraft((d) => (d.trim() === message ? "" : d));
           setTokens((t) => ({ ...t, count: accepted.token_count, limit: accepted.token_limit, zone: accepted.token_zone }));
           await follow(accepted.job_id, pendingId, c.signal);

@@ -6,7 +6,7 @@ import { setApiKey } from "../api";
 import type { AttachmentMeta } from "../attachments";
 import { apiError, json, mockFetch } from "../test/fetch";
 import { SESSION, accepted, acmeInvoice, job, session, succeeded } from "../test/fixtures";
-import { SESSION_KEY } from "../useConversation";
+import { PENDING_KEY, SESSION_KEY } from "../useConversation";
 
 const PNG_BYTES = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52]);
 const CSV_TEXT = "Date,Description,Hours,Rate\n2026-11-02,Design review,3.5,95\n2026-11-03,Workshop,6,95\n";
@@ -296,5 +296,31 @@ describe("attaching files to a message", () => {
     await user.click(screen.getByRole("button", { name: "Edit and resend" }));
     await waitFor(() => expect(composerFiles()).toHaveAccessibleName("Attached files (1 of 5)"));
     expect(box()).toHaveValue("bill it");
+  });
+
+  it("a turn with files still in flight after a reload shows its files, and they are remembered until it ends", async () => {
+    const sheet = meta("d".repeat(32), "timesheet.csv", "csv", "text/csv", 90);
+    const { calls } = mockFetch([
+      { method: "POST", path: /\/api\/generate-invoice$/, respond: () => json(202, { ...accepted("j4"), attachments: [sheet] }) },
+      { method: "GET", path: /\/api\/jobs\/j4/, respond: () => json(200, job("j4", "running")) },
+    ]);
+    const user = userEvent.setup();
+    const first = render(<App />);
+    await act(async () => dropFiles([csv()]));
+    await screen.findByText("timesheet.csv");
+    await user.type(box(), "bill it{Enter}");
+    await waitFor(() => expect(calls.length).toBeGreaterThan(1));
+    expect(JSON.parse(localStorage.getItem(PENDING_KEY)!)).toEqual({ jobId: "j4", message: "bill it", attachments: [sheet] });
+    first.unmount();
+
+    mockFetch([
+      { method: "GET", path: /\/api\/session\//, respond: () => json(200, session({ pending_job_id: "j4" })) },
+      { method: "GET", path: /\/api\/jobs\/j4/, respond: () => json(200, succeeded("j4", acmeInvoice(), "Billed 3 lines.", 90)) },
+    ]);
+    render(<App />);
+    expect(await screen.findByText("Billed 3 lines.")).toBeInTheDocument();
+    const list = screen.getByRole("list", { name: "Attached files" });
+    expect(within(list).getByRole("button", { name: "Download timesheet.csv (CSV table, 90 B)" })).toBeEnabled();
+    expect(localStorage.getItem(PENDING_KEY)).toBeNull();
   });
 });
