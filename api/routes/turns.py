@@ -74,7 +74,9 @@ def _turn_request() -> tuple[dict, tuple[NewAttachment, ...]]:
         raise InvalidUpload()  # a body werkzeug could find no part in
     errors: dict[str, list[str]] = {}
     for name in form:
-        if name not in FORM_FIELDS:
+        if name == "files":
+            errors[name] = ["Send each file as a file part (with a filename), not as text."]
+        elif name not in FORM_FIELDS:
             errors[name] = ["Unknown field."]
     for name in uploads:
         if name != "files":
@@ -83,6 +85,8 @@ def _turn_request() -> tuple[dict, tuple[NewAttachment, ...]]:
         if len(form.getlist(name)) > 1:
             errors[name] = ["Give this field once."]
     fields = {name: form[name] for name in FORM_FIELDS if name in form}
+    if fields.get("session_id") == "":  # a form's empty field: no session yet
+        del fields["session_id"]
     try:
         args = TurnRequestSchema().load(fields)
     except ValidationError as exc:

@@ -33,6 +33,7 @@ import time
 from functools import cache
 from typing import Any
 
+from core.attachments.bedrock import bedrock_content
 from core.errors import ConfigurationError, ProviderError, ProviderTransient
 from core.prompts import turn_context_note
 from core.providers.base import ChatMessage, ProviderReply, ProviderRequest, Usage
@@ -183,6 +184,7 @@ class BedrockProvider:
     """
 
     name = "bedrock"
+    reads_images = True  # attached files come as pictures + text (core/turns.py)
 
     def __init__(
         self,
@@ -251,6 +253,8 @@ class BedrockProvider:
                 messages[-1]["content"].append({"text": turn.content})
             else:
                 messages.append({"role": turn.role, "content": [{"text": turn.content}]})
+        if request.attachments:  # the files of the new message: text and image blocks
+            messages[-1]["content"].extend(bedrock_content(request.attachments))
         return messages
 
     # -- the call ------------------------------------------------------------------------

@@ -159,6 +159,13 @@ def test_a_file_without_a_name_gets_one_by_its_position_and_kind(client):
     assert response.get_json()["attachments"][0]["name"] == "attachment-1.csv"
 
 
+def test_an_empty_session_id_field_starts_a_new_session(client):
+    response = upload(client, [("a.csv", timesheet_csv(timesheet(1)))], session_id="")
+
+    assert response.status_code == 202, response.get_data(as_text=True)
+    assert HEX32.match(response.get_json()["session_id"])
+
+
 def test_a_multipart_turn_without_files_is_an_ordinary_turn(client):
     response = client.post(
         CHAT,
@@ -255,6 +262,17 @@ def test_unknown_fields_and_a_missing_message_are_422(client, nothing_written):
 
     error = assert_error(response, 422, "validation_error")
     assert set(error["details"]) == {"file", "colour", "message"}
+
+
+def test_a_file_sent_as_text_is_422_saying_how_to_send_it(client, nothing_written):
+    response = client.post(
+        GENERATE,
+        data={"message": MESSAGE, "files": "a,b\n1,2\n"},
+        content_type="multipart/form-data",
+    )
+
+    error = assert_error(response, 422, "validation_error")
+    assert "file part" in error["details"]["files"][0]
 
 
 def test_the_session_bound_on_files_is_413(make_app, redis_client):
@@ -363,3 +381,47 @@ def test_another_keys_file_is_404(make_app):
     assert_error(client.get(url), 401, "unauthorized")
     unknown = url.rsplit("/", 1)[0] + "/" + "0" * 32
     assert_error(client.get(unknown, headers={"X-API-Key": "key-a"}), 404, "attachment_not_found")
+
+
+def test_a_pdf_with_javascript_fails_its_job_when_read(app, client):
+    from tests.support.documents import pdf_with_javascript
+
+    accepted = upload(client, [("a.pdf", pdf_with_javascript())], message="Invoice this")
+    assert accepted.status_code == 202  # sniffing opens no page: the worker finds the script
+    accepted = accepted.get_json()
+
+    assert run_job(app, accepted["job_id"], OfflineProvider()) == "failed"
+
+    error = client.get(accepted["status_url"]).get_json()["error"]
+    assert error["code"] == "attachment_unreadable" and error["details"]["reason"] == "javascript"
+    assert client.get(f"/api/session/{accepted['session_id']}").get_json()["messages"] == []
+
+
+def test_no_ocr_and_no_parsing_on_the_request_thread(client, monkeypatch):
+    import core.attachments.ocr
+    import core.attachments.reader
+
+    def refused(*_, **__):
+        raise AssertionError("files are read in the worker, never on a request")
+
+    monkeypatch.setattr(core.attachments.ocr, "ocr_image", refused)
+    monkeypatch.setattr(core.attachments.reader, "read_attachment", refused)
+    from tests.support.documents import document_png, printed_document
+
+    files = [("r.png", document_png(printed_document(3))), ("t.csv", timesheet_csv(timesheet(1)))]
+
+    assert upload(client, files).status_code == 202
+
+
+def test_a_latin_1_csv_keeps_its_umlauts(app, client):
+    sheet = timesheet(3, language="de")
+    csv = timesheet_csv(sheet, encoding="latin-1", delimiter=";", decimal_comma=True)
+    accepted = upload(client, [("z.csv", csv)], message="Rechnung an Acme GmbH").get_json()
+
+    assert run_job(app, accepted["job_id"], OfflineProvider()) == "applied"
+
+    invoice = client.get(accepted["status_url"]).get_json()["result"]["invoice"]
+    assert Decimal(invoice["total"]) == sheet.total
+    assert [i["description"].rsplit(" (", 1)[0] for i in invoice["items"]] == [
+        r.task for r in sheet.rows
+    ]

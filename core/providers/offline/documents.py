@@ -170,8 +170,8 @@ def _from_lines(
         )
         return ProviderReply(
             f"I read {len(lines) + len(unpriced)} lines from the attached files, but "
-            f"{len(unpriced)} have no price ({shown}). At what rate should I bill them? "
-            "For example “at $95/h”."
+            f"{len(unpriced)} have no price ({shown}). Send the files again with the rate, "
+            "for example “bill everything at $95/h”."
             + (" The invoice is unchanged." if current is not None else ""),
             None,
         )
