@@ -56,11 +56,27 @@ class TurnRequestSchema(Schema):
             raise ValidationError(f"The message is longer than {limit} characters.")
 
 
+class AttachmentSchema(Schema):
+    """A file sent with a message (docs/api.md, "Attachments"); never its bytes."""
+
+    attachment_id = fields.String()
+    kind = fields.String(
+        metadata={"enum": ["png", "jpeg", "webp", "pdf", "csv", "xlsx", "ubl", "cii"]}
+    )
+    content_type = fields.String(metadata={"example": "text/csv"})
+    size = fields.Integer(metadata={"description": "bytes"})
+    name = fields.String(
+        metadata={"description": "for display only; never shown to a model", "example": "a.csv"}
+    )
+    url = fields.String(metadata={"description": "GET it here (owner only)"})
+
+
 class JobAcceptedSchema(Schema):
     job_id = fields.String()
     session_id = fields.String()
     status = fields.String(metadata={"example": "queued"})
     status_url = fields.String()
+    attachments = fields.List(fields.Nested(AttachmentSchema))
     token_count = fields.Integer()
     token_limit = fields.Integer()
     token_zone = fields.String(metadata={"enum": ["green", "red"]})
@@ -106,6 +122,7 @@ class MessageSchema(Schema):
     content = fields.String()
     created_at = fields.String()
     tokens = fields.Integer()
+    attachments = fields.List(fields.Nested(AttachmentSchema))
 
 
 class UsageSchema(Schema):
@@ -140,6 +157,12 @@ class HealthSchema(Schema):
     status = fields.String(metadata={"enum": ["healthy", "unhealthy"]})
     redis = fields.String(metadata={"enum": ["connected", "disconnected"]})
     broker = fields.String(metadata={"enum": ["connected", "disconnected"]})
+    database = fields.String(
+        metadata={
+            "enum": ["connected", "disconnected"],
+            "description": "the records database (DATABASE_URL): reachable and migrated",
+        }
+    )
     workers = fields.Integer()
     llm_provider = fields.String()
     turns = fields.Nested(TurnsOnHandSchema)
@@ -168,6 +191,13 @@ class BatchRequestSchema(Schema):
         unknown = RAISE
 
     items = fields.List(fields.Nested(BatchItemSchema), required=True)
+    issue = fields.Boolean(
+        load_default=False,
+        metadata={
+            "description": "issue the invoice of every succeeded item, numbered in item order, "
+            "once all items are final (a CSV upload: form field issue=true)"
+        },
+    )
 
 
 class BatchPageSchema(Schema):
@@ -210,6 +240,12 @@ class BatchSchema(Schema):
     status_url = fields.String()
     results_url = fields.String()
     invoices_url = fields.String(metadata={"description": "a ZIP of the invoices as PDFs"})
+    issue = fields.Boolean(metadata={"description": "the batch issues its invoices"})
+    issued = fields.Integer(metadata={"description": "items issued so far"})
+    issuing = fields.Boolean(
+        metadata={"description": "every item is final and the invoices are being issued "
+                  "(status stays running until they are)"}
+    )  # fmt: skip
 
 
 class ZipProgressSchema(Schema):

@@ -16,25 +16,27 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from core.attachment_store import NewAttachment
 from core.clock import Clock, isoformat, utc_now
 from core.errors import (
+    AttachmentTooLarge,
     InvoiceAgentError,
+    InvoiceIssued,
     SessionGone,
     SessionNotFound,
     TokenLimitExceeded,
     TurnInProgress,
 )
-from core.invoice import format_invoice_number
 from core.job_events import JobWaiters
 from core.providers.base import ChatMessage, Usage
 from core.redis_connection import Pipeline, Redis, ReplicaWait
 from core.redis_model import (
     FINAL_STATUSES,
-    INVOICE_SEQUENCE,
     QUEUED_JOBS,
     RUNNING_JOBS,
     JobStatus,
     TurnOutcome,
+    attachments_key,
     job_key,
     lua,
     messages_key,
@@ -74,12 +76,30 @@ local function alive(worker, dead_after)  -- its heartbeat (Redis's clock) is re
 end
 """
 
-# KEYS: session, messages, job
+# A failed or cancelled turn's files leave its session again (core/attachment_store.py).
+DROP_FILES = """
+local function drop_files(job, session, files)
+  local ids = redis.call("HGET", job, "attachment_ids")
+  if not ids or ids == "" then return end
+  for id in string.gmatch(ids, "%S+") do
+    redis.call("HDEL", files, "data:" .. id, "meta:" .. id)
+  end
+  if redis.call("EXISTS", session) == 1 then
+    local weight = tonumber(redis.call("HGET", job, "attachment_bytes") or "0")
+    redis.call("HINCRBY", session, "attachment_bytes", -weight)
+  end
+end
+"""
+
+# KEYS: session, messages, job, files
 # ARGV: session_id, owner, create ("1"/"0"), job_id, kind, message, message_tokens, now,
-#       token_limit, session_ttl, job_ttl, request_id, batch_id ("" for a chat turn)
-# Returns {"ok", token_count} | {"not_found"} | {"in_progress", job_id} | {"token_limit", count}
+#       token_limit, session_ttl, job_ttl, request_id, batch_id ("" for a chat turn),
+#       attachments (JSON list of metadata, "" for none), attachment ids (space-separated),
+#       their bytes together, the session's limit of bytes, then (meta JSON, bytes) per file
+# Returns {"ok", token_count} | {"not_found"} | {"issued", number} | {"in_progress", job_id}
+#       | {"token_limit", count} | {"attachments_full", bytes the session holds}
 _BEGIN_TURN = lua("""
-local session, messages, job = KEYS[1], KEYS[2], KEYS[3]
+local session, messages, job, files = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local session_id, owner, create, job_id = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local tokens, now = tonumber(ARGV[7]), ARGV[8]
 local limit, session_ttl, job_ttl = tonumber(ARGV[9]), tonumber(ARGV[10]), tonumber(ARGV[11])
@@ -91,6 +111,8 @@ else
   if redis.call("EXISTS", session) == 0 or redis.call("HGET", session, "owner") ~= owner then
     return {"not_found"}
   end
+  local issued = redis.call("HGET", session, "issued_number")  -- an issued invoice never changes
+  if issued then return {"issued", issued} end
   local pending = redis.call("HGET", session, "pending_job_id")
   if pending then
     local pending_status = redis.call("HGET", "$JOB_PREFIX" .. pending, "status")
@@ -101,6 +123,12 @@ else
   count = tonumber(redis.call("HGET", session, "token_count"))
 end
 if count + tokens > limit then return {"token_limit", count} end
+local file_bytes = tonumber(ARGV[16])
+if file_bytes > 0 then
+  local held = 0
+  if create ~= "1" then held = tonumber(redis.call("HGET", session, "attachment_bytes") or "0") end
+  if held + file_bytes > tonumber(ARGV[17]) then return {"attachments_full", held} end
+end
 
 if create == "1" then
   redis.call("HSET", session, "session_id", session_id, "owner", owner, "created_at", now,
@@ -113,8 +141,19 @@ redis.call("HSET", job, "job_id", job_id, "session_id", session_id, "owner", own
            "kind", ARGV[5], "message", ARGV[6], "message_tokens", tokens,
            "status", "$STATUS_QUEUED", "created_at", now, "request_id", ARGV[12],
            "attempts", 0, "batch_id", ARGV[13])
+if ARGV[15] ~= "" then
+  local i = 18
+  for id in string.gmatch(ARGV[15], "%S+") do
+    redis.call("HSET", files, "meta:" .. id, ARGV[i], "data:" .. id, ARGV[i + 1])
+    i = i + 2
+  end
+  redis.call("HSET", job, "attachments", ARGV[14], "attachment_ids", ARGV[15],
+             "attachment_bytes", file_bytes)
+  redis.call("HINCRBY", session, "attachment_bytes", file_bytes)
+end
 redis.call("EXPIRE", session, session_ttl)
 redis.call("EXPIRE", messages, session_ttl)
+redis.call("EXPIRE", files, session_ttl)
 redis.call("EXPIRE", job, job_ttl)
 if ARGV[13] == "" then  -- a batch item waits in its owner's queue (core/batch_queue.py) first
   redis.call("ZADD", "$QUEUED_JOBS", redis.call("TIME")[1], job_id)  -- see _RECLAIM_QUEUED
@@ -123,19 +162,24 @@ return {"ok", count}
 """)
 
 # Undo BEGIN_TURN when the job could not be enqueued.
-# KEYS: session, messages, job   ARGV: job_id, created ("1" when BEGIN_TURN created the session)
-_CANCEL_TURN = lua("""
-local session, messages, job = KEYS[1], KEYS[2], KEYS[3]
+# KEYS: session, messages, job, files
+# ARGV: job_id, created ("1" when BEGIN_TURN created the session)
+_CANCEL_TURN = lua(
+    DROP_FILES
+    + """
+local session, messages, job, files = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+drop_files(job, session, files)
 redis.call("DEL", job)
 redis.call("ZREM", "$QUEUED_JOBS", ARGV[1])
 if ARGV[2] == "1" then
   redis.call("ZREM", "$ACTIVE_SESSIONS", redis.call("HGET", session, "session_id") or "")
-  redis.call("DEL", session, messages)
+  redis.call("DEL", session, messages, files)
 elseif redis.call("HGET", session, "pending_job_id") == ARGV[1] then
   redis.call("HDEL", session, "pending_job_id")
 end
 return 1
-""")
+"""
+)
 
 # KEYS: job   ARGV: now, history_turns (-1: the job alone), worker, dead_after (s)
 # Returns {the job's fields (flat list), the session's fields, its last messages} (what a turn
@@ -165,8 +209,8 @@ redis.call("HINCRBY", job, "attempts", 1)
 local history = tonumber(ARGV[2])
 if history < 0 then return {redis.call("HGETALL", job)} end
 local session = "$SESSION_PREFIX" .. redis.call("HGET", job, "session_id")
-local fields = redis.call("HMGET", session, "session_id", "invoice", "invoice_number",
-                          "token_count", "previous_invoice")
+local fields = redis.call("HMGET", session, "session_id", "invoice", "token_count",
+                          "previous_invoice")
 local messages = {}
 if history > 0 then  -- LRANGE -0 -1 would be the whole list
   messages = redis.call("LRANGE", session .. ":messages", -2 * history, -1)
@@ -175,15 +219,15 @@ return {redis.call("HGETALL", job), fields, messages}
 """
 )
 
-# KEYS: session, messages, job
+# KEYS: session, messages, job, files
 # ARGV: job_id, now, user_message, assistant_message, tokens_added, invoice_json ("" = keep),
-#       invoice_number, usage_input, usage_output, usage_cache_read, usage_cache_write,
-#       result_json, session_gone_error_json
+#       usage_input, usage_output, usage_cache_read, usage_cache_write, result_json,
+#       session_gone_error_json
 # Returns "applied", "already" (a redelivered job finished before) or "session_gone".
 _APPLY_TURN = lua(
     JOB_MOVES
     + """
-local session, messages, job = KEYS[1], KEYS[2], KEYS[3]
+local session, messages, job, files = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local job_id, now = ARGV[1], ARGV[2]
 local status = redis.call("HGET", job, "status")
 if not status or is_final(status) then return "$OUTCOME_ALREADY" end
@@ -191,7 +235,7 @@ if not status or is_final(status) then return "$OUTCOME_ALREADY" end
 local outcome = "$OUTCOME_APPLIED"
 if redis.call("HGET", session, "pending_job_id") ~= job_id then
   -- deleted or expired while the turn ran: never bring the session back
-  redis.call("HSET", job, "status", "$STATUS_FAILED", "error", ARGV[13], "finished_at", now)
+  redis.call("HSET", job, "status", "$STATUS_FAILED", "error", ARGV[12], "finished_at", now)
   move_batch_count(job, status, "$STATUS_FAILED")
   count("jobs_failed:session_not_found")
   outcome = "$OUTCOME_SESSION_GONE"
@@ -201,22 +245,25 @@ else
   if ARGV[6] ~= "" then
     local replaced = redis.call("HGET", session, "invoice")
     if replaced then redis.call("HSET", session, "previous_invoice", replaced) end  -- for undo
-    redis.call("HSET", session, "invoice", ARGV[6], "invoice_number", ARGV[7])
+    redis.call("HSET", session, "invoice", ARGV[6])
   end
-  redis.call("HINCRBY", session, "usage_input", ARGV[8])
-  redis.call("HINCRBY", session, "usage_output", ARGV[9])
-  redis.call("HINCRBY", session, "usage_cache_read", ARGV[10])
-  redis.call("HINCRBY", session, "usage_cache_write", ARGV[11])
+  redis.call("HINCRBY", session, "usage_input", ARGV[7])
+  redis.call("HINCRBY", session, "usage_output", ARGV[8])
+  redis.call("HINCRBY", session, "usage_cache_read", ARGV[9])
+  redis.call("HINCRBY", session, "usage_cache_write", ARGV[10])
   redis.call("HDEL", session, "pending_job_id")
   -- a finishing turn is not user activity: the messages list joins the session's TTL as it is
   redis.call("PEXPIRE", messages, redis.call("PTTL", session))
-  redis.call("HSET", job, "status", "$STATUS_SUCCEEDED", "result", ARGV[12], "finished_at", now)
+  if redis.call("EXISTS", files) == 1 then
+    redis.call("PEXPIRE", files, redis.call("PTTL", session))
+  end
+  redis.call("HSET", job, "status", "$STATUS_SUCCEEDED", "result", ARGV[11], "finished_at", now)
   move_batch_count(job, status, "$STATUS_SUCCEEDED")
   count("jobs_succeeded")
-  count("tokens_input", ARGV[8])
-  count("tokens_output", ARGV[9])
-  count("tokens_cache_read", ARGV[10])
-  count("tokens_cache_write", ARGV[11])
+  count("tokens_input", ARGV[7])
+  count("tokens_output", ARGV[8])
+  count("tokens_cache_read", ARGV[9])
+  count("tokens_cache_write", ARGV[10])
 end
 finished(job)
 redis.call("PUBLISH", "$FINISHED_CHANNEL", job_id)  -- wakes long-polls (core/job_events.py)
@@ -224,15 +271,17 @@ return outcome
 """
 )
 
-# KEYS: session, job   ARGV: job_id, error_json, now, error_code
+# KEYS: session, job, files   ARGV: job_id, error_json, now, error_code
 # Returns "failed", "already" or "missing".
 _FAIL_JOB = lua(
     JOB_MOVES
+    + DROP_FILES
     + """
-local session, job = KEYS[1], KEYS[2]
+local session, job, files = KEYS[1], KEYS[2], KEYS[3]
 local status = redis.call("HGET", job, "status")
 if not status then return "missing" end
 if is_final(status) then return "$OUTCOME_ALREADY" end
+drop_files(job, session, files)
 redis.call("HSET", job, "status", "$STATUS_FAILED", "error", ARGV[2], "finished_at", ARGV[3])
 move_batch_count(job, status, "$STATUS_FAILED")
 not_queued(job)
@@ -332,6 +381,7 @@ class JobRecord:
     attempts: int
     batch_id: str = ""
     handbacks: int = 0  # how often its worker was lost while it ran
+    attachments: tuple[dict[str, Any], ...] = ()  # the files' metadata (bytes: in the session)
 
     @property
     def is_final(self) -> bool:
@@ -351,6 +401,7 @@ class NewTurn:
     message_tokens: int
     request_id: str = ""
     batch_id: str = ""
+    attachments: tuple[NewAttachment, ...] = ()  # sniffed files, stored with the turn
 
     @property
     def creates_session(self) -> bool:
@@ -378,7 +429,6 @@ class TurnContext:
     session_id: str
     invoice: dict[str, Any] | None
     previous_invoice: dict[str, Any] | None  # the invoice before the last change, for undo
-    invoice_number: str | None
     token_count: int
     history: tuple[ChatMessage, ...]
 
@@ -390,7 +440,6 @@ class TurnResult:
     reply: str
     reply_tokens: int
     invoice: dict[str, Any] | None  # None keeps the current invoice
-    invoice_number: str | None
     usage: Usage
     result: dict[str, Any]  # the job's result as clients see it
 
@@ -405,9 +454,11 @@ class JobStore:
         session_ttl: int,
         job_ttl: int,
         token_limit: int,
+        max_session_attachment_bytes: int = 52_428_800,
         clock: Clock = utc_now,
         replica_wait: ReplicaWait | None = None,
     ):
+        self.max_session_attachment_bytes = max_session_attachment_bytes
         self.redis = client
         self.replica_wait = replica_wait or ReplicaWait()  # accepted turns outlive a failover
         self.session_ttl = session_ttl
@@ -430,15 +481,22 @@ class JobStore:
 
         With `pipeline`, the script is only queued on it (a batch stores all its turns in one
         round trip) and None is returned: read its answer with `accepted_turn`.
-        Raises SessionNotFound, TurnInProgress, TokenLimitExceeded, Unavailable.
+        Raises SessionNotFound, InvoiceIssued (the session's invoice is issued: nothing is
+        stored), TurnInProgress, TokenLimitExceeded, Unavailable.
         """
         sid = turn.target_session_id
-        keys = [session_key(sid), messages_key(sid), job_key(turn.job_id)]
+        keys = [session_key(sid), messages_key(sid), job_key(turn.job_id), attachments_key(sid)]
+        files = turn.attachments
         args = [
             sid, turn.owner, "1" if turn.creates_session else "0", turn.job_id, turn.kind,
             turn.message, turn.message_tokens, isoformat(self.clock()), self.token_limit,
             self.session_ttl, self.job_ttl, turn.request_id, turn.batch_id,
+            json.dumps([f.meta for f in files]) if files else "",
+            " ".join(f.attachment_id for f in files), sum(len(f.data) for f in files),
+            self.max_session_attachment_bytes,
         ]  # fmt: skip
+        for file in files:
+            args += [json.dumps(file.meta), file.data]
         if pipeline is not None:
             self._begin(keys=keys, args=args, client=pipeline)
             return None
@@ -461,8 +519,25 @@ class JobStore:
                     turn.creates_session,
                     int(count) + message_tokens,
                 )
+            case ["issued", number]:
+                raise InvoiceIssued(
+                    f"This session's invoice was issued as {number} and can no longer change. "
+                    f"Create a credit note to cancel it (POST /api/invoices/{number}/credit-note)"
+                    f", or a copy to start a new invoice from it (POST /api/invoices/{number}/"
+                    "copy).",
+                    details={"number": number},
+                )
             case ["in_progress", pending]:
                 raise TurnInProgress(details={"job_id": pending})
+            case ["attachments_full", held]:
+                limit = self.max_session_attachment_bytes
+                raise AttachmentTooLarge(
+                    f"This session already keeps {int(held):,} bytes of attached files; with "
+                    f"these it would pass its limit of {limit:,} bytes. Start a new session "
+                    "to attach more files.",
+                    reason="session_bytes",
+                    details={"limit": limit, "held": int(held)},
+                )
             case ["token_limit", count]:
                 raise TokenLimitExceeded(
                     f"This message ({message_tokens:,} tokens) would take the conversation past "
@@ -481,7 +556,7 @@ class JobStore:
         """Undo `begin_turn` when the job could not be published."""
         sid = turn.session_id
         self._cancel(
-            keys=[session_key(sid), messages_key(sid), job_key(turn.job_id)],
+            keys=[session_key(sid), messages_key(sid), job_key(turn.job_id), attachments_key(sid)],
             args=[turn.job_id, "1" if turn.session_created else "0"],
         )
 
@@ -519,7 +594,7 @@ class JobStore:
         if answer in (["missing"], ["final"], ["busy"]):
             return None
         job = _job_from_list(answer[0])
-        (exists, invoice, number, token_count, previous), raw_messages = answer[1], answer[2]
+        (exists, invoice, token_count, previous), raw_messages = answer[1], answer[2]
         if exists is None:
             return job, None
         history = tuple(
@@ -529,26 +604,21 @@ class JobStore:
             session_id=job.session_id,
             invoice=json.loads(invoice) if invoice else None,
             previous_invoice=json.loads(previous) if previous else None,
-            invoice_number=number,
             token_count=int(token_count or 0),
             history=history,
         )
-
-    def next_invoice_number(self) -> str:
-        """A fresh invoice number from the shared counter; never handed out twice."""
-        return format_invoice_number(self.redis.incr(INVOICE_SEQUENCE))
 
     def apply_turn(self, job: JobRecord, result: TurnResult) -> TurnOutcome:
         """Write a successful turn atomically, once per job: APPLIED, ALREADY (finished before:
         a redelivery) or SESSION_GONE (the session was deleted or expired meanwhile; nothing
         was written to it and the job is marked failed)."""
         now = isoformat(self.clock())
-        user = message_json("user", job.message, now, job.message_tokens)
+        user = message_json("user", job.message, now, job.message_tokens, job.attachments)
         assistant = message_json("assistant", result.reply, now, result.reply_tokens)
         usage = result.usage
         sid = job.session_id
         answer = self._apply(
-            keys=[session_key(sid), messages_key(sid), job_key(job.job_id)],
+            keys=[session_key(sid), messages_key(sid), job_key(job.job_id), attachments_key(sid)],
             args=[
                 job.job_id,
                 now,
@@ -556,7 +626,6 @@ class JobStore:
                 assistant,
                 job.message_tokens + result.reply_tokens,
                 json.dumps(result.invoice) if result.invoice is not None else "",
-                result.invoice_number or "",
                 usage.input_tokens,
                 usage.output_tokens,
                 usage.cache_read_tokens,
@@ -571,7 +640,7 @@ class JobStore:
         """Mark the job failed with `error` and free its session; the session is untouched.
         Returns "failed", "already" (it was final) or "missing"."""
         return self._fail(
-            keys=[session_key(session_id), job_key(job_id)],
+            keys=[session_key(session_id), job_key(job_id), attachments_key(session_id)],
             args=[job_id, json.dumps(error.to_dict()), isoformat(self.clock()), error.code],
         )
 
@@ -651,4 +720,5 @@ def _job_from_hash(fields: dict[str, str]) -> JobRecord:
         attempts=int(fields.get("attempts", 0)),
         batch_id=fields.get("batch_id", ""),
         handbacks=int(fields.get("handbacks", 0)),
+        attachments=tuple(json.loads(fields["attachments"])) if fields.get("attachments") else (),
     )

@@ -18,12 +18,14 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Literal
 
 from marshmallow import ValidationError
 
+from core.attachment_store import AttachmentStore, NewAttachment
+from core.attachments import DEFAULT_LIMITS, AttachmentLimits, ExtractedDocument, read_attachments
 from core.batch_queue import dispatch_window
 from core.batches import BatchCreated, BatchItemRequest, BatchStore
 from core.clock import parse_time, utc_today
@@ -68,11 +70,14 @@ def start_turn(
     message: str,
     kind: TurnKind,
     request_id: str = "",
+    attachments: tuple[NewAttachment, ...] = (),
 ) -> AcceptedTurn:
-    """Count the message's tokens, store the turn and publish it; undone when it cannot be
-    published, so nothing half-written stays behind.
+    """Count the message's tokens, store the turn (and its sniffed files, with the session)
+    and publish it; undone when it cannot be published, so nothing half-written stays behind.
 
-    Raises SessionNotFound, TurnInProgress, TokenLimitExceeded, Unavailable.
+    Raises SessionNotFound, InvoiceIssued, TurnInProgress, TokenLimitExceeded,
+    AttachmentTooLarge (the session's files would pass MAX_SESSION_ATTACHMENT_BYTES),
+    Unavailable.
     """
     accepted = jobs.begin_turn(
         NewTurn(
@@ -84,6 +89,7 @@ def start_turn(
             message=message,
             message_tokens=count_tokens(message),
             request_id=request_id,
+            attachments=attachments,
         )
     )
     try:
@@ -103,13 +109,14 @@ def start_batch(
     items: list[BatchItemRequest],
     default_slots: int,
     request_id: str = "",
+    issue: bool = False,
 ) -> BatchCreated:
     """Store a batch and publish its first items (the rest follow as workers finish items:
     dispatch_batch_items); the whole batch is removed when it cannot be published.
 
     Raises TokenLimitExceeded, RateLimited (too many items waiting), Unavailable.
     """
-    created = batches.create(owner, items, request_id=request_id)
+    created = batches.create(owner, items, request_id=request_id, issue=issue)
     try:
         dispatch_batch_items(batches, workers, publisher, default_slots=default_slots)
     except Unavailable:
@@ -183,6 +190,8 @@ class TurnRunner:
     max_lines: int = 500  # MAX_INVOICE_LINES: bounds what any export of the invoice costs
     worker: str = ""  # who runs the turns (a worker process's id): its heartbeat holds them
     max_handbacks: int = 5  # a turn whose worker was lost this often is given up (poison)
+    attachments: AttachmentStore | None = None  # the turns' files (None: turns have none)
+    attachment_limits: AttachmentLimits = DEFAULT_LIMITS
     records: TurnRecords | None = None  # profiles and clients; None: turns without records
 
     @classmethod
@@ -207,6 +216,8 @@ class TurnRunner:
             token_limit=settings.token_limit,
             max_lines=settings.max_invoice_lines,
             llm_limiter=LlmRateLimiter(stores.redis, spacing) if spacing else None,
+            attachments=stores.attachments,
+            attachment_limits=AttachmentLimits.from_settings(settings),
         )
 
     def run(self, job_id: str, *, final_attempt: bool = True) -> TurnOutcome:
@@ -302,12 +313,13 @@ class TurnRunner:
                 previous_invoice=None if starts_new_invoice else context.previous_invoice,
                 profile=profile,
                 known_clients=known_clients,
+                attachments=self._read_attachments(job),
             )
         )
         draft = answer.invoice
         if current is None and isinstance(draft, dict) and profile:
             draft = with_profile(draft, profile)  # a new invoice starts with the profile
-        invoice_json, number = self._price(draft, context, starts_new_invoice, today)
+        invoice_json = self._price(draft, today)
         reply = valid_unicode(answer.reply)
         if answer.profile_update:
             reply = self._update_profile(job, answer.profile_update, reply)
@@ -321,7 +333,6 @@ class TurnRunner:
             reply=reply,
             reply_tokens=reply_tokens,
             invoice=invoice_json,
-            invoice_number=number,
             usage=answer.usage,
             result={
                 "reply": reply,
@@ -360,12 +371,28 @@ class TurnRunner:
             return "I couldn't reach your profile just now; nothing was saved. Try again soon."
         return reply
 
-    def _price(
-        self, draft_json: object, context: TurnContext, starts_new_invoice: bool, today: date
-    ) -> tuple[dict | None, str | None]:
-        """Validate and price the provider's draft; (None, None) when it changed nothing."""
+    def _read_attachments(self, job: JobRecord) -> tuple[ExtractedDocument, ...]:
+        """The turn's files, read here in the worker: to text (tables, text layers, OCR) for
+        the offline engine, to pictures plus text for a provider that `reads_images`.
+        Raises an AttachmentError (the job's error: the session keeps its last good invoice
+        and the turn's files are removed) or SessionGone (the files went with the session)."""
+        if not job.attachments:
+            return ()
+        if self.attachments is None:
+            raise InvoiceAgentError("This worker cannot read attached files.")
+        ids = [meta["attachment_id"] for meta in job.attachments]
+        files = self.attachments.load(job.session_id, ids)
+        images = bool(getattr(self.provider, "reads_images", False))
+        documents = read_attachments(
+            files, limits=self.attachment_limits, images=images, ocr=not images
+        )
+        return tuple(documents)
+
+    def _price(self, draft_json: object, today: date) -> dict | None:
+        """Validate and price the provider's draft; None when it changed nothing. A draft has
+        no number: numbers are drawn only when an invoice is issued (core/records)."""
         if draft_json is None:
-            return None, None
+            return None
         items = draft_json.get("items") if isinstance(draft_json, dict) else None
         if isinstance(items, list) and len(items) > self.max_lines:
             message = (
@@ -378,13 +405,10 @@ class TurnRunner:
         except ValidationError as exc:
             raise InvalidDraft(details={"fields": _bounded(exc.messages)}) from None
         try:
-            invoice = price_invoice(draft, "", today=today)
+            invoice = price_invoice(draft, None, today=today)
         except InvoiceRuleError as exc:
             raise InvalidDraft(
                 f"The assistant's invoice breaks a rule: {exc.message} Nothing was changed.",
                 details={"fields": {exc.field: [exc.message]}},
             ) from None
-        # Numbers are drawn only for valid invoices, so a rejected draft burns none.
-        keeps_number = context.invoice_number and not starts_new_invoice
-        number = context.invoice_number if keeps_number else self.jobs.next_invoice_number()
-        return dump_invoice(replace(invoice, number=number)), number
+        return dump_invoice(invoice)
