@@ -30,7 +30,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar
 
 from marshmallow import ValidationError
-from sqlalchemy import Engine, func, or_, select, text
+from sqlalchemy import Engine, bindparam, func, or_, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -88,6 +88,15 @@ _DRAW = text(
     " ON CONFLICT (owner, series, period) DO UPDATE"
     " SET last_value = number_sequences.last_value + 1"
     " RETURNING last_value"
+)
+# Issuing's other writes, built once (a statement with its values inside is keyed and
+# looked up in the compiled cache value by value on every execution).
+_NEW_INVOICE = IssuedInvoice.__table__.insert()
+_NEW_CLIENT = Client.__table__.insert()
+_CLIENT_INVOICED = (
+    Client.__table__.update()
+    .where(Client.__table__.c.id == bindparam("client_id"))
+    .values(invoice_count=func.coalesce(Client.__table__.c.invoice_count, 0) + 1)
 )
 
 
@@ -300,9 +309,7 @@ class RecordsService:
         if not loaded.get("name"):
             raise ValidationFailed(details={"name": ["A client needs a name."]})
         clean = {k: v for k, v in loaded.items() if v is not None}
-        return self._write(
-            lambda session: _client_view(self._remember(session, owner, clean, invoice=None))
-        )
+        return self._write(lambda session: _client_view(self._save_party(session, owner, clean)))
 
     def find_client(self, owner: str, text: str) -> dict[str, Any] | None:
         """The client `text` names: an exact VAT ID, e-mail, company or name (case and spaces
@@ -409,16 +416,16 @@ class RecordsService:
             now = self.clock()
             stored = {**document, "number": number, "status": "issued", "type": "invoice"}
             stored["issued_at"] = isoformat(now)
-            client = self._remember(
+            client_id = self._remember(
                 session, owner, stored.get("buyer") or {}, invoice=(number, now)
             )
-            row = _new_row(
-                owner, stored, series=INVOICE_SERIES, issued_at=now, client_id=client.id,
+            values = _row_values(
+                owner, stored, series=INVOICE_SERIES, issued_at=now, client_id=client_id,
                 session_id=session_id, idempotency_key=idempotency_key,
             )  # fmt: skip
-            session.add(row)
-            session.flush()
-            return Issued(_invoice_view(session, row, credit_note_numbers=[]))
+            session.execute(_NEW_INVOICE, values)
+            # the view from the values just written (an ORM row, never added to the session)
+            return Issued(_invoice_view(session, IssuedInvoice(**values), credit_note_numbers=[]))
 
         return self._issuing(work, owner, idempotency_key, session_id)
 
@@ -532,15 +539,8 @@ class RecordsService:
             details={"numbering": ["Every number of this pattern is taken; change the pattern."]}
         )
 
-    def _remember(
-        self,
-        session: Session,
-        owner: str,
-        party: Mapping[str, Any],
-        *,
-        invoice: tuple[str, datetime] | None,
-    ) -> Client:
-        """The client `party` is (brought up to date), or a new one; counts the invoice."""
+    def _save_party(self, session: Session, owner: str, party: Mapping[str, Any]) -> Client:
+        """The client `party` is (brought up to date), or a new one."""
         now = self.clock()
         row = client_rules.matching_client(session, owner, party)
         if row is None:
@@ -549,11 +549,36 @@ class RecordsService:
             _set_party(row, {k: v for k, v in party.items() if v not in (None, "")}, now)
         else:
             _set_party(row, client_rules.merged_party(row.party, party), now)
-        if invoice is not None:
-            row.invoice_count = (row.invoice_count or 0) + 1
-            row.last_invoice_number, row.last_invoiced_at = invoice
         session.flush()
         return row
+
+    def _remember(
+        self,
+        session: Session,
+        owner: str,
+        party: Mapping[str, Any],
+        *,
+        invoice: tuple[str, datetime],
+    ) -> str:
+        """The id of the client `party` is (brought up to date, the invoice counted), or of
+        a new one. Two statements without the ORM: issuing holds the owner's sequence."""
+        now = self.clock()
+        number, issued_at = invoice
+        found = client_rules.matching_row(session, owner, party)
+        if found is None:
+            client_id = uuid.uuid4().hex
+            clean = {k: v for k, v in party.items() if v not in (None, "")}
+            values = {"id": client_id, "owner": owner, "created_at": now, "invoice_count": 1}
+            values.update(_party_columns(clean, now))
+            statement = _NEW_CLIENT
+        else:
+            client_id = found.id
+            values = _party_columns(client_rules.merged_party(found.party, party), now)
+            values["client_id"] = client_id
+            statement = _CLIENT_INVOICED
+        values.update(last_invoice_number=number, last_invoiced_at=issued_at)
+        session.execute(statement, values)
+        return client_id
 
     def next_number(self, owner: str, series: str = INVOICE_SERIES, on: date | None = None) -> str:
         """The number the next issue would most likely get (nothing is drawn: another issue
@@ -729,11 +754,18 @@ def _client_row(session: Session, owner: str, client_id: str) -> Client:
 
 
 def _set_party(row: Client, party: dict[str, Any], now: datetime) -> None:
-    row.party = party
-    row.display_name = client_rules.display_name(party)
-    for column, value in client_rules.keys(party).items():
+    for column, value in _party_columns(party, now).items():
         setattr(row, column, value)
-    row.updated_at = now
+
+
+def _party_columns(party: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """What a client row stores of `party`: the party, its display name, its keys."""
+    return {
+        "party": party,
+        "display_name": client_rules.display_name(party),
+        **client_rules.keys(party),
+        "updated_at": now,
+    }
 
 
 def _client_view(row: Client) -> dict[str, Any]:
@@ -890,7 +922,11 @@ def _issuable(
     return document, draft.issue_date
 
 
-def _new_row(
+def _new_row(owner: str, document: dict[str, Any], **kwargs: Any) -> IssuedInvoice:
+    return IssuedInvoice(**_row_values(owner, document, **kwargs))
+
+
+def _row_values(
     owner: str,
     document: dict[str, Any],
     *,
@@ -900,27 +936,30 @@ def _new_row(
     session_id: str | None = None,
     idempotency_key: str | None = None,
     credits_id: int | None = None,
-) -> IssuedInvoice:
+) -> dict[str, Any]:
     buyer = document.get("buyer") or {}
-    return IssuedInvoice(
-        owner=owner,
-        number=document["number"],
-        series=series,
-        type=document["type"],
-        status="issued",
-        document=document,
-        client_id=client_id,
-        buyer_name=client_rules.display_name(buyer) or None,
-        currency=document["currency"],
-        total=str(document["total"]),
-        issue_date=date.fromisoformat(document["issue_date"]),
-        due_date=date.fromisoformat(document["due_date"]) if document.get("due_date") else None,
-        issued_at=issued_at,
-        session_id=session_id,
-        idempotency_key=idempotency_key,
-        credits_id=credits_id,
-        search_text=_search_text(document),
-    )
+    return {
+        "owner": owner,
+        "number": document["number"],
+        "series": series,
+        "type": document["type"],
+        "status": "issued",
+        "document": document,
+        "client_id": client_id,
+        "buyer_name": client_rules.display_name(buyer) or None,
+        "currency": document["currency"],
+        "total": str(document["total"]),
+        "issue_date": date.fromisoformat(document["issue_date"]),
+        "due_date": (
+            date.fromisoformat(document["due_date"]) if document.get("due_date") else None
+        ),
+        "issued_at": issued_at,
+        "paid_at": None,
+        "session_id": session_id,
+        "idempotency_key": idempotency_key,
+        "credits_id": credits_id,
+        "search_text": _search_text(document),
+    }
 
 
 def _search_text(document: Mapping[str, Any]) -> str:
