@@ -1,13 +1,14 @@
 """`invoice-agent`: the command-line client of the HTTP API.
 
     invoice-agent batch requests.csv --api http://localhost:8000 [--api-key KEY]
-                  --out results.csv [--zip invoices.zip]
+                  --out results.csv [--zip invoices.zip] [--issue]
 
 Uploads the CSV (columns message[,reference]) as a batch, shows a progress bar until every
 item is finished, writes the results CSV (and, with --zip, the invoices as a ZIP of PDFs,
 which a worker makes first: a second progress bar), prints a summary, and exits 1 when items
-failed (2 when the batch could not be submitted or followed). Asked to slow down (429), it
-waits as long as the API says and tries again.
+failed (2 when the batch could not be submitted or followed). With --issue, every invoice made
+is issued, numbered in the CSV's row order (the results CSV then carries the numbers). Asked
+to slow down (429), it waits as long as the API says and tries again.
 """
 
 from __future__ import annotations
@@ -47,6 +48,11 @@ def main(argv: list[str] | None = None) -> int:
     batch.add_argument(
         "--zip", type=Path, default=None, help="also save the invoices' PDFs as one ZIP here"
     )
+    batch.add_argument(
+        "--issue",
+        action="store_true",
+        help="issue every invoice made (numbered in row order) instead of leaving drafts",
+    )
     batch.add_argument("--timeout", type=float, default=3600, help="give up after SECONDS")
     args = parser.parse_args(argv)
     try:
@@ -84,7 +90,12 @@ def run_batch(args: argparse.Namespace) -> int:
     base = args.api.rstrip("/")
     upload = args.csv.read_bytes()  # read once: a retried upload sends it again
     batch = _json(
-        session.post(f"{base}/api/batches", files={"file": (args.csv.name, upload)}, timeout=60)
+        session.post(
+            f"{base}/api/batches",
+            files={"file": (args.csv.name, upload)},
+            data={"issue": "true"} if args.issue else {},
+            timeout=60,
+        )
     )
     print(f"Submitted batch {batch['batch_id']} with {batch['total']} items.", file=sys.stderr)
 

@@ -140,6 +140,12 @@ class HealthSchema(Schema):
     status = fields.String(metadata={"enum": ["healthy", "unhealthy"]})
     redis = fields.String(metadata={"enum": ["connected", "disconnected"]})
     broker = fields.String(metadata={"enum": ["connected", "disconnected"]})
+    database = fields.String(
+        metadata={
+            "enum": ["connected", "disconnected"],
+            "description": "the records database (DATABASE_URL): reachable and migrated",
+        }
+    )
     workers = fields.Integer()
     llm_provider = fields.String()
     turns = fields.Nested(TurnsOnHandSchema)
@@ -168,6 +174,13 @@ class BatchRequestSchema(Schema):
         unknown = RAISE
 
     items = fields.List(fields.Nested(BatchItemSchema), required=True)
+    issue = fields.Boolean(
+        load_default=False,
+        metadata={
+            "description": "issue the invoice of every succeeded item, numbered in item order, "
+            "once all items are final (a CSV upload: form field issue=true)"
+        },
+    )
 
 
 class BatchPageSchema(Schema):
@@ -210,6 +223,12 @@ class BatchSchema(Schema):
     status_url = fields.String()
     results_url = fields.String()
     invoices_url = fields.String(metadata={"description": "a ZIP of the invoices as PDFs"})
+    issue = fields.Boolean(metadata={"description": "the batch issues its invoices"})
+    issued = fields.Integer(metadata={"description": "items issued so far"})
+    issuing = fields.Boolean(
+        metadata={"description": "every item is final and the invoices are being issued "
+                  "(status stays running until they are)"}
+    )  # fmt: skip
 
 
 class ZipProgressSchema(Schema):

@@ -99,7 +99,8 @@ def run(ctx: Context) -> Outcome:
 
     ctx.log(f"printing the same {ITEMS} invoices with warm Chromium")
     settings = Settings.from_env({}, dotenv_path=None, redis_url=ctx.redis.url())
-    invoices = list(RedisStores.from_settings(settings).batches.invoices(batch["batch_id"]))
+    made = RedisStores.from_settings(settings).batches.invoices(batch["batch_id"])
+    invoices = [item.invoice for item in made]
     with Chromium() as chromium:
         chromium.print_pdf(render_html(invoices[0], layout_for(invoices[0])))  # warm
         began = time.perf_counter()

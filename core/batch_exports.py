@@ -8,6 +8,7 @@ once the build is ready (`chunks`). Meanwhile the request answers 202 with the p
 
     export:{batch_id}        hash  status (building | ready | failed), owner, done, total,
                                    invoices (how many the batch had made when the build began),
+                                   version (how many it had issued),
                                    updated_at, error
     export:{batch_id}:zip    list  the ZIP's chunks, in order (binary)
 
@@ -30,19 +31,21 @@ EXPORT_TTL_SECONDS = 3600
 STALE_SECONDS = 120
 CHUNK_BYTES = 1 << 20  # what one Redis list element holds, at most
 
-# KEYS: export, zip   ARGV: owner, invoices (made so far), now, stale_seconds, ttl
+# KEYS: export, zip   ARGV: owner, invoices (made so far), now, stale_seconds, ttl, version
+# (what else changes the files: the numbers issued so far)
 # Returns {"start"} (the caller publishes the build), {"building"} or {"ready"}.
 _CLAIM = """
 local export, zip = KEYS[1], KEYS[2]
 local now, stale, ttl = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
 local status = redis.call("HGET", export, "status")
 local updated = tonumber(redis.call("HGET", export, "updated_at") or "0")
-local invoices = redis.call("HGET", export, "invoices")
-if status == "ready" and invoices == ARGV[2] then return {"ready"} end
+local made = (redis.call("HGET", export, "invoices") or "") .. "/"
+             .. (redis.call("HGET", export, "version") or "")
+if status == "ready" and made == ARGV[2] .. "/" .. ARGV[6] then return {"ready"} end
 if status == "building" and now - updated < stale then return {"building"} end
 redis.call("DEL", export, zip)
 redis.call("HSET", export, "status", "building", "owner", ARGV[1], "invoices", ARGV[2],
-           "done", 0, "total", ARGV[2], "updated_at", now)
+           "version", ARGV[6], "done", 0, "total", ARGV[2], "updated_at", now)
 redis.call("EXPIRE", export, ttl)
 return {"start"}
 """
@@ -65,11 +68,12 @@ class BatchZips:
         self.ttl = ttl
         self._claim = client.register_script(_CLAIM)
 
-    def claim(self, batch_id: str, owner: str, invoices: int) -> str:
-        """ "start" when the caller must publish a build now, else "building" or "ready"."""
+    def claim(self, batch_id: str, owner: str, invoices: int, *, version: str = "") -> str:
+        """ "start" when the caller must publish a build now, else "building" or "ready". A
+        ready ZIP is built again when `invoices` or `version` changed since."""
         (answer,) = self._claim(
             keys=[batch_export_key(batch_id), batch_zip_key(batch_id)],
-            args=[owner, invoices, time.time(), STALE_SECONDS, self.ttl],
+            args=[owner, invoices, time.time(), STALE_SECONDS, self.ttl, version],
         )
         return answer
 
@@ -88,19 +92,20 @@ class BatchZips:
     def build(
         self,
         batch_id: str,
-        invoices: Iterable[dict[str, Any]],
+        documents: Iterable[tuple[str, dict[str, Any]]],
         render: Callable[[dict[str, Any]], bytes],
     ) -> None:
-        """Render every invoice into the ZIP, appending its chunks as they are written, and
-        mark it ready. Progress is recorded after each PDF; a failure is recorded and raised."""
+        """Render every (name, invoice) into the ZIP (`name`.pdf), appending its chunks as they
+        are written, and mark it ready. Progress is recorded after each PDF; a failure is
+        recorded and raised."""
         export, zip_key = batch_export_key(batch_id), batch_zip_key(batch_id)
         self.binary.delete(zip_key)
         done = 0
 
-        def counted() -> Iterator[dict[str, Any]]:
+        def counted() -> Iterator[tuple[str, dict[str, Any]]]:
             nonlocal done
-            for invoice in invoices:
-                yield invoice
+            for document in documents:
+                yield document
                 done += 1
 
         try:

@@ -4,8 +4,11 @@ Each item is an ordinary turn — its own session and job, stored by the same BE
 script a chat message uses — so the worker runs it like any other. What a batch adds:
 
     batch:{id}          hash  batch_id, owner, created_at, total, cancelled_at,
-                              queued / running / succeeded / failed / cancelled counts
+                              queued / running / succeeded / failed / cancelled counts;
+                              with "issue": true also issue, issue_state, issue_claimed_at,
+                              issued (core/batch_records.py)
     batch:{id}:items    list  {"reference", "job_id", "session_id"} per item, in order
+    batch:{id}:issued   hash  item position -> {"number"} | {"error"}: what issuing did
 
 The job scripts (core/jobs.py) move the counts when a job of the batch changes status, so
 reading a batch never scans its jobs. Everything of a batch is written in one pipelined round
@@ -18,6 +21,7 @@ import csv
 import io
 import json
 import re
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -31,6 +35,7 @@ from core.redis_model import (
     ACTIVE_SESSIONS,
     QUEUED_JOBS,
     JobStatus,
+    batch_issued_key,
     batch_items_key,
     batch_key,
     job_key,
@@ -43,6 +48,37 @@ from core.tokens import count_tokens
 STATUSES = tuple(status.value for status in JobStatus)
 ITEM_FIELDS = ("status", "result", "error")
 MAX_REFERENCE_CHARS = 200
+ISSUE_STALE_SECONDS = 60  # an issuing task this long without progress is taken over
+
+# KEYS: batch   ARGV: now, stale_seconds, claim ("1": take it; "0": only say whether it is due)
+# A batch asked to issue is due once every item is final, until its issuing is done, unless a
+# task has claimed it and made progress within stale_seconds. Returns the owner when due (and
+# claimed, with claim "1"), else false.
+_ISSUE_DUE = lua("""
+local batch = KEYS[1]
+local now, stale = tonumber(ARGV[1]), tonumber(ARGV[2])
+local fields = redis.call("HMGET", batch, "issue", "issue_state", "issue_claimed_at", "total",
+                          "succeeded", "failed", "cancelled", "owner")
+if fields[1] ~= "1" or fields[2] == "done" then return false end
+local finished = tonumber(fields[5] or 0) + tonumber(fields[6] or 0) + tonumber(fields[7] or 0)
+if finished < tonumber(fields[4]) then return false end
+if fields[2] == "issuing" and now - tonumber(fields[3] or "0") < stale then return false end
+if ARGV[3] == "1" then
+  redis.call("HSET", batch, "issue_state", "issuing", "issue_claimed_at", now)
+end
+return fields[8]
+""")
+
+# KEYS: issued, batch   ARGV: position, outcome_json, is_number ("1"), now, ttl
+# An item's outcome is written once; the issued count moves with it; the claim made progress.
+_RECORD_ISSUED = lua("""
+if redis.call("HSETNX", KEYS[1], ARGV[1], ARGV[2]) == 1 and ARGV[3] == "1" then
+  redis.call("HINCRBY", KEYS[2], "issued", 1)
+end
+redis.call("EXPIRE", KEYS[1], tonumber(ARGV[5]))
+redis.call("HSET", KEYS[2], "issue_claimed_at", ARGV[4])
+return 1
+""")
 
 # KEYS: batch, then every job of the batch   ARGV: now
 # Cancels the jobs still queued (running ones finish); frees their sessions. Returns how many.
@@ -80,6 +116,23 @@ return cancelled
 class BatchItemRequest:
     message: str
     reference: str | None = None
+
+
+@dataclass(frozen=True)
+class BatchInvoice:
+    """A succeeded item's invoice: its draft and, once the batch issued it, its number."""
+
+    position: int  # the item's place in the batch, from 0
+    session_id: str
+    invoice: dict[str, Any]
+    number: str | None = None
+    issue_error: dict[str, Any] | None = None  # why the records would not issue it
+
+    @property
+    def name(self) -> str:
+        """What its file is called in the batch's ZIP: the issued number, else
+        draft-<item position from 1> (a draft has no number; the position names the item)."""
+        return self.number or f"draft-{self.position + 1}"
 
 
 @dataclass(frozen=True)
@@ -170,12 +223,20 @@ class BatchStore:
         self.queue = queue
         self.redis = jobs.redis
         self._cancel_batch = self.redis.register_script(_CANCEL_BATCH)
+        self._issue_due = self.redis.register_script(_ISSUE_DUE)
+        self._record_issued = self.redis.register_script(_RECORD_ISSUED)
 
     def create(
-        self, owner: str, items: list[BatchItemRequest], *, request_id: str = ""
+        self,
+        owner: str,
+        items: list[BatchItemRequest],
+        *,
+        request_id: str = "",
+        issue: bool = False,
     ) -> BatchCreated:
         """Store the batch and one generate-invoice turn per item, queued in the owner's
-        batch queue (the caller dispatches: `queue.dispatch`).
+        batch queue (the caller dispatches: `queue.dispatch`). With `issue`, the succeeded
+        items' invoices are issued once every item is final (core/batch_records.py).
 
         Raises TokenLimitExceeded (an item alone is over the budget), RateLimited (the owner
         has too many items waiting already), Unavailable.
@@ -204,6 +265,7 @@ class BatchStore:
             pipe.hset(batch_key(batch_id), mapping={
                 "batch_id": batch_id, "owner": owner, "total": len(items),
                 "created_at": isoformat(self.jobs.clock()), **counts,
+                **({"issue": "1", "issued": 0} if issue else {}),
             })  # fmt: skip
             pipe.rpush(batch_items_key(batch_id), *(
                 json.dumps({"reference": item.reference, "job_id": turn.job_id,
@@ -227,7 +289,11 @@ class BatchStore:
     def discard(self, created: BatchCreated) -> None:
         """Remove a batch whose jobs could not be enqueued: nothing half-written stays."""
         with self.redis.pipeline(transaction=False) as pipe:
-            pipe.delete(batch_key(created.batch_id), batch_items_key(created.batch_id))
+            pipe.delete(
+                batch_key(created.batch_id),
+                batch_items_key(created.batch_id),
+                batch_issued_key(created.batch_id),
+            )
             for turn in created.turns:
                 pipe.delete(
                     job_key(turn.job_id),
@@ -248,10 +314,12 @@ class BatchStore:
         counts = {status: int(fields.get(status, 0)) for status in STATUSES}
         total = int(fields["total"])
         finished = counts["succeeded"] + counts["failed"] + counts["cancelled"]
+        issue = fields.get("issue") == "1"
+        issuing = issue and fields.get("issue_state") != "done"
         if fields.get("cancelled_at"):
             status = "cancelled"
-        elif finished == total:
-            status = "completed"
+        elif finished == total and not issuing:
+            status = "completed"  # with "issue": once every succeeded item's invoice is issued
         elif counts["queued"] == total:
             status = "queued"
         else:
@@ -262,6 +330,9 @@ class BatchStore:
             "total": total,
             "counts": counts,
             "created_at": fields["created_at"],
+            "issue": issue,
+            "issued": int(fields.get("issued", 0)),
+            "issuing": issuing and finished == total,
         }
 
     def items(self, batch_id: str, *, start: int = 0, stop: int = -1) -> list[dict[str, Any]]:
@@ -271,13 +342,16 @@ class BatchStore:
             entries = [json.loads(raw) for raw in raw_items]
             for entry in entries:
                 pipe.hmget(job_key(entry["job_id"]), *ITEM_FIELDS)
-            outcomes = pipe.execute()
+            positions = [str(start + n) for n in range(len(entries))]
+            pipe.hmget(batch_issued_key(batch_id), positions or ["0"])
+            *outcomes, issued = pipe.execute()
         return [
-            _item_view(entry, *outcome) for entry, outcome in zip(entries, outcomes, strict=True)
+            _item_view(entry, *outcome, issued=json.loads(done) if done else None)
+            for entry, outcome, done in zip(entries, outcomes, issued, strict=False)
         ]
 
-    def invoices(self, batch_id: str, *, page_size: int = 100) -> Iterator[dict[str, Any]]:
-        """The invoice of every succeeded item, in order, read a page at a time.
+    def invoices(self, batch_id: str, *, page_size: int = 100) -> Iterator[BatchInvoice]:
+        """The invoice of every succeeded item, in item order, read a page at a time.
 
         The item count is read now, so a Redis outage is raised here (503) rather than in the
         middle of a response that has started.
@@ -285,7 +359,7 @@ class BatchStore:
         total = self.redis.llen(batch_items_key(batch_id))
         return self._invoices(batch_id, total, page_size)
 
-    def _invoices(self, batch_id: str, total: int, page_size: int) -> Iterator[dict[str, Any]]:
+    def _invoices(self, batch_id: str, total: int, page_size: int) -> Iterator[BatchInvoice]:
         for start in range(0, total, page_size):
             entries = [
                 json.loads(r)
@@ -294,11 +368,70 @@ class BatchStore:
             with self.redis.pipeline(transaction=False) as pipe:
                 for entry in entries:
                     pipe.hget(job_key(entry["job_id"]), "result")
-                results = pipe.execute()
-            for result in results:
+                positions = [str(start + n) for n in range(len(entries))]
+                pipe.hmget(batch_issued_key(batch_id), positions or ["0"])
+                *results, issued = pipe.execute()
+            for position, (entry, result, done) in enumerate(
+                zip(entries, results, issued, strict=False), start
+            ):
                 invoice = (json.loads(result) if result else {}).get("invoice")
                 if invoice:
-                    yield invoice
+                    outcome = json.loads(done) if done else {}
+                    yield BatchInvoice(
+                        position,
+                        entry["session_id"],
+                        invoice,
+                        outcome.get("number"),
+                        outcome.get("error"),
+                    )
+
+    # -- issuing (core/batch_records.py) --------------------------------------------------
+
+    def owner(self, batch_id: str) -> str:
+        """Whose batch it is. Raises BatchNotFound when it is gone."""
+        owner = self.redis.hget(batch_key(batch_id), "owner")
+        if owner is None:
+            raise BatchNotFound()
+        return owner
+
+    def issue_due(self, batch_id: str) -> bool:
+        """The batch asked to issue, every item is final, and no live task is issuing it."""
+        due = self._issue_due(
+            keys=[batch_key(batch_id)], args=[time.time(), ISSUE_STALE_SECONDS, "0"]
+        )
+        return due is not None
+
+    def claim_issue(self, batch_id: str) -> str | None:
+        """Claim the batch's issuing for this task: its owner, or None when it is not due
+        (not final yet, done, or another task holds a fresh claim)."""
+        return self._issue_due(
+            keys=[batch_key(batch_id)], args=[time.time(), ISSUE_STALE_SECONDS, "1"]
+        )
+
+    def record_issued(
+        self,
+        batch_id: str,
+        position: int,
+        *,
+        number: str | None = None,
+        error: dict[str, Any] | None = None,
+    ) -> None:
+        """What issuing the item at `position` gave: its number, or the records' refusal.
+        Counts as the claim's progress."""
+        outcome = {"number": number} if number else {"error": error}
+        self._record_issued(
+            keys=[batch_issued_key(batch_id), batch_key(batch_id)],
+            args=[position, json.dumps(outcome), "1" if number else "0", time.time(),
+                  self.jobs.job_ttl],
+        )  # fmt: skip
+
+    def release_issue(self, batch_id: str) -> None:
+        """Give up the claim (a failure): the next task may take it at once."""
+        self.redis.hset(batch_key(batch_id), mapping={"issue_state": "", "issue_claimed_at": 0})
+
+    def finish_issue(self, batch_id: str) -> None:
+        """Every succeeded item is issued (or refused): the batch is completed."""
+        self.redis.hset(batch_key(batch_id), "issue_state", "done")
 
     def cancel(self, batch_id: str, owner: str) -> int:
         """Cancel the items not yet started; running ones finish. Returns how many."""
@@ -313,20 +446,28 @@ class BatchStore:
 
 
 def _item_view(
-    entry: dict[str, Any], status: str | None, result: str | None, error: str | None
+    entry: dict[str, Any],
+    status: str | None,
+    result: str | None,
+    error: str | None,
+    *,
+    issued: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
+    """An item as the API shows it: a draft has no number; an issued item has the number the
+    batch drew for it, and an item the records refused to issue has their error."""
     invoice = (json.loads(result) if result else {}).get("invoice") or {}
     buyer = invoice.get("buyer") or {}
+    issued = issued or {}
     return {
         "reference": entry["reference"],
         "job_id": entry["job_id"],
         "session_id": entry["session_id"],
         "status": status or "expired",
-        "invoice_number": invoice.get("number"),
+        "invoice_number": issued.get("number") or invoice.get("number"),
         "buyer": buyer.get("name"),
         "currency": invoice.get("currency"),
         "total": invoice.get("total"),
-        "error": json.loads(error) if error else None,
+        "error": json.loads(error) if error else issued.get("error"),
     }
 
 

@@ -241,11 +241,6 @@ class InvoiceRuleError(ValueError):
         self.message = message
 
 
-def format_invoice_number(sequence: int) -> str:
-    """INV-0001 … INV-9999, INV-10000 …: four digits at least, never truncated."""
-    return f"INV-{sequence:04d}"
-
-
 def line_net_amount(item: LineItem, currency: str) -> Decimal:
     """quantity × unit price less the line discount, rounded half-up once."""
     with localcontext() as ctx:

@@ -43,10 +43,10 @@ class JobWaiters:
 
         Raises Unavailable (through `is_final`) when Redis cannot be reached.
         """
-        self._listen_in_background()
         event = threading.Event()
         with self._lock:
             self._waiting.setdefault(job_id, set()).add(event)
+        self._listen_in_background()  # after registering: see _stop_if_nobody_waits
         try:
             # registered first, checked second: a job finishing in between still wakes us
             if self._is_final(job_id):
@@ -85,6 +85,16 @@ class JobWaiters:
                 )
                 self._listener.start()
 
+    def _stop_if_nobody_waits(self) -> bool:
+        """With Redis gone and no waiter, the listener ends rather than retry forever; the next
+        wait starts a new one. Waiters register before they look for a listener, so one that
+        registers after this check finds none and starts its own."""
+        with self._lock:
+            if self._waiting:
+                return False
+            self._listener = None
+            return True
+
     def _listen(self) -> None:
         failures = 0
         while True:
@@ -101,6 +111,8 @@ class JobWaiters:
                     elif message["type"] == "message":
                         self._wake(message["data"])
             except (redis.ConnectionError, redis.TimeoutError):
+                if self._stop_if_nobody_waits():
+                    return
                 failures += 1  # said once per outage, not every second of it
                 (log.warning if failures == 1 else log.debug)(
                     "job events: Redis connection lost; reconnecting"

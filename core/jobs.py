@@ -19,18 +19,17 @@ from typing import Any
 from core.clock import Clock, isoformat, utc_now
 from core.errors import (
     InvoiceAgentError,
+    InvoiceIssued,
     SessionGone,
     SessionNotFound,
     TokenLimitExceeded,
     TurnInProgress,
 )
-from core.invoice import format_invoice_number
 from core.job_events import JobWaiters
 from core.providers.base import ChatMessage, Usage
 from core.redis_connection import Pipeline, Redis, ReplicaWait
 from core.redis_model import (
     FINAL_STATUSES,
-    INVOICE_SEQUENCE,
     QUEUED_JOBS,
     RUNNING_JOBS,
     JobStatus,
@@ -77,7 +76,8 @@ end
 # KEYS: session, messages, job
 # ARGV: session_id, owner, create ("1"/"0"), job_id, kind, message, message_tokens, now,
 #       token_limit, session_ttl, job_ttl, request_id, batch_id ("" for a chat turn)
-# Returns {"ok", token_count} | {"not_found"} | {"in_progress", job_id} | {"token_limit", count}
+# Returns {"ok", token_count} | {"not_found"} | {"issued", number} | {"in_progress", job_id}
+#       | {"token_limit", count}
 _BEGIN_TURN = lua("""
 local session, messages, job = KEYS[1], KEYS[2], KEYS[3]
 local session_id, owner, create, job_id = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
@@ -91,6 +91,8 @@ else
   if redis.call("EXISTS", session) == 0 or redis.call("HGET", session, "owner") ~= owner then
     return {"not_found"}
   end
+  local issued = redis.call("HGET", session, "issued_number")  -- an issued invoice never changes
+  if issued then return {"issued", issued} end
   local pending = redis.call("HGET", session, "pending_job_id")
   if pending then
     local pending_status = redis.call("HGET", "$JOB_PREFIX" .. pending, "status")
@@ -165,8 +167,8 @@ redis.call("HINCRBY", job, "attempts", 1)
 local history = tonumber(ARGV[2])
 if history < 0 then return {redis.call("HGETALL", job)} end
 local session = "$SESSION_PREFIX" .. redis.call("HGET", job, "session_id")
-local fields = redis.call("HMGET", session, "session_id", "invoice", "invoice_number",
-                          "token_count", "previous_invoice")
+local fields = redis.call("HMGET", session, "session_id", "invoice", "token_count",
+                          "previous_invoice")
 local messages = {}
 if history > 0 then  -- LRANGE -0 -1 would be the whole list
   messages = redis.call("LRANGE", session .. ":messages", -2 * history, -1)
@@ -177,8 +179,8 @@ return {redis.call("HGETALL", job), fields, messages}
 
 # KEYS: session, messages, job
 # ARGV: job_id, now, user_message, assistant_message, tokens_added, invoice_json ("" = keep),
-#       invoice_number, usage_input, usage_output, usage_cache_read, usage_cache_write,
-#       result_json, session_gone_error_json
+#       usage_input, usage_output, usage_cache_read, usage_cache_write, result_json,
+#       session_gone_error_json
 # Returns "applied", "already" (a redelivered job finished before) or "session_gone".
 _APPLY_TURN = lua(
     JOB_MOVES
@@ -191,7 +193,7 @@ if not status or is_final(status) then return "$OUTCOME_ALREADY" end
 local outcome = "$OUTCOME_APPLIED"
 if redis.call("HGET", session, "pending_job_id") ~= job_id then
   -- deleted or expired while the turn ran: never bring the session back
-  redis.call("HSET", job, "status", "$STATUS_FAILED", "error", ARGV[13], "finished_at", now)
+  redis.call("HSET", job, "status", "$STATUS_FAILED", "error", ARGV[12], "finished_at", now)
   move_batch_count(job, status, "$STATUS_FAILED")
   count("jobs_failed:session_not_found")
   outcome = "$OUTCOME_SESSION_GONE"
@@ -201,22 +203,22 @@ else
   if ARGV[6] ~= "" then
     local replaced = redis.call("HGET", session, "invoice")
     if replaced then redis.call("HSET", session, "previous_invoice", replaced) end  -- for undo
-    redis.call("HSET", session, "invoice", ARGV[6], "invoice_number", ARGV[7])
+    redis.call("HSET", session, "invoice", ARGV[6])
   end
-  redis.call("HINCRBY", session, "usage_input", ARGV[8])
-  redis.call("HINCRBY", session, "usage_output", ARGV[9])
-  redis.call("HINCRBY", session, "usage_cache_read", ARGV[10])
-  redis.call("HINCRBY", session, "usage_cache_write", ARGV[11])
+  redis.call("HINCRBY", session, "usage_input", ARGV[7])
+  redis.call("HINCRBY", session, "usage_output", ARGV[8])
+  redis.call("HINCRBY", session, "usage_cache_read", ARGV[9])
+  redis.call("HINCRBY", session, "usage_cache_write", ARGV[10])
   redis.call("HDEL", session, "pending_job_id")
   -- a finishing turn is not user activity: the messages list joins the session's TTL as it is
   redis.call("PEXPIRE", messages, redis.call("PTTL", session))
-  redis.call("HSET", job, "status", "$STATUS_SUCCEEDED", "result", ARGV[12], "finished_at", now)
+  redis.call("HSET", job, "status", "$STATUS_SUCCEEDED", "result", ARGV[11], "finished_at", now)
   move_batch_count(job, status, "$STATUS_SUCCEEDED")
   count("jobs_succeeded")
-  count("tokens_input", ARGV[8])
-  count("tokens_output", ARGV[9])
-  count("tokens_cache_read", ARGV[10])
-  count("tokens_cache_write", ARGV[11])
+  count("tokens_input", ARGV[7])
+  count("tokens_output", ARGV[8])
+  count("tokens_cache_read", ARGV[9])
+  count("tokens_cache_write", ARGV[10])
 end
 finished(job)
 redis.call("PUBLISH", "$FINISHED_CHANNEL", job_id)  -- wakes long-polls (core/job_events.py)
@@ -378,7 +380,6 @@ class TurnContext:
     session_id: str
     invoice: dict[str, Any] | None
     previous_invoice: dict[str, Any] | None  # the invoice before the last change, for undo
-    invoice_number: str | None
     token_count: int
     history: tuple[ChatMessage, ...]
 
@@ -390,7 +391,6 @@ class TurnResult:
     reply: str
     reply_tokens: int
     invoice: dict[str, Any] | None  # None keeps the current invoice
-    invoice_number: str | None
     usage: Usage
     result: dict[str, Any]  # the job's result as clients see it
 
@@ -430,7 +430,8 @@ class JobStore:
 
         With `pipeline`, the script is only queued on it (a batch stores all its turns in one
         round trip) and None is returned: read its answer with `accepted_turn`.
-        Raises SessionNotFound, TurnInProgress, TokenLimitExceeded, Unavailable.
+        Raises SessionNotFound, InvoiceIssued (the session's invoice is issued: nothing is
+        stored), TurnInProgress, TokenLimitExceeded, Unavailable.
         """
         sid = turn.target_session_id
         keys = [session_key(sid), messages_key(sid), job_key(turn.job_id)]
@@ -460,6 +461,14 @@ class JobStore:
                     turn.target_session_id,
                     turn.creates_session,
                     int(count) + message_tokens,
+                )
+            case ["issued", number]:
+                raise InvoiceIssued(
+                    f"This session's invoice was issued as {number} and can no longer change. "
+                    f"Create a credit note to cancel it (POST /api/invoices/{number}/credit-note)"
+                    f", or a copy to start a new invoice from it (POST /api/invoices/{number}/"
+                    "copy).",
+                    details={"number": number},
                 )
             case ["in_progress", pending]:
                 raise TurnInProgress(details={"job_id": pending})
@@ -519,7 +528,7 @@ class JobStore:
         if answer in (["missing"], ["final"], ["busy"]):
             return None
         job = _job_from_list(answer[0])
-        (exists, invoice, number, token_count, previous), raw_messages = answer[1], answer[2]
+        (exists, invoice, token_count, previous), raw_messages = answer[1], answer[2]
         if exists is None:
             return job, None
         history = tuple(
@@ -529,14 +538,9 @@ class JobStore:
             session_id=job.session_id,
             invoice=json.loads(invoice) if invoice else None,
             previous_invoice=json.loads(previous) if previous else None,
-            invoice_number=number,
             token_count=int(token_count or 0),
             history=history,
         )
-
-    def next_invoice_number(self) -> str:
-        """A fresh invoice number from the shared counter; never handed out twice."""
-        return format_invoice_number(self.redis.incr(INVOICE_SEQUENCE))
 
     def apply_turn(self, job: JobRecord, result: TurnResult) -> TurnOutcome:
         """Write a successful turn atomically, once per job: APPLIED, ALREADY (finished before:
@@ -556,7 +560,6 @@ class JobStore:
                 assistant,
                 job.message_tokens + result.reply_tokens,
                 json.dumps(result.invoice) if result.invoice is not None else "",
-                result.invoice_number or "",
                 usage.input_tokens,
                 usage.output_tokens,
                 usage.cache_read_tokens,

@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 
 RUN_TURN_TASK = "invoice_agent.run_turn"
 EXPORT_ZIP_TASK = "invoice_agent.export_batch_zip"  # a batch's invoices as a ZIP of PDFs
+ISSUE_BATCH_TASK = "invoice_agent.issue_batch"  # a batch's invoices issued in item order
 INTERACTIVE_QUEUE = "interactive"  # chat turns: a person is waiting
 BATCH_QUEUE = "batch"  # batch items go behind interactive turns
 QUEUES = (INTERACTIVE_QUEUE, BATCH_QUEUE)  # workers take from them in this order
@@ -50,6 +51,10 @@ class Publisher(Protocol):
 
     def publish_zip(self, batch_id: str) -> None:
         """Ask a worker to build the batch's ZIP of PDFs (core/batch_exports.py)."""
+        ...
+
+    def publish_issue(self, batch_id: str) -> None:
+        """Ask a worker to issue the batch's invoices (core/batch_records.py)."""
         ...
 
     def answers(self) -> bool:
@@ -92,8 +97,15 @@ class CeleryPublisher:
 
     def publish_zip(self, batch_id: str) -> None:
         """Publish the build of a batch's ZIP on the batch queue (behind chat turns)."""
+        self._send_batch_task(EXPORT_ZIP_TASK, batch_id)
+
+    def publish_issue(self, batch_id: str) -> None:
+        """Publish the issuing of a batch's invoices on the batch queue."""
+        self._send_batch_task(ISSUE_BATCH_TASK, batch_id)
+
+    def _send_batch_task(self, task: str, batch_id: str) -> None:
         try:
-            self.celery.send_task(EXPORT_ZIP_TASK, args=[batch_id], queue=BATCH_QUEUE)
+            self.celery.send_task(task, args=[batch_id], queue=BATCH_QUEUE)
         except Exception as exc:
             log.warning("could not publish to the broker: %s", type(exc).__name__, exc_info=True)
             raise Unavailable("The job queue cannot be reached. Please retry in a moment.") from exc
@@ -244,6 +256,7 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         "task_routes": {
             RUN_TURN_TASK: {"queue": INTERACTIVE_QUEUE},
             EXPORT_ZIP_TASK: {"queue": BATCH_QUEUE},
+            ISSUE_BATCH_TASK: {"queue": BATCH_QUEUE},
         },
         # a down broker must answer 503 quickly, not hang the request
         "task_publish_retry_policy": {

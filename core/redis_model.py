@@ -4,8 +4,9 @@ Python builds keys with the functions below; Lua scripts get the same names thro
 which fills `$NAME` placeholders from LUA_NAMES, so no name is spelled twice.
 
     session:{id}                  hash  owner, timestamps, token_count, usage_*, invoice JSON,
-                                        previous_invoice (for undo), invoice_number,
-                                        pending_job_id
+                                        previous_invoice (for undo), pending_job_id,
+                                        issued_number (once its invoice is issued: turns
+                                        are refused, reads show the issued invoice)
     session:{id}:messages         list  one JSON object per message, appended with RPUSH
     sessions:active               sorted set  session id -> last activity, for /metrics
     job:{id}                      hash  session_id, owner, kind, status, message, timestamps,
@@ -16,8 +17,11 @@ which fills `$NAME` placeholders from LUA_NAMES, so no name is spelled twice.
                                         going stale hands the job back: core/jobs.py)
     jobs:finished                 channel  a finished job's id (wakes long-polls)
     batch:{id}                    hash  owner, total, created_at, cancelled_at, and the counts
-                                        by status (moved by the job scripts)
+                                        by status (moved by the job scripts); issue ("1"),
+                                        issue_state (issuing | done), issue_claimed_at, issued
     batch:{id}:items              list  {"reference", "job_id", "session_id"} per item
+    batch:{id}:issued             hash  item position -> {"number"} or {"error"}, for a batch
+                                        asked to issue its invoices (core/batch_records.py)
     export:{batch_id}             hash  a batch's ZIP of PDFs: status, progress
                                         (core/batch_exports.py)
     export:{batch_id}:zip         list  that ZIP's chunks (binary)
@@ -27,7 +31,6 @@ which fills `$NAME` placeholders from LUA_NAMES, so no name is spelled twice.
     batchq:owners                 sorted set  owner -> when last served
     batchq:served, batchq:arrivals  counters  the rotation's clock; the arrival order
     batchq:inflight               sorted set  job id -> when dispatched, until final
-    invoice:sequence              counter  behind INV-0001, INV-0002, … (never reused)
     metrics:counters              hash  jobs by outcome and LLM tokens (the job scripts count)
     metrics:histogram:{name}      hash  bucket counts and the sum of a duration histogram
     workers:heartbeat             sorted set  worker name -> last heartbeat (unix time)
@@ -82,7 +85,6 @@ ACTIVE_SESSIONS = "sessions:active"
 QUEUED_JOBS = "jobs:queued"
 RUNNING_JOBS = "jobs:running"
 FINISHED_CHANNEL = "jobs:finished"
-INVOICE_SEQUENCE = "invoice:sequence"
 COUNTERS = "metrics:counters"
 HISTOGRAM_PREFIX = "metrics:histogram:"
 HEARTBEATS = "workers:heartbeat"
@@ -116,6 +118,10 @@ def batch_key(batch_id: str) -> str:
 
 def batch_items_key(batch_id: str) -> str:
     return f"{BATCH_PREFIX}{batch_id}:items"
+
+
+def batch_issued_key(batch_id: str) -> str:
+    return f"{BATCH_PREFIX}{batch_id}:issued"
 
 
 def batch_export_key(batch_id: str) -> str:

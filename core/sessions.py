@@ -56,6 +56,15 @@ redis.call("EXPIRE", session, tonumber(ARGV[4]))
 return 1
 """)
 
+# KEYS: session   ARGV: owner, number
+# The session's invoice was issued as `number`: from now on turns are refused (BEGIN_TURN) and
+# reads show the issued invoice. Returns 0 when the session is gone (expired, deleted).
+_MARK_ISSUED = lua("""
+if redis.call("HGET", KEYS[1], "owner") ~= ARGV[1] then return 0 end
+redis.call("HSET", KEYS[1], "issued_number", ARGV[2])
+return 1
+""")
+
 
 @dataclass(frozen=True)
 class StoredMessage:
@@ -78,6 +87,7 @@ class SessionView:
     token_count: int
     pending_job_id: str | None
     usage: dict[str, int]
+    issued_number: str | None = None  # set once the invoice is issued (core/records)
 
 
 class SessionStore:
@@ -90,6 +100,7 @@ class SessionStore:
         self._read = client.register_script(_READ_SESSION)
         self._delete = client.register_script(_DELETE_SESSION)
         self._create_with_invoice = client.register_script(_CREATE_SESSION_WITH_INVOICE)
+        self._mark_issued = client.register_script(_MARK_ISSUED)
 
     def read_session(self, session_id: str, owner: str) -> SessionView:
         """The whole session; reading is activity (TTL refreshed). Raises SessionNotFound."""
@@ -111,6 +122,7 @@ class SessionStore:
             invoice=json.loads(fields["invoice"]) if fields.get("invoice") else None,
             token_count=int(fields["token_count"]),
             pending_job_id=fields.get("pending_job_id") or None,
+            issued_number=fields.get("issued_number") or None,
             usage={
                 "input_tokens": int(fields.get("usage_input", 0)),
                 "output_tokens": int(fields.get("usage_output", 0)),
@@ -139,6 +151,12 @@ class SessionStore:
             )  # fmt: skip
             if created:
                 return session_id
+
+    def mark_issued(self, session_id: str, owner: str, number: str) -> bool:
+        """Record that the session's invoice was issued as `number`: its turns are refused
+        from now on (409 invoice_issued) and reads show the issued invoice. False when the
+        session no longer exists. Not activity."""
+        return bool(self._mark_issued(keys=[session_key(session_id)], args=[owner, number]))
 
 
 def message_json(role: str, content: str, created_at: str, tokens: int) -> str:

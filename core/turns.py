@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Literal
 
@@ -65,7 +65,7 @@ def start_turn(
     """Count the message's tokens, store the turn and publish it; undone when it cannot be
     published, so nothing half-written stays behind.
 
-    Raises SessionNotFound, TurnInProgress, TokenLimitExceeded, Unavailable.
+    Raises SessionNotFound, InvoiceIssued, TurnInProgress, TokenLimitExceeded, Unavailable.
     """
     accepted = jobs.begin_turn(
         NewTurn(
@@ -96,13 +96,14 @@ def start_batch(
     items: list[BatchItemRequest],
     default_slots: int,
     request_id: str = "",
+    issue: bool = False,
 ) -> BatchCreated:
     """Store a batch and publish its first items (the rest follow as workers finish items:
     dispatch_batch_items); the whole batch is removed when it cannot be published.
 
     Raises TokenLimitExceeded, RateLimited (too many items waiting), Unavailable.
     """
-    created = batches.create(owner, items, request_id=request_id)
+    created = batches.create(owner, items, request_id=request_id, issue=issue)
     try:
         dispatch_batch_items(batches, workers, publisher, default_slots=default_slots)
     except Unavailable:
@@ -269,7 +270,7 @@ class TurnRunner:
                 previous_invoice=None if starts_new_invoice else context.previous_invoice,
             )
         )
-        invoice_json, number = self._price(answer.invoice, context, starts_new_invoice, today)
+        invoice_json = self._price(answer.invoice, today)
         reply = valid_unicode(answer.reply)
         if invoice_json is None and job.batch_id:
             # a batch item exists to make an invoice: one that made none has failed, and the
@@ -281,7 +282,6 @@ class TurnRunner:
             reply=reply,
             reply_tokens=reply_tokens,
             invoice=invoice_json,
-            invoice_number=number,
             usage=answer.usage,
             result={
                 "reply": reply,
@@ -292,12 +292,11 @@ class TurnRunner:
             },
         )
 
-    def _price(
-        self, draft_json: object, context: TurnContext, starts_new_invoice: bool, today: date
-    ) -> tuple[dict | None, str | None]:
-        """Validate and price the provider's draft; (None, None) when it changed nothing."""
+    def _price(self, draft_json: object, today: date) -> dict | None:
+        """Validate and price the provider's draft; None when it changed nothing. A draft has
+        no number: numbers are drawn only when an invoice is issued (core/records)."""
         if draft_json is None:
-            return None, None
+            return None
         items = draft_json.get("items") if isinstance(draft_json, dict) else None
         if isinstance(items, list) and len(items) > self.max_lines:
             message = (
@@ -310,13 +309,10 @@ class TurnRunner:
         except ValidationError as exc:
             raise InvalidDraft(details={"fields": _bounded(exc.messages)}) from None
         try:
-            invoice = price_invoice(draft, "", today=today)
+            invoice = price_invoice(draft, None, today=today)
         except InvoiceRuleError as exc:
             raise InvalidDraft(
                 f"The assistant's invoice breaks a rule: {exc.message} Nothing was changed.",
                 details={"fields": {exc.field: [exc.message]}},
             ) from None
-        # Numbers are drawn only for valid invoices, so a rejected draft burns none.
-        keeps_number = context.invoice_number and not starts_new_invoice
-        number = context.invoice_number if keeps_number else self.jobs.next_invoice_number()
-        return dump_invoice(replace(invoice, number=number)), number
+        return dump_invoice(invoice)

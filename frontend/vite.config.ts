@@ -24,5 +24,7 @@ export default defineConfig({
     globals: true,
     setupFiles: ["./src/test/setup.ts"],
     include: ["src/**/*.test.{ts,tsx}"],
+    // jsdom renders of the whole App take seconds on a loaded 2-core machine; 5 s flaked
+    testTimeout: 20_000,
   },
 });

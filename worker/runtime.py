@@ -17,6 +17,8 @@ from celery import Celery
 
 from core.providers import make_provider
 from core.queue import CeleryPublisher
+from core.records import RecordsService
+from core.records.database import make_engine
 from core.settings import Settings
 from core.stores import RedisStores
 from core.turns import TurnRunner, dispatch_batch_items
@@ -37,6 +39,14 @@ def stores() -> RedisStores:
 def worker_id() -> str:
     """This worker process, as its heartbeat and the jobs it runs name it."""
     return f"{socket.gethostname()}:{os.getpid()}"
+
+
+@cache
+def records() -> RecordsService:
+    """The records database (DATABASE_URL); connects on first use. A turn holds a connection
+    only while it reads the profile and clients, or saves the profile."""
+    pool_size = max(5, min(settings().worker_concurrency, 20))
+    return RecordsService(make_engine(settings().database_url, pool_size=pool_size))
 
 
 @cache

@@ -11,15 +11,29 @@ from celery import Task, shared_task, signals
 from celery.exceptions import SoftTimeLimitExceeded
 from gevent import Timeout as GreenletTimeout  # the worker runs the gevent pool
 
+from core.batch_records import issue_batch, zip_documents
 from core.errors import ConfigurationError, ProviderTransient, TurnTimedOut, Unavailable
 from core.exports import pdf, typesetter
 from core.llm_rate import SlotNotAvailable
 from core.logs import configure_logging
-from core.queue import BATCH_QUEUE, EXPORT_ZIP_TASK, RUN_TURN_TASK
+from core.queue import (
+    BATCH_QUEUE,
+    EXPORT_ZIP_TASK,
+    ISSUE_BATCH_TASK,
+    RUN_TURN_TASK,
+    CeleryPublisher,
+)
 from core.redis_model import TurnOutcome
 from core.workers import HEARTBEAT_SECONDS
 from worker import probe, runtime
-from worker.runtime import dispatch_next_batch_items, runner, settings, stores, worker_id
+from worker.runtime import (
+    dispatch_next_batch_items,
+    records,
+    runner,
+    settings,
+    stores,
+    worker_id,
+)
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +87,7 @@ def _run_turn(self: Task, job_id: str, deferrals: int) -> TurnOutcome:
         raise
     if (self.request.delivery_info or {}).get("routing_key") == BATCH_QUEUE:
         _next_batch_items(self.app)  # a batch item's place in flight goes to the next item
+        _issue_when_due(self.app, job_id)
     return outcome
 
 
@@ -83,7 +98,29 @@ ZIP_PACE = 0.5  # after each PDF, rest half as long as it took: the API keeps it
 def export_batch_zip(batch_id: str) -> None:
     """Render a batch's invoices into its ZIP (core/batch_exports.py), one PDF at a time."""
     current = stores()
-    current.zips.build(batch_id, current.batches.invoices(batch_id), _paced(pdf.render_pdf))
+    documents = zip_documents(current.batches, records(), batch_id)
+    current.zips.build(batch_id, documents, _paced(pdf.render_pdf))
+
+
+@shared_task(name=ISSUE_BATCH_TASK, bind=True, max_retries=REDIS_OUTAGE_RETRIES)
+def issue_batch_invoices(self: Task, batch_id: str) -> int:
+    """Issue a finished batch's invoices in item order (core/batch_records.py); retried while
+    the database or Redis is away (what was issued stays issued: nothing is issued twice)."""
+    current = stores()
+    try:
+        return issue_batch(current.batches, current.sessions, records(), batch_id).issued
+    except Unavailable as exc:
+        raise self.retry(exc=exc, countdown=5) from None
+
+
+def _issue_when_due(app, job_id: str) -> None:
+    """When a batch's last item finished and the batch issues its invoices, ask for that."""
+    try:
+        job = stores().jobs.get_job(job_id)
+        if job is not None and job.batch_id and stores().batches.issue_due(job.batch_id):
+            CeleryPublisher(app).publish_issue(job.batch_id)
+    except Exception:  # Redis or the broker away: the next read of the batch asks again
+        log.warning("could not ask for the batch's invoices to be issued", exc_info=True)
 
 
 def _paced(render):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import math
 
 from flask import Response, g, request, stream_with_context, url_for
@@ -18,6 +19,8 @@ from api.services import services
 from core.batches import BatchItemRequest, parse_csv, results_csv, validate_items
 from core.errors import InvalidUpload, Unavailable, ValidationFailed
 from core.turns import start_batch
+
+log = logging.getLogger(__name__)
 
 blp = Blueprint("batches", __name__, url_prefix="/api", description="Batches of invoices")
 
@@ -40,8 +43,20 @@ CSV_UPLOAD = {
 }
 
 
-def _requested_items() -> list[BatchItemRequest]:
-    """Items from a JSON body or a CSV upload. Raises ValidationFailed naming the bad rows."""
+_TRUE, _FALSE = ("true", "1", "yes", "on"), ("false", "0", "no", "off", "")
+
+
+def _issue_field(form) -> bool:
+    """The CSV upload's `issue` form field. Raises ValidationFailed for anything not a yes/no."""
+    value = form.get("issue", "").strip().lower()
+    if value not in _TRUE + _FALSE:
+        raise ValidationFailed(details={"issue": ["Use true or false."]})
+    return value in _TRUE
+
+
+def _requested_items() -> tuple[list[BatchItemRequest], bool]:
+    """Items from a JSON body or a CSV upload, and whether to issue their invoices. Raises
+    ValidationFailed naming the bad rows."""
     settings = services().settings
     limits = {
         "max_items": settings.batch_max_items,
@@ -53,16 +68,19 @@ def _requested_items() -> list[BatchItemRequest]:
         upload = request.files.get("file")
         if upload is None:
             raise ValidationFailed(details={"file": ["Upload the CSV in a field named 'file'."]})
-        return parse_csv(upload.read(), **limits)
+        issue = _issue_field(request.form)
+        return parse_csv(upload.read(), **limits), issue
     body = blp.ARGUMENTS_PARSER.parse(BatchRequestSchema(), request, location="json")
     items = [BatchItemRequest(i["message"], i["reference"]) for i in body["items"]]
     validate_items(items, **limits)
-    return items
+    return items, body["issue"]
 
 
 def _batch_body(batch_id: str, page: int = 1, per_page: int = 100) -> dict:
     svc = services()
     body = svc.stores.batches.summary(batch_id, g.owner)
+    if body["issuing"]:
+        _resume_issuing(batch_id)
     body["status_url"] = url_for("batches.get_batch", batch_id=batch_id)
     body["results_url"] = url_for("batches.batch_results", batch_id=batch_id)
     body["invoices_url"] = url_for("batches.batch_invoices", batch_id=batch_id)
@@ -70,6 +88,17 @@ def _batch_body(batch_id: str, page: int = 1, per_page: int = 100) -> dict:
     body["items"] = svc.stores.batches.items(batch_id, start=start, stop=start + per_page - 1)
     body.update(page=page, per_page=per_page, pages=max(1, math.ceil(body["total"] / per_page)))
     return body
+
+
+def _resume_issuing(batch_id: str) -> None:
+    """A batch whose items are all final but whose invoices no live task issues (its worker
+    was lost, or the broker was away when the last item finished): ask a worker again."""
+    svc = services()
+    try:
+        if svc.stores.batches.issue_due(batch_id):
+            svc.publisher.publish_issue(batch_id)
+    except Unavailable:  # the next read asks again
+        log.warning("could not ask a worker to issue batch %s", batch_id)
 
 
 @blp.route("/batches", methods=["POST"])
@@ -83,16 +112,19 @@ def _batch_body(batch_id: str, page: int = 1, per_page: int = 100) -> dict:
 )
 @blp.alt_response(503, schema=ErrorSchema, description="unavailable")
 def create_batch():
-    """Submit many invoice requests at once; each becomes its own session and job."""
+    """Submit many invoice requests at once; each becomes its own session and job ("issue":
+    true issues every succeeded item's invoice, numbered in item order)."""
     svc = services()
+    items, issue = _requested_items()
     created = start_batch(
         svc.stores.batches,
         svc.stores.workers,
         svc.publisher,
         owner=g.owner,
-        items=_requested_items(),
+        items=items,
         default_slots=svc.settings.worker_concurrency,
         request_id=g.request_id,
+        issue=issue,
     )
     return _batch_body(created.batch_id)
 
@@ -140,7 +172,10 @@ def batch_invoices(batch_id):
     request (202 with the progress until it is ready), then downloaded (200)."""
     svc = services()
     summary = svc.stores.batches.summary(batch_id, g.owner)  # ownership first
-    claim = svc.stores.zips.claim(batch_id, g.owner, summary["counts"]["succeeded"])
+    # a ZIP made before the batch issued its invoices is made again once they have numbers
+    claim = svc.stores.zips.claim(
+        batch_id, g.owner, summary["counts"]["succeeded"], version=str(summary["issued"])
+    )
     if claim == "start":
         try:
             svc.publisher.publish_zip(batch_id)

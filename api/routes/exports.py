@@ -1,4 +1,4 @@
-"""The session's invoice as documents: PDF, print HTML, and EN 16931 e-invoices.
+"""An invoice as documents: PDF, print HTML, and EN 16931 e-invoices.
 
     GET /api/session/{id}/invoice.pdf           application/pdf (PDF/A-3b)
     GET /api/session/{id}/invoice.html          text/html, the same document for a browser
@@ -8,13 +8,22 @@
         ?profile=en16931 (default) | xrechnung
     GET /api/session/{id}/invoice.facturx.pdf   application/pdf, Factur-X (PDF/A-3 + CII, EN 16931)
 
-Each answers 404 session_not_found / no_invoice like the JSON invoice; the e-invoices answer
-422 einvoice_incomplete listing, for the profile asked, what it still needs (with the rule
-ids), and 422 validation_error for a profile that does not exist for that syntax.
+The issued invoices' exports (`/api/invoices/{number}.pdf` …, api/routes/invoices.py) are
+made by the same views: `add_export_routes` registers the five formats for any way of finding
+an invoice, so both take the same arguments and answer the same errors.
+
+A session's invoice is its draft until it is issued, then the issued invoice (read from the
+records). A draft's PDF and HTML say DRAFT where the number would be; its e-invoices answer
+422 einvoice_incomplete with BT-1 among what is missing ("issue the invoice first"). The
+e-invoices answer 422 einvoice_incomplete listing, for the profile asked, what it still needs
+(with the rule ids), and 422 validation_error for a profile that does not exist for that
+syntax. A session's exports answer 404 session_not_found / no_invoice like its JSON invoice.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from flask import Response, g
@@ -27,6 +36,7 @@ from core.errors import NoInvoice, ValidationFailed
 from core.exports import document, einvoice, factur_x, formatting, html_view, pdf
 from core.exports.layout import Layout, layout_for
 from core.exports.profiles import EN16931, PROFILES, profiles_for
+from core.sessions import SessionView
 
 blp = Blueprint(
     "exports",
@@ -93,11 +103,19 @@ UblArgs = _profile_args("ubl")
 CiiArgs = _profile_args("cii")
 
 
-def _invoice(session_id: str) -> dict[str, Any]:
-    session = services().stores.sessions.read_session(session_id, g.owner)
+def session_invoice(session: SessionView) -> dict[str, Any]:
+    """The session's invoice: the issued one (from the records, with its status) once it is
+    issued, else the draft. Raises NoInvoice before the first one, InvoiceNotFound /
+    Unavailable from the records."""
+    if session.issued_number:
+        return services().records.invoice(g.owner, session.issued_number)
     if session.invoice is None:
         raise NoInvoice()
     return session.invoice
+
+
+def _invoice(session_id: str) -> dict[str, Any]:
+    return session_invoice(services().stores.sessions.read_session(session_id, g.owner))
 
 
 def _render(function, /, *args: Any, **kwargs: Any) -> Any:
@@ -144,99 +162,112 @@ _DISPOSITION = {
 }
 
 
-@blp.route(f"{SESSION_INVOICE}.pdf")
-@blp.arguments(PdfArgs, location="query")
-@blp.response(
-    200, _FILE, content_type="application/pdf", description="PDF/A-3b", headers=_DISPOSITION
-)
-@blp.alt_response(404, schema=ErrorSchema, description="session_not_found or no_invoice")
-@blp.alt_response(429, schema=ErrorSchema, description="rate_limited: this key's exports busy")
-@blp.alt_response(422, schema=ErrorSchema, description="validation_error (locale, paper)")
-def invoice_pdf(args, session_id):
-    """The invoice as a PDF (PDF/A-3b), A4 or US Letter."""
-    invoice = _invoice(session_id)
-    body = _render(pdf.render_pdf, invoice, _layout(invoice, args))
-    return _document(
-        body, "application/pdf", document.filename(invoice, ".pdf"), inline=args["inline"]
-    )
-
-
-@blp.route(f"{SESSION_INVOICE}.html")
-@blp.arguments(LayoutArgs, location="query")
-@blp.response(200, _TEXT, content_type="text/html", description="the printable invoice")
-@blp.alt_response(404, schema=ErrorSchema, description="session_not_found or no_invoice")
-@blp.alt_response(429, schema=ErrorSchema, description="rate_limited: this key's exports busy")
-@blp.alt_response(422, schema=ErrorSchema, description="validation_error (locale, paper)")
-def invoice_html(args, session_id):
-    """The invoice as a self-contained HTML page, for viewing and printing in a browser."""
-    invoice = _invoice(session_id)
-    body = _render(html_view.render_html, invoice, _layout(invoice, args))
-    response = _document(body, "text/html", document.filename(invoice, ".html"), inline=True)
-    response.headers["Content-Security-Policy"] = HTML_POLICY
-    return response
-
-
 _INCOMPLETE = (
     "einvoice_incomplete (details.profile, details.missing: [{field, term, message, rule}]), "
     "or validation_error for an unknown profile"
 )
+_BUSY = "rate_limited: this key's exports busy"
+_LAYOUT_ERROR = "validation_error (locale, paper)"
 
 
-@blp.route(f"{SESSION_INVOICE}.ubl.xml")
-@blp.arguments(UblArgs, location="query")
-@blp.response(
-    200, _TEXT, content_type="application/xml", description="UBL 2.1", headers=_DISPOSITION
+@dataclass(frozen=True)
+class ExportFormat:
+    """One document an invoice is exported as, and how its view is described."""
+
+    suffix: str  # after the invoice's path: ".pdf"
+    mimetype: str
+    args: type[Schema]
+    make: Callable[[dict[str, Any], dict[str, Any]], bytes | str]  # (invoice, args) -> body
+    summary: str  # the view's OpenAPI summary ("{what}": "The invoice", "The issued invoice")
+    body: dict[str, Any]
+    description: str
+    errors: str = _LAYOUT_ERROR
+    attachment: bool = True  # a download (or inline on ?inline=true); HTML is always shown
+
+    def response(self, invoice: dict[str, Any], args: dict[str, Any]) -> Response:
+        """The rendered document with its file name and headers."""
+        body = _render(self.make, invoice, args)
+        inline = args.get("inline", False) if self.attachment else True
+        response = _document(
+            body, self.mimetype, document.filename(invoice, self.suffix), inline=inline
+        )
+        if self.mimetype == "text/html":
+            response.headers["Content-Security-Policy"] = HTML_POLICY
+        return response
+
+
+FORMATS = (
+    ExportFormat(
+        ".pdf", "application/pdf", PdfArgs,
+        lambda invoice, args: pdf.render_pdf(invoice, _layout(invoice, args)),
+        "{what} as a PDF (PDF/A-3b), A4 or US Letter.", _FILE, "PDF/A-3b",
+    ),
+    ExportFormat(
+        ".html", "text/html", LayoutArgs,
+        lambda invoice, args: html_view.render_html(invoice, _layout(invoice, args)),
+        "{what} as a self-contained HTML page, for viewing and printing in a browser.",
+        _TEXT, "the printable invoice", attachment=False,
+    ),
+    ExportFormat(
+        ".ubl.xml", "application/xml", UblArgs,
+        lambda invoice, args: einvoice.ubl_xml(invoice, profile=args["profile"]),
+        "{what} as a UBL 2.1 e-invoice (EN 16931, XRechnung or Peppol BIS), validated.",
+        _TEXT, "UBL 2.1", _INCOMPLETE,
+    ),
+    ExportFormat(
+        ".cii.xml", "application/xml", CiiArgs,
+        lambda invoice, args: einvoice.cii_xml(invoice, profile=args["profile"]),
+        "{what} as a UN/CEFACT CII e-invoice (EN 16931 or XRechnung), validated.",
+        _TEXT, "CII D16B", _INCOMPLETE,
+    ),
+    ExportFormat(
+        ".facturx.pdf", "application/pdf", PdfArgs,
+        lambda invoice, args: factur_x.facturx_pdf(invoice, _layout(invoice, args)),
+        "{what} as a Factur-X PDF: the PDF/A-3 document with its validated CII inside.",
+        _FILE, "Factur-X", "einvoice_incomplete (details.missing), " + _LAYOUT_ERROR,
+    ),
+)  # fmt: skip
+
+
+def add_export_routes(
+    blueprint: Blueprint,
+    rule: str,
+    find: Callable[..., dict[str, Any]],
+    *,
+    what: str,
+    not_found: str,
+    endpoint: str,
+) -> None:
+    """Register the five export views of the invoice at `rule` (`rule` + ".pdf", …): `find`
+    takes the rule's variables and returns the invoice JSON (or raises)."""
+    for export in FORMATS:
+        _add_export_route(blueprint, rule, find, export, what, not_found, endpoint)
+
+
+def _add_export_route(blueprint, rule, find, export, what, not_found, endpoint) -> None:
+    def view(args: dict[str, Any], **ids: str) -> Response:
+        return export.response(find(**ids), args)
+
+    name = f"{endpoint}_{export.suffix.strip('.').replace('.', '_')}"
+    view.__name__ = view.__qualname__ = name
+    view.__doc__ = export.summary.format(what=what)
+    headers = _DISPOSITION if export.attachment else None
+    view = blueprint.alt_response(422, schema=ErrorSchema, description=export.errors)(view)
+    view = blueprint.alt_response(429, schema=ErrorSchema, description=_BUSY)(view)
+    view = blueprint.alt_response(404, schema=ErrorSchema, description=not_found)(view)
+    view = blueprint.response(
+        200, export.body, content_type=export.mimetype, description=export.description,
+        headers=headers,
+    )(view)  # fmt: skip
+    view = blueprint.arguments(export.args, location="query")(view)
+    blueprint.route(f"{rule}{export.suffix}", endpoint=name)(view)
+
+
+add_export_routes(
+    blp,
+    SESSION_INVOICE,
+    _invoice,
+    what="The invoice",
+    not_found="session_not_found or no_invoice",
+    endpoint="invoice",
 )
-@blp.alt_response(404, schema=ErrorSchema, description="session_not_found or no_invoice")
-@blp.alt_response(429, schema=ErrorSchema, description="rate_limited: this key's exports busy")
-@blp.alt_response(422, schema=ErrorSchema, description=_INCOMPLETE)
-def invoice_ubl(args, session_id):
-    """The invoice as a UBL 2.1 e-invoice (EN 16931, XRechnung or Peppol BIS), validated."""
-    invoice = _invoice(session_id)
-    return _document(
-        _render(einvoice.ubl_xml, invoice, profile=args["profile"]),
-        "application/xml",
-        document.filename(invoice, ".ubl.xml"),
-        inline=False,
-    )
-
-
-@blp.route(f"{SESSION_INVOICE}.cii.xml")
-@blp.arguments(CiiArgs, location="query")
-@blp.response(
-    200, _TEXT, content_type="application/xml", description="CII D16B", headers=_DISPOSITION
-)
-@blp.alt_response(404, schema=ErrorSchema, description="session_not_found or no_invoice")
-@blp.alt_response(429, schema=ErrorSchema, description="rate_limited: this key's exports busy")
-@blp.alt_response(422, schema=ErrorSchema, description=_INCOMPLETE)
-def invoice_cii(args, session_id):
-    """The invoice as a UN/CEFACT CII e-invoice (EN 16931 or XRechnung), validated."""
-    invoice = _invoice(session_id)
-    return _document(
-        _render(einvoice.cii_xml, invoice, profile=args["profile"]),
-        "application/xml",
-        document.filename(invoice, ".cii.xml"),
-        inline=False,
-    )
-
-
-@blp.route(f"{SESSION_INVOICE}.facturx.pdf")
-@blp.arguments(PdfArgs, location="query")
-@blp.response(
-    200, _FILE, content_type="application/pdf", description="Factur-X", headers=_DISPOSITION
-)
-@blp.alt_response(404, schema=ErrorSchema, description="session_not_found or no_invoice")
-@blp.alt_response(429, schema=ErrorSchema, description="rate_limited: this key's exports busy")
-@blp.alt_response(
-    422, schema=ErrorSchema, description="einvoice_incomplete (details.missing), validation_error"
-)
-def invoice_facturx(args, session_id):
-    """The invoice as a Factur-X PDF: the PDF/A-3 document with its validated CII inside."""
-    invoice = _invoice(session_id)
-    body = _render(factur_x.facturx_pdf, invoice, _layout(invoice, args))
-    return _document(
-        body,
-        "application/pdf",
-        document.filename(invoice, ".facturx.pdf"),
-        inline=args["inline"],
-    )

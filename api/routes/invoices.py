@@ -6,31 +6,26 @@
     PATCH /api/invoices/{number}               {"status": "paid", "paid_at"?}; nothing else
     POST  /api/invoices/{number}/credit-note   201 a credit note reversing it in full
     POST  /api/invoices/{number}/copy          201 {"session_id"}: a new draft session
-    GET   /api/invoices/{number}.pdf|.html|.ubl.xml|.cii.xml|.facturx.pdf
+    GET   /api/invoices/{number}.pdf|.html|.ubl.xml|.cii.xml|.facturx.pdf  (?profile= for
+          UBL and CII, ?locale=&paper= for the printable ones)
 
-The exports are the session exports' renderers, behind the same per-key render slots
-(api/routes/exports.py); an issued invoice is kept for good, whatever became of its session.
+The exports are the session exports' views (api/routes/exports.py: `add_export_routes`),
+behind the same per-key render slots; an issued invoice is kept for good, whatever became of
+its session. Issuing marks the session (`SessionStore.mark_issued`): its turns answer 409
+invoice_issued from then on, and its reads show the issued invoice.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict
 from typing import Any
 
 from flask import g
 
 from api.blueprint import Blueprint
-from api.routes.exports import (
-    _DISPOSITION,
-    _FILE,
-    _TEXT,
-    HTML_POLICY,
-    LayoutArgs,
-    PdfArgs,
-    _document,
-    _layout,
-    _render,
-)
+from api.routes.exports import add_export_routes
 from api.schemas import (
     ErrorSchema,
     IdempotencyHeadersSchema,
@@ -41,8 +36,7 @@ from api.schemas import (
     NewSessionSchema,
 )
 from api.services import services
-from core.errors import TurnInProgress
-from core.exports import document, einvoice, factur_x, html_view, pdf
+from core.errors import InvoiceIssued, TurnInProgress
 from core.records import Issued
 
 blp = Blueprint(
@@ -82,17 +76,40 @@ def issue_invoice(headers, session_id):
     """Issue the session's invoice: its number is drawn and the invoice kept for good."""
     svc = services()
     key = headers["idempotency_key"]
-    earlier = svc.records.already_issued(g.owner, idempotency_key=key, session_id=session_id)
-    if earlier is not None:  # a retry: the session may even have expired since
-        return _created(earlier)
-    session = svc.stores.sessions.read_session(session_id, g.owner)
-    if session.pending_job_id:  # the invoice is about to change: issue what the turn makes
-        job = svc.stores.jobs.get_job(session.pending_job_id)
-        if job is not None and not job.is_final:
-            raise TurnInProgress(details={"job_id": job.job_id})
-    return _created(
-        svc.records.issue(g.owner, session.invoice, session_id=session_id, idempotency_key=key)
-    )
+    with _marking_issued(session_id):
+        earlier = svc.records.already_issued(g.owner, idempotency_key=key, session_id=session_id)
+        if earlier is not None:  # a retry: the session may even have expired since
+            _mark_issued(session_id, earlier.invoice["number"])
+            return _created(earlier)
+        session = svc.stores.sessions.read_session(session_id, g.owner)
+        if session.pending_job_id:  # the invoice is about to change: issue what the turn makes
+            job = svc.stores.jobs.get_job(session.pending_job_id)
+            if job is not None and not job.is_final:
+                raise TurnInProgress(details={"job_id": job.job_id})
+        issued = svc.records.issue(
+            g.owner, session.invoice, session_id=session_id, idempotency_key=key
+        )
+        _mark_issued(session_id, issued.invoice["number"])
+        return _created(issued)
+
+
+def _mark_issued(session_id: str, number: str) -> None:
+    """From now on the session's turns are refused and its reads show the issued invoice.
+    Raises Unavailable (Redis away): the invoice is issued all the same, and a retry (with
+    the same Idempotency-Key, or without: 409 invoice_issued) marks the session."""
+    services().stores.sessions.mark_issued(session_id, g.owner, number)
+
+
+@contextmanager
+def _marking_issued(session_id: str) -> Iterator[None]:
+    """A session found issued already (409 invoice_issued) is marked on the way out too."""
+    try:
+        yield
+    except InvoiceIssued as issued:
+        number = (issued.details or {}).get("number")
+        if number:
+            _mark_issued(session_id, number)
+        raise
 
 
 @blp.route("/invoices")
@@ -155,98 +172,13 @@ def copy_invoice(number):
     return {"session_id": svc.stores.sessions.create_session_with_invoice(g.owner, draft)}
 
 
-# -- exports --------------------------------------------------------------------------------
+# -- exports: the same views as a session's (api/routes/exports.py) ------------------------
 
 
 def _issued(number: str) -> dict[str, Any]:
     return services().records.invoice(g.owner, number)
 
 
-@blp.route(f"{INVOICE}.pdf")
-@blp.arguments(PdfArgs, location="query")
-@blp.response(
-    200, _FILE, content_type="application/pdf", description="PDF/A-3b", headers=_DISPOSITION
+add_export_routes(
+    blp, INVOICE, _issued, what="The issued invoice", not_found=NOT_FOUND, endpoint="issued"
 )
-@blp.alt_response(404, schema=ErrorSchema, description=NOT_FOUND)
-@blp.alt_response(429, schema=ErrorSchema, description="rate_limited: this key's exports busy")
-@blp.alt_response(422, schema=ErrorSchema, description="validation_error (locale, paper)")
-def issued_pdf(args, number):
-    """The issued invoice as a PDF (PDF/A-3b), A4 or US Letter."""
-    invoice = _issued(number)
-    body = _render(pdf.render_pdf, invoice, _layout(invoice, args))
-    return _document(
-        body, "application/pdf", document.filename(invoice, ".pdf"), inline=args["inline"]
-    )
-
-
-@blp.route(f"{INVOICE}.html")
-@blp.arguments(LayoutArgs, location="query")
-@blp.response(200, _TEXT, content_type="text/html", description="the printable invoice")
-@blp.alt_response(404, schema=ErrorSchema, description=NOT_FOUND)
-@blp.alt_response(429, schema=ErrorSchema, description="rate_limited: this key's exports busy")
-@blp.alt_response(422, schema=ErrorSchema, description="validation_error (locale, paper)")
-def issued_html(args, number):
-    """The issued invoice as a self-contained HTML page, for viewing and printing."""
-    invoice = _issued(number)
-    body = _render(html_view.render_html, invoice, _layout(invoice, args))
-    response = _document(body, "text/html", document.filename(invoice, ".html"), inline=True)
-    response.headers["Content-Security-Policy"] = HTML_POLICY
-    return response
-
-
-@blp.route(f"{INVOICE}.ubl.xml")
-@blp.response(
-    200, _TEXT, content_type="application/xml", description="UBL 2.1", headers=_DISPOSITION
-)
-@blp.alt_response(404, schema=ErrorSchema, description=NOT_FOUND)
-@blp.alt_response(429, schema=ErrorSchema, description="rate_limited: this key's exports busy")
-@blp.alt_response(422, schema=ErrorSchema, description="einvoice_incomplete (details.missing)")
-def issued_ubl(number):
-    """The issued invoice as a UBL 2.1 e-invoice under EN 16931."""
-    invoice = _issued(number)
-    return _document(
-        _render(einvoice.ubl_xml, invoice),
-        "application/xml",
-        document.filename(invoice, ".ubl.xml"),
-        inline=False,
-    )
-
-
-@blp.route(f"{INVOICE}.cii.xml")
-@blp.response(
-    200, _TEXT, content_type="application/xml", description="CII D16B", headers=_DISPOSITION
-)
-@blp.alt_response(404, schema=ErrorSchema, description=NOT_FOUND)
-@blp.alt_response(429, schema=ErrorSchema, description="rate_limited: this key's exports busy")
-@blp.alt_response(422, schema=ErrorSchema, description="einvoice_incomplete (details.missing)")
-def issued_cii(number):
-    """The issued invoice as a UN/CEFACT CII e-invoice under EN 16931."""
-    invoice = _issued(number)
-    return _document(
-        _render(einvoice.cii_xml, invoice),
-        "application/xml",
-        document.filename(invoice, ".cii.xml"),
-        inline=False,
-    )
-
-
-@blp.route(f"{INVOICE}.facturx.pdf")
-@blp.arguments(PdfArgs, location="query")
-@blp.response(
-    200, _FILE, content_type="application/pdf", description="Factur-X", headers=_DISPOSITION
-)
-@blp.alt_response(404, schema=ErrorSchema, description=NOT_FOUND)
-@blp.alt_response(429, schema=ErrorSchema, description="rate_limited: this key's exports busy")
-@blp.alt_response(
-    422, schema=ErrorSchema, description="einvoice_incomplete (details.missing), validation_error"
-)
-def issued_facturx(args, number):
-    """The issued invoice as a Factur-X PDF: the PDF/A-3 document with its CII inside."""
-    invoice = _issued(number)
-    body = _render(factur_x.facturx_pdf, invoice, _layout(invoice, args))
-    return _document(
-        body,
-        "application/pdf",
-        document.filename(invoice, ".facturx.pdf"),
-        inline=args["inline"],
-    )

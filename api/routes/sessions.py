@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask import g
 
 from api.blueprint import Blueprint
+from api.routes.exports import session_invoice
 from api.schemas import ErrorSchema, SessionSchema
 from api.services import services
-from core.errors import NoInvoice
 from core.schemas import InvoiceSchema
 from core.tokens import token_zone
 
@@ -21,8 +21,10 @@ def get_session(session_id):
     """The whole conversation, the invoice and the token budget; refreshes the TTL."""
     svc = services()
     session = svc.stores.sessions.read_session(session_id, g.owner)
+    invoice = session_invoice(session) if session.issued_number else session.invoice
     return {
         **vars(session),
+        "invoice": invoice,
         "messages": [vars(m) for m in session.messages],
         "token_limit": svc.settings.token_limit,
         "token_warn": svc.settings.token_warn,
@@ -42,8 +44,5 @@ def delete_session(session_id):
 @blp.alt_response(200, schema=InvoiceSchema, description="the invoice, stored already serialised")
 @blp.alt_response(404, schema=ErrorSchema, description="session_not_found or no_invoice")
 def get_invoice(session_id):
-    """The session's current invoice as JSON."""
-    session = services().stores.sessions.read_session(session_id, g.owner)
-    if session.invoice is None:
-        raise NoInvoice()
-    return session.invoice
+    """The session's current invoice as JSON: its draft, or the invoice issued from it."""
+    return session_invoice(services().stores.sessions.read_session(session_id, g.owner))

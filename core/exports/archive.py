@@ -31,16 +31,17 @@ class _Chunks(io.RawIOBase):
 
 
 def iter_pdf_zip(
-    invoices: Iterable[dict[str, Any]],
+    documents: Iterable[tuple[str, dict[str, Any]]],
     render: Callable[[dict[str, Any]], bytes] = render_pdf,
 ) -> Iterator[bytes]:
-    """Chunks of a ZIP with one PDF per invoice, named by its number (a draft's "invoice.pdf";
-    a name used already gets "-2", "-3"…). PDFs are compressed already: stored as they are."""
+    """Chunks of a ZIP with one PDF per (name, invoice): "2026-0001" -> "2026-0001.pdf" (made
+    safe for a file name; a name used already gets "-2", "-3"…). PDFs are compressed already:
+    stored as they are."""
     sink = _Chunks()
     seen: dict[str, int] = {}
     with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_STORED) as archive:
-        for invoice in invoices:
-            name = filename(invoice, ".pdf")
+        for stem, invoice in documents:
+            name = filename({"number": stem}, ".pdf")
             seen[name] = seen.get(name, 0) + 1
             if seen[name] > 1:
                 name = f"{name.removesuffix('.pdf')}-{seen[name]}.pdf"

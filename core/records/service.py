@@ -38,6 +38,7 @@ from core.errors import (
     ClientNotFound,
     InvoiceIssued,
     InvoiceNotFound,
+    Unavailable,
     ValidationFailed,
 )
 from core.invoice import InvoiceRuleError, price_invoice
@@ -163,6 +164,15 @@ class RecordsService:
 
     def close(self) -> None:
         self.engine.dispose()
+
+    def answers(self) -> bool:
+        """True when the database answers a query on its schema now (health checks): reachable
+        and migrated."""
+        try:
+            self._read(lambda session: session.execute(select(Profile.owner).limit(1)).all())
+        except Unavailable:
+            return False
+        return True
 
     def _read(self, work: Callable[[Session], T]) -> T:
         return in_transaction(self._sessions, work, write=False)

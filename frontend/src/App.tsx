@@ -3,32 +3,58 @@ import { BatchPage } from "./components/BatchPage";
 import { ChatPanel } from "./components/ChatPanel";
 import { ExportBar, ExportNotice, useExports } from "./components/ExportBar";
 import { InvoicePreview } from "./components/InvoicePreview";
+import { IssueAction } from "./components/IssueAction";
+import { IssuedDownloads } from "./components/IssuedDownloads";
+import { IssuedNotice } from "./components/IssuedNotice";
+import { SaveSellerOffer } from "./components/SaveSellerOffer";
 import { userLocale } from "./format";
+import { ClientsPage } from "./pages/ClientsPage";
+import { InvoicesPage, lastListSearch } from "./pages/InvoicesPage";
+import { SettingsPage } from "./pages/SettingsPage";
+import { getProfile, type Profile } from "./records";
+import { invoiceNumberOf, invoicePath, NAV, routeOf, type Route } from "./routes";
 import { SESSION_KEY, useConversation } from "./useConversation";
+import { useIssued } from "./useIssued";
+import "./records.css";
 
-type Route = "chat" | "batch";
-
-function routeOf(pathname: string): Route {
-  return pathname.replace(/\/+$/, "") === "/batch" ? "batch" : "chat";
-}
-
-/** A tiny client-side router: "/" is the chat, "/batch" the batch page (the API serves index.html for both). */
-function useRoute(): [Route, (to: string) => void] {
-  const [route, setRoute] = useState<Route>(() => routeOf(window.location.pathname));
+/** A tiny client-side router by path (the API serves index.html for every page's path). */
+function useRoute(): [Route, string, (to: string) => void, number] {
+  const [pathname, setPathname] = useState(() => window.location.pathname);
+  // counts navigations: following a link to the page already shown starts it afresh
+  const [visit, setVisit] = useState(0);
   useEffect(() => {
-    const onPop = () => setRoute(routeOf(window.location.pathname));
+    const onPop = () => {
+      setPathname(window.location.pathname);
+      setVisit((n) => n + 1);
+    };
     window.addEventListener("popstate", onPop);
     return () => window.removeEventListener("popstate", onPop);
   }, []);
   const navigate = useCallback((to: string) => {
     window.history.pushState(null, "", to);
-    setRoute(routeOf(new URL(to, window.location.href).pathname));
+    setPathname(new URL(to, window.location.href).pathname);
+    setVisit((n) => n + 1);
   }, []);
-  return [route, navigate];
+  return [routeOf(pathname), pathname, navigate, visit];
 }
 
-function ChatPage({ locale, newSessionRef }: { locale: string; newSessionRef: React.MutableRefObject<() => void> }) {
+interface ChatPageProps {
+  locale: string;
+  newSessionRef: React.MutableRefObject<() => void>;
+  onOpenSession: (sessionId: string) => void;
+  onOpenInvoice: (number: string) => void;
+}
+
+function ChatPage({ locale, newSessionRef, onOpenSession, onOpenInvoice }: ChatPageProps) {
   const conversation = useConversation();
+  const { issued, setIssued } = useIssued(conversation.sessionId);
+  // The profile's seller stands in (marked) while the draft names none: issuing fills it from
+  // there; a seller told in the chat can be saved to it.
+  const [profile, setProfile] = useState<Profile | null>(null);
+  const needsProfile = !!conversation.invoice && !profile;
+  useEffect(() => {
+    if (needsProfile) getProfile().then(setProfile, () => undefined);
+  }, [needsProfile]);
   const composerRef = useRef<HTMLTextAreaElement | null>(null);
   newSessionRef.current = () => {
     conversation.newSession();
@@ -36,18 +62,35 @@ function ChatPage({ locale, newSessionRef }: { locale: string; newSessionRef: Re
     composerRef.current?.focus();
   };
   const busy = conversation.phase !== "idle";
+  const shown = issued ?? conversation.invoice;
   const exports = useExports(conversation.invoice ? conversation.sessionId : null, conversation.invoice?.number);
   return (
     <div className="workspace">
-      <ChatPanel conversation={conversation} locale={locale} composerRef={composerRef} />
+      <ChatPanel
+        conversation={conversation}
+        locale={locale}
+        composerRef={composerRef}
+        composerNotice={
+          issued ? (
+            <IssuedNotice invoice={issued} onChanged={setIssued} onOpenSession={onOpenSession} onOpenInvoice={onOpenInvoice} />
+          ) : undefined
+        }
+      />
       <section className="preview" aria-labelledby="preview-title">
         <div className="panel-head preview-head">
           <h2 id="preview-title">Preview</h2>
-          <ExportBar
-            exports={exports}
-            canExport={!!conversation.invoice && !!conversation.sessionId && !busy}
-            canPrint={!!conversation.invoice}
-          />
+          {issued ? (
+            <IssuedDownloads number={issued.number} compact />
+          ) : (
+            <>
+              <IssueAction sessionId={conversation.sessionId} enabled={!!conversation.invoice && !busy} onIssued={setIssued} />
+              <ExportBar
+                exports={exports}
+                canExport={!!conversation.invoice && !!conversation.sessionId && !busy}
+                canPrint={!!conversation.invoice}
+              />
+            </>
+          )}
         </div>
         <div className="canvas">
           <ExportNotice
@@ -60,7 +103,10 @@ function ChatPage({ locale, newSessionRef }: { locale: string; newSessionRef: Re
               requestAnimationFrame(() => box?.setSelectionRange(text.length, text.length));
             }}
           />
-          <InvoicePreview invoice={conversation.invoice} locale={locale} busy={busy} />
+          {!issued && profile && conversation.invoice?.seller && (
+            <SaveSellerOffer seller={conversation.invoice.seller} profileSeller={profile.seller} onSaved={setProfile} />
+          )}
+          <InvoicePreview invoice={shown} locale={locale} busy={busy} profileSeller={profile?.seller} />
         </div>
       </section>
     </div>
@@ -68,13 +114,25 @@ function ChatPage({ locale, newSessionRef }: { locale: string; newSessionRef: Re
 }
 
 export function App() {
-  const [route, navigate] = useRoute();
+  const [route, pathname, navigate, visit] = useRoute();
   const locale = useMemo(userLocale, []);
   const newSession = useRef<() => void>(() => undefined);
+  const [chatKey, setChatKey] = useState(0);
 
   useEffect(() => {
-    document.title = route === "batch" ? "Batch invoices · Invoice Agent" : "Invoice Agent";
+    document.title = NAV.find((n) => n.route === route)?.title ?? "Invoice Agent";
   }, [route]);
+
+  /** Opens a session in the chat (a batch item, a copy of an invoice). */
+  const openSession = useCallback(
+    (sessionId: string) => {
+      localStorage.setItem(SESSION_KEY, sessionId);
+      setChatKey((k) => k + 1); // the chat loads the session again
+      navigate("/");
+    },
+    [navigate],
+  );
+  const openInvoice = useCallback((number: string) => navigate(invoicePath(number)), [navigate]);
 
   const link = (to: string) => (e: React.MouseEvent<HTMLAnchorElement>) => {
     if (e.metaKey || e.ctrlKey || e.shiftKey || e.button !== 0) return;
@@ -98,12 +156,11 @@ export function App() {
           <span>Invoice Agent</span>
         </a>
         <nav aria-label="Main">
-          <a href="/" onClick={link("/")} aria-current={route === "chat" ? "page" : undefined}>
-            Chat
-          </a>
-          <a href="/batch" onClick={link("/batch")} aria-current={route === "batch" ? "page" : undefined}>
-            Batch
-          </a>
+          {NAV.map((item) => (
+            <a key={item.route} href={item.path} onClick={link(item.path)} aria-current={route === item.route ? "page" : undefined}>
+              {item.label}
+            </a>
+          ))}
         </nav>
         {route === "chat" && (
           <button type="button" className="btn btn-secondary new-invoice" onClick={() => newSession.current()}>
@@ -115,17 +172,28 @@ export function App() {
         )}
       </header>
       <main id="main" tabIndex={-1}>
-        {route === "chat" ? (
-          <ChatPage locale={locale} newSessionRef={newSession} />
-        ) : (
-          <BatchPage
+        {route === "chat" && (
+          <ChatPage
+            key={chatKey}
             locale={locale}
-            onOpenSession={(sessionId) => {
-              localStorage.setItem(SESSION_KEY, sessionId);
-              navigate("/");
-            }}
+            newSessionRef={newSession}
+            onOpenSession={openSession}
+            onOpenInvoice={openInvoice}
           />
         )}
+        {route === "batch" && <BatchPage locale={locale} onOpenSession={openSession} />}
+        {route === "invoices" && (
+          <InvoicesPage
+            key={visit}
+            locale={locale}
+            number={invoiceNumberOf(pathname)}
+            onOpenInvoice={openInvoice}
+            onBack={() => navigate(`/invoices${lastListSearch()}`)}
+            onOpenSession={openSession}
+          />
+        )}
+        {route === "clients" && <ClientsPage locale={locale} onShowInvoices={(clientId) => navigate(`/invoices?client_id=${encodeURIComponent(clientId)}`)} />}
+        {route === "settings" && <SettingsPage />}
       </main>
     </div>
   );

@@ -35,7 +35,7 @@ export function setApiKey(key: string | null): void {
   else localStorage.removeItem(KEY_STORAGE);
 }
 
-function headers(extra: Record<string, string> = {}): Record<string, string> {
+export function headers(extra: Record<string, string> = {}): Record<string, string> {
   const key = getApiKey();
   return { Accept: "application/json", ...(key ? { "X-API-Key": key } : {}), ...extra };
 }
@@ -92,7 +92,7 @@ function sleep(seconds: number, signal?: AbortSignal | null): Promise<void> {
   });
 }
 
-async function request(path: string, init: RequestInit = {}): Promise<Response> {
+export async function request(path: string, init: RequestInit = {}): Promise<Response> {
   for (let attempt = 1; ; attempt++) {
     let response: Response;
     try {

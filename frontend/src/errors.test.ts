@@ -85,6 +85,7 @@ describe("every error code gets a human answer", () => {
     "not_found", "method_not_allowed", "turn_in_progress", "token_limit_exceeded", "payload_too_large",
     "validation_error", "rate_limited", "internal_error", "unavailable", "einvoice_incomplete",
     "invalid_invoice", "provider_error", "provider_unavailable", "turn_timeout", "network_error",
+    "invoice_issued", "invoice_not_found", "client_not_found",
   ])("%s has its own title", (code) => {
     const h = humanize(err(400, code));
     expect(h.title.length).toBeGreaterThan(5);

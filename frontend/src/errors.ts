@@ -198,6 +198,24 @@ function fromBody(
         message: "This batch does not exist or has expired. Start a new batch.",
         action: { kind: "none" },
       };
+    case "invoice_issued":
+      return {
+        ...base,
+        title: "This invoice is issued",
+        message:
+          typeof details.number === "string"
+            ? `Invoice ${details.number} is issued and kept as it is: it can no longer be changed. Issue a credit note to correct it, or copy it into a new draft.`
+            : "An issued invoice is kept as it is: it can no longer be changed. Issue a credit note to correct it, or copy it into a new draft.",
+        action: { kind: "none" },
+      };
+    case "invoice_not_found":
+    case "client_not_found":
+      return {
+        ...base,
+        title: code === "invoice_not_found" ? "Invoice not found" : "Client not found",
+        message: "It does not exist, or it belongs to another API key.",
+        action: { kind: "none" },
+      };
     case "einvoice_incomplete":
       return {
         ...base,

@@ -10,6 +10,10 @@ export interface Party {
   phone?: string | null;
   address?: string | null;
   tax_id?: string | null;
+  /** BT-41..43 (issue 17). */
+  contact?: { name?: string | null; phone?: string | null; email?: string | null } | null;
+  /** BT-34 / BT-49: an EAS scheme and its value. */
+  electronic_address?: { scheme: string; value: string } | null;
 }
 
 export interface LineItem {
@@ -20,6 +24,24 @@ export interface LineItem {
   tax_rate: Decimal;
   discount_percent: Decimal;
   net_amount: Decimal;
+  tax_category?: TaxCategory | null;
+  exemption_reason?: ExemptionReason | null;
+}
+
+/** EN 16931 VAT category (UNCL 5305 subset). */
+export type TaxCategory = "S" | "Z" | "E" | "AE" | "K" | "G" | "O";
+
+export interface ExemptionReason {
+  code?: string | null;
+  text?: string | null;
+}
+
+export interface PaymentDetails {
+  means_code?: string | null;
+  iban?: string | null;
+  bic?: string | null;
+  account_name?: string | null;
+  reference?: string | null;
 }
 
 export interface Discount {
@@ -31,7 +53,12 @@ export interface TaxLine {
   rate: Decimal;
   base: Decimal;
   tax: Decimal;
+  tax_category?: TaxCategory | null;
+  exemption_reason?: ExemptionReason | null;
 }
+
+export type InvoiceStatus = "draft" | "issued" | "paid" | "credited";
+export type InvoiceType = "invoice" | "credit_note";
 
 export interface Invoice {
   number?: string | null;
@@ -49,6 +76,16 @@ export interface Invoice {
   tax_total: Decimal;
   total: Decimal;
   tax_breakdown: TaxLine[];
+  // Records (issue 16) and e-invoice fields (issue 17): absent from older answers.
+  status?: InvoiceStatus | null;
+  type?: InvoiceType | null;
+  buyer_reference?: string | null;
+  purchase_order?: string | null;
+  delivery_date?: string | null;
+  prepaid_amount?: Decimal | null;
+  amount_due?: Decimal | null;
+  payment?: PaymentDetails | null;
+  preceding_invoice?: { number: string; issue_date?: string | null } | null;
 }
 
 export type TokenZone = "green" | "red";

@@ -58,8 +58,9 @@ def client(app):
 
 
 def assert_server_totals(invoice: dict) -> None:
-    """40 h × 150.00 at 8 %, whatever the model said."""
-    assert invoice["number"] == "INV-0001"
+    """40 h × 150.00 at 8 %, whatever the model said; a draft has no number, whatever the
+    model said."""
+    assert invoice["number"] is None and invoice["status"] == "draft"
     assert invoice["items"][0]["net_amount"] == "6000.00"
     assert (invoice["subtotal"], invoice["discount_total"]) == ("6000.00", "0.00")
     assert (invoice["tax_total"], invoice["total"]) == ("480.00", "6480.00")
@@ -86,10 +87,12 @@ def test_totals_the_model_states_are_ignored(app, client):
     assert accepted["outcome"] == "applied"
     for stored in (job["result"]["invoice"], session["invoice"], invoice):
         assert_server_totals(stored)
+    issued = client.post(f"/api/session/{sid}/issue").get_json()
+    assert issued["number"] != "INV-9999" and issued["total"] == "6480.00"
     ubl = etree.fromstring(client.get(f"/api/session/{sid}/invoice.ubl.xml").data)
     cbc = {"cbc": "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2"}
     assert ubl.xpath("//cbc:PayableAmount/text()", namespaces=cbc) == ["6480.00"]
-    assert ubl.xpath("//cbc:ID/text()", namespaces=cbc)[0] == "INV-0001"
+    assert ubl.xpath("//cbc:ID/text()", namespaces=cbc)[0] == issued["number"]
 
 
 def test_a_chat_turn_cannot_zero_the_total_or_change_the_number(app, client):
@@ -192,8 +195,14 @@ def marked_up_draft() -> dict:
 
 @pytest.fixture
 def marked_up(app):
-    """A session whose user message, reply and invoice all carry PAYLOAD."""
-    return turn(app, FixedAnswer(marked_up_draft(), f"Reply {PAYLOAD}"), message=f"Hi {PAYLOAD}")
+    """A session whose user message, reply and invoice all carry PAYLOAD (issued, so that its
+    e-invoices have a number)."""
+    accepted = turn(
+        app, FixedAnswer(marked_up_draft(), f"Reply {PAYLOAD}"), message=f"Hi {PAYLOAD}"
+    )
+    issued = app.test_client().post(f"/api/session/{accepted['session_id']}/issue")
+    assert issued.status_code == 201, issued.get_json()
+    return accepted
 
 
 def test_the_json_returns_the_text_verbatim(client, marked_up):
@@ -209,7 +218,8 @@ def test_the_json_returns_the_text_verbatim(client, marked_up):
     assert body["invoice"]["items"][0]["description"] == f"Item {PAYLOAD}"
     assert body["invoice"]["notes"] == f"Notes {PAYLOAD}"
     assert job["result"]["reply"] == f"Reply {PAYLOAD}"
-    assert_server_totals(body["invoice"])
+    assert_server_totals(job["result"]["invoice"])
+    assert body["invoice"]["status"] == "issued" and body["invoice"]["total"] == "6480.00"
 
 
 def test_the_html_export_shows_the_markup_as_text(client, marked_up):
@@ -293,7 +303,7 @@ def test_the_batch_exports_neither_run_formulas_nor_trust_numbers(app, client):
     assert not [c for c in cells if c[0] in "=+-@"], rows[0]
     assert formula in " ".join(cells) and "@SUM(1+1)" in " ".join(cells)
     assert "6480.00" in cells
-    assert archive.namelist() == ["INV-0001.pdf"]
+    assert archive.namelist() == ["draft-1.pdf"]  # never the number the model stated
 
 
 HTML_SINKS = (

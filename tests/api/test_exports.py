@@ -1,4 +1,5 @@
-"""GET /api/session/{id}/invoice.{pdf,html,ubl.xml,cii.xml,facturx.pdf}."""
+"""GET /api/session/{id}/invoice.{pdf,html,ubl.xml,cii.xml,facturx.pdf}: a draft's, and once
+the session's invoice is issued, the issued invoice's (its e-invoices need its number)."""
 
 from __future__ import annotations
 
@@ -15,11 +16,11 @@ from tests.support.scenarios import SCENARIOS
 
 UNKNOWN = "0123456789abcdef0123456789abcdef"
 EXPORTS = {
-    "pdf": ("application/pdf", "INV-0001.pdf"),
-    "html": ("text/html", "INV-0001.html"),
-    "ubl.xml": ("application/xml", "INV-0001.ubl.xml"),
-    "cii.xml": ("application/xml", "INV-0001.cii.xml"),
-    "facturx.pdf": ("application/pdf", "INV-0001.facturx.pdf"),
+    "pdf": "application/pdf",
+    "html": "text/html",
+    "ubl.xml": "application/xml",
+    "cii.xml": "application/xml",
+    "facturx.pdf": "application/pdf",
 }
 EINVOICES = ("ubl.xml", "cii.xml", "facturx.pdf")
 
@@ -31,10 +32,21 @@ def session_with_invoice(app, client, **facts) -> str:
     return accepted["session_id"]
 
 
+def issue(client, session_id: str) -> str:
+    """Issue the session's invoice; its number."""
+    response = client.post(f"/api/session/{session_id}/issue")
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()["number"]
+
+
+def number_of(client, session_id: str) -> str:
+    return client.get(f"/api/session/{session_id}/invoice").get_json()["number"]
+
+
 @pytest.fixture
 def complete_session(app, client) -> str:
-    """A session whose invoice has everything EN 16931 asks for."""
-    return session_with_invoice(
+    """A session whose invoice has everything EN 16931 asks for, issued."""
+    session_id = session_with_invoice(
         app,
         client,
         seller=SELLER,
@@ -43,11 +55,16 @@ def complete_session(app, client) -> str:
         due_date="2026-12-31",
         issue_date="2026-12-01",
     )
+    issue(client, session_id)
+    return session_id
 
 
 @pytest.mark.parametrize("extension", EXPORTS)
 def test_each_export_has_its_content_type_and_file_name(client, complete_session, extension):
-    mimetype, name = EXPORTS[extension]
+    mimetype = EXPORTS[extension]
+    number = number_of(client, complete_session)
+    assert number.startswith("2026-")  # the issue date's year
+    name = f"{number}.{extension}"
 
     response = client.get(f"/api/session/{complete_session}/invoice.{extension}")
 
@@ -62,13 +79,44 @@ def test_each_export_has_its_content_type_and_file_name(client, complete_session
     if mimetype == "application/pdf":
         assert body.startswith(b"%PDF-")
         text = pypdf.PdfReader(io.BytesIO(body)).pages[0].extract_text()
-        assert "INV-0001" in text and "Acme Corp" in text and "€6,480.00" in text
+        assert number in text and "Acme Corp" in text and "€6,480.00" in text
+        assert "DRAFT" not in text
     elif mimetype == "application/xml":
         root = etree.fromstring(body)
-        assert "INV-0001" in body.decode()
+        assert number in body.decode()
         assert root.tag.endswith(("}Invoice", "}CrossIndustryInvoice"))
     else:
-        assert "<!DOCTYPE html>" in body.decode() and "INV-0001" in body.decode()
+        assert "<!DOCTYPE html>" in body.decode() and number in body.decode()
+
+
+@pytest.mark.parametrize("extension", ["pdf", "html"])
+def test_a_drafts_printable_documents_say_draft_where_the_number_would_be(app, client, extension):
+    session_id = session_with_invoice(app, client, seller=SELLER, buyer=BUYER)
+    response = client.get(f"/api/session/{session_id}/invoice.{extension}")
+
+    assert response.status_code == 200
+    assert response.headers["Content-Disposition"].endswith(f"filename=invoice.{extension}")
+    if extension == "pdf":
+        text = pypdf.PdfReader(io.BytesIO(response.data)).pages[0].extract_text()
+    else:
+        text = response.get_data(as_text=True)
+    assert "DRAFT" in text
+
+
+@pytest.mark.parametrize("extension", EINVOICES)
+def test_a_drafts_einvoice_is_422_issue_it_first(app, client, extension):
+    session_id = session_with_invoice(
+        app, client, seller=SELLER, buyer=BUYER, currency="EUR", due_date="2026-12-31"
+    )
+    response = client.get(f"/api/session/{session_id}/invoice.{extension}")
+
+    error = assert_error(response, 422, "einvoice_incomplete")
+    (missing,) = error["details"]["missing"]  # everything else is there
+    assert (missing["field"], missing["term"]) == ("number", "BT-1")
+    assert "issue the invoice first" in missing["message"]
+
+    issue(client, session_id)
+    assert client.get(f"/api/session/{session_id}/invoice.{extension}").status_code == 200
 
 
 def test_the_xml_is_the_core_invoice(client, complete_session):
@@ -94,7 +142,8 @@ def test_pdf_inline_and_layout_arguments(client, complete_session):
 
     inline = client.get(f"{url}?inline=true&paper=letter&locale=de_DE")
 
-    assert inline.headers["Content-Disposition"] == "inline; filename=INV-0001.pdf"
+    number = number_of(client, complete_session)
+    assert inline.headers["Content-Disposition"] == f"inline; filename={number}.pdf"
     reader = pypdf.PdfReader(io.BytesIO(inline.data))
     box = reader.pages[0].mediabox
     assert (round(box.width), round(box.height)) == (612, 792)
@@ -138,6 +187,7 @@ def test_an_invoice_without_what_en16931_needs_is_422(app, client, extension):
     error = assert_error(response, 422, "einvoice_incomplete")
     missing = error["details"]["missing"]
     assert {m["field"] for m in missing} == {
+        "number",  # a draft: BT-1 comes with issuing
         "seller.name",
         "seller.address",
         "seller.tax_id",
@@ -147,7 +197,7 @@ def test_an_invoice_without_what_en16931_needs_is_422(app, client, extension):
     for entry in missing:
         assert set(entry) == {"field", "term", "message", "rule"}
         assert entry["term"].startswith("BT-")
-        assert entry["rule"].startswith("BR-")
+        assert entry["rule"].startswith("BR-")  # BR-02 for BT-1
     assert error["details"]["profile"] == "en16931"
     assert "the seller's VAT number" in error["message"]
 
@@ -177,7 +227,7 @@ def test_another_key_gets_404(make_app):
 
 def test_exports_are_documented(client):
     paths = client.get("/openapi.json").get_json()["paths"]
-    for extension, (mimetype, _) in EXPORTS.items():
+    for extension, mimetype in EXPORTS.items():
         operation = paths[f"/api/session/{{session_id}}/invoice.{extension}"]["get"]
         assert mimetype in operation["responses"]["200"]["content"]
         assert "404" in operation["responses"]
@@ -203,12 +253,15 @@ def test_no_bidi_override_reaches_any_export_or_the_session(app, client, redis_c
     key = f"session:{session_id}"
     stored = redis_client.hget(key, "invoice").replace("gnp.exe", "\\u202egnp.exe")
     redis_client.hset(key, "invoice", stored)
-    for extension in ("html", "ubl.xml", "cii.xml"):
-        text = client.get(f"/api/session/{session_id}/invoice.{extension}").get_data(as_text=True)
-        assert "gnp.exe" in text and "\u202e" not in text, extension
+    text = client.get(f"/api/session/{session_id}/invoice.html").get_data(as_text=True)
+    assert "gnp.exe" in text and "\u202e" not in text
     pdf = client.get(f"/api/session/{session_id}/invoice.pdf").data
     text = "".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(pdf)).pages)
     assert "gnp.exe" in text and "\u202e" not in text
+    issue(client, session_id)  # issued from that stored draft: its e-invoices have a number
+    for extension in ("html", "ubl.xml", "cii.xml"):
+        text = client.get(f"/api/session/{session_id}/invoice.{extension}").get_data(as_text=True)
+        assert "gnp.exe" in text and "\u202e" not in text, extension
 
 
 # --- e-invoice profiles ---------------------------------------------------------------------
@@ -225,9 +278,10 @@ XML_NS = {
 
 
 def chat_session(app, client, draft_json) -> str:
-    """A session whose invoice the (scripted) model stated as `draft_json`."""
+    """A session whose invoice the (scripted) model stated as `draft_json`, issued."""
     accepted = start_turn(client, script(invoice=draft_json))
     assert run_job(app, accepted["job_id"]) == "applied"
+    issue(client, accepted["session_id"])
     return accepted["session_id"]
 
 

@@ -8,9 +8,12 @@ from datetime import UTC, datetime, timedelta
 
 from prometheus_client.parser import text_string_to_metric_families
 
+from tests.conftest import free_port
 from tests.support.api import closed_url
 
-HEALTH_KEYS = {"status", "redis", "broker", "workers", "turns", "llm_provider", "timestamp"}
+HEALTH_KEYS = {
+    "status", "redis", "broker", "database", "workers", "turns", "llm_provider", "timestamp"
+}  # fmt: skip
 API_PATHS = {
     "/api/generate-invoice": {"post"},
     "/api/chat": {"post"},
@@ -33,6 +36,7 @@ def test_health_when_everything_answers(client):
     assert body["status"] == "healthy"
     assert body["redis"] == "connected"
     assert body["broker"] == "connected"
+    assert body["database"] == "connected"
     assert body["workers"] == 0  # no worker process in these tests
     assert body["llm_provider"] == "tests.support.providers:ScriptedProvider"
     stamp = datetime.fromisoformat(body["timestamp"].replace("Z", "+00:00"))
@@ -83,6 +87,28 @@ def test_health_when_only_the_broker_is_down(make_app):
     assert body["status"] == "unhealthy"
     assert body["redis"] == "connected"
     assert body["broker"] == "disconnected"
+
+
+def test_health_when_only_the_database_is_down(make_app):
+    """A PostgreSQL that does not answer (a port nothing listens on) is unhealthy."""
+    down = f"postgresql+psycopg://invoice:agent@127.0.0.1:{free_port()}/records"
+    client = make_app(database_url=down).test_client()
+
+    response = client.get("/api/health")
+
+    assert response.status_code == 503
+    body = response.get_json()
+    assert (body["status"], body["database"]) == ("unhealthy", "disconnected")
+    assert (body["redis"], body["broker"]) == ("connected", "connected")
+
+
+def test_health_when_the_database_has_no_schema(make_app, tmp_path):
+    """Reachable but never migrated: the records cannot work, so health says so."""
+    client = make_app(database_url=f"sqlite:///{tmp_path / 'empty.db'}").test_client()
+
+    body = client.get("/api/health").get_json()
+
+    assert (body["status"], body["database"]) == ("unhealthy", "disconnected")
 
 
 def test_health_with_a_separate_broker_that_answers(make_app, redis_server):

@@ -18,8 +18,8 @@ def zips(request):
     return on_each_backend(request).zips
 
 
-def invoices(count: int) -> list[dict]:
-    return [{"number": f"INV-{n:04}"} for n in range(1, count + 1)]
+def invoices(count: int) -> list[tuple[str, dict]]:
+    return [(f"2026-{n:04}", {"number": f"2026-{n:04}"}) for n in range(1, count + 1)]
 
 
 def fake_pdf(invoice: dict) -> bytes:
@@ -36,8 +36,8 @@ def test_a_zip_is_claimed_once_then_built_then_ready(zips):
     assert zips.claim("b1", "alice", 3) == "ready"
     assert zips.status("b1") == batch_exports.ZipStatus("ready", 3, 3)
     archive = zipfile.ZipFile(io.BytesIO(b"".join(zips.chunks("b1"))))
-    assert archive.namelist() == ["INV-0001.pdf", "INV-0002.pdf", "INV-0003.pdf"]
-    assert archive.read("INV-0002.pdf") == fake_pdf({"number": "INV-0002"})
+    assert archive.namelist() == ["2026-0001.pdf", "2026-0002.pdf", "2026-0003.pdf"]
+    assert archive.read("2026-0002.pdf") == fake_pdf({"number": "2026-0002"})
 
 
 def test_a_big_zip_is_stored_in_chunks_as_it_is_written(zips, monkeypatch):
@@ -83,8 +83,17 @@ def test_a_failed_render_is_recorded_and_claimed_again(zips):
     assert zips.claim("b1", "alice", 2) == "start"
 
 
-def test_duplicate_and_missing_numbers_get_names_of_their_own(zips):
-    zips.claim("b1", "alice", 3)
-    zips.build("b1", [{"number": "A-1"}, {"number": "A-1"}, {"number": None}], fake_pdf)
+def test_duplicate_and_odd_names_get_names_of_their_own(zips):
+    zips.claim("b1", "alice", 4)
+    documents = [("A-1", {"number": "A-1"}), ("A-1", {"number": "A-1"}),
+                 ("../x", {"number": None}), ("", {"number": None})]  # fmt: skip
+    zips.build("b1", documents, fake_pdf)
     names = zipfile.ZipFile(io.BytesIO(b"".join(zips.chunks("b1")))).namelist()
-    assert names == ["A-1.pdf", "A-1-2.pdf", "invoice.pdf"]
+    assert names == ["A-1.pdf", "A-1-2.pdf", "x.pdf", "invoice.pdf"]
+
+
+def test_a_zip_is_made_again_when_the_batch_issued_its_invoices_since(zips):
+    zips.claim("b1", "alice", 2, version="0")
+    zips.build("b1", invoices(2), fake_pdf)
+    assert zips.claim("b1", "alice", 2, version="0") == "ready"
+    assert zips.claim("b1", "alice", 2, version="2") == "start"

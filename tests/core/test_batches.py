@@ -8,7 +8,14 @@ import io
 import pytest
 
 from core.batch_queue import FairBatchQueue
-from core.batches import BatchItemRequest, BatchStore, parse_csv, results_csv, validate_items
+from core.batches import (
+    BatchInvoice,
+    BatchItemRequest,
+    BatchStore,
+    parse_csv,
+    results_csv,
+    validate_items,
+)
 from core.errors import BatchNotFound, TokenLimitExceeded, ValidationFailed
 from tests.support.providers import draft, script
 from tests.support.stores import on_each_backend, runner_on
@@ -141,7 +148,7 @@ def test_counts_follow_the_jobs_and_items_show_outcomes(batches, runner):
         first["buyer"],
         first["currency"],
         first["total"],
-    ) == ("succeeded", "INV-0001", "Acme Corp", "USD", "6480.00")
+    ) == ("succeeded", None, "Acme Corp", "USD", "6480.00")  # a draft until issued
     assert second["status"] == "failed" and second["error"]["code"] == "invalid_invoice"
     assert third["status"] == "queued" and third["total"] is None
 
@@ -200,6 +207,50 @@ def test_discard_removes_every_key(batches, stores):
     created = batches.create("", items("a", "b"))
     batches.discard(created)
     assert stores.redis.keys("*") == ["batchq:arrivals"]  # a counter, like a sequence
+
+
+def test_issuing_is_due_once_every_item_is_final_and_claimed_by_one_task(
+    batches, runner, stores, monkeypatch
+):
+    created = batches.create("alice", items(script(invoice=draft()), "no invoice"), issue=True)
+    runner.run(created.turns[0].job_id)
+    assert not batches.issue_due(created.batch_id)  # an item is still queued
+    assert batches.claim_issue(created.batch_id) is None
+    runner.run(created.turns[1].job_id)
+    summary = batches.summary(created.batch_id, "alice")
+    assert (summary["status"], summary["issuing"], summary["issued"]) == ("running", True, 0)
+
+    assert batches.issue_due(created.batch_id)
+    assert batches.claim_issue(created.batch_id) == "alice"
+    assert not batches.issue_due(created.batch_id)  # a fresh claim: nobody else
+    assert batches.claim_issue(created.batch_id) is None
+
+    batches.record_issued(created.batch_id, 0, number="2026-0001")
+    batches.record_issued(created.batch_id, 0, number="2026-0099")  # written once
+    first, second = batches.items(created.batch_id)
+    assert (first["invoice_number"], second["invoice_number"]) == ("2026-0001", None)
+    assert [(i.position, i.number) for i in batches.invoices(created.batch_id)] == [
+        (0, "2026-0001")
+    ]
+    monkeypatch.setattr("core.batches.ISSUE_STALE_SECONDS", -1)  # as if a minute went by
+    assert batches.claim_issue(created.batch_id) == "alice"
+    batches.finish_issue(created.batch_id)
+    summary = batches.summary(created.batch_id, "alice")
+    assert (summary["status"], summary["issuing"], summary["issued"]) == ("completed", False, 1)
+    assert batches.claim_issue(created.batch_id) is None  # done
+
+
+def test_a_batch_not_asked_to_issue_is_never_due(batches, runner):
+    created = batches.create("", items(script(invoice=draft())))
+    runner.run(created.turns[0].job_id)
+    assert not batches.issue_due(created.batch_id)
+    summary = batches.summary(created.batch_id, "")
+    assert (summary["status"], summary["issue"], summary["issuing"]) == ("completed", False, False)
+
+
+def test_a_draft_is_named_by_its_position_an_issued_item_by_its_number():
+    assert BatchInvoice(0, "s", {"number": None}).name == "draft-1"
+    assert BatchInvoice(4, "s", {"number": None}, "2026-0007").name == "2026-0007"
 
 
 def test_results_csv_is_exact_and_safe_for_spreadsheets():

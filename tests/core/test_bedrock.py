@@ -582,7 +582,7 @@ def test_check_bedrock_reports_what_to_fix(fake):
 
 def test_the_module_can_be_run_as_a_check(fake, monkeypatch, capsys):
     settings = make(fake.url)
-    monkeypatch.setattr(bedrock.Settings, "from_env", classmethod(lambda cls: settings))
+    monkeypatch.setattr(Settings, "from_env", classmethod(lambda cls: settings))
     fake.add(tool_use(name="check", tool_input={"ok": True}))
     assert bedrock.main() == 0
     assert "Bedrock works" in capsys.readouterr().out

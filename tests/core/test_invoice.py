@@ -24,7 +24,6 @@ from core.invoice import (
     Payment,
     PricedLine,
     allocate,
-    format_invoice_number,
     line_net_amount,
     price_invoice,
 )
@@ -306,14 +305,6 @@ def test_priced_lines_keep_the_facts_and_to_draft_drops_the_amounts():
     assert invoice.to_draft() == draft
     assert all(type(item) is LineItem for item in invoice.to_draft().items)
     assert price(invoice.to_draft()) == invoice
-
-
-@pytest.mark.parametrize(
-    ("sequence", "number"),
-    [(1, "INV-0001"), (42, "INV-0042"), (9999, "INV-9999"), (10000, "INV-10000")],
-)
-def test_invoice_numbers_have_four_digits_at_least_and_are_never_truncated(sequence, number):
-    assert format_invoice_number(sequence) == number
 
 
 # --- allocate --------------------------------------------------------------------------------

@@ -119,6 +119,33 @@ def test_redis_down_while_waiting_is_unavailable(tmp_path):
     assert len(errors) == 1
 
 
+def test_with_redis_gone_and_nobody_waiting_the_listener_ends_and_a_new_wait_starts_one(tmp_path):
+    server = RedisServer(tmp_path)
+    server.start()
+    client = redis.Redis.from_url(server.url, decode_responses=True, socket_timeout=2)
+    finished: set[str] = set()
+    waiters = waiters_on(client, finished)
+    waiters.wait("early", timeout=0.2)  # starts the listener
+    first = waiters._listener
+    assert first is not None and first.is_alive()
+
+    server.stop()
+    first.join(10)
+    assert not first.is_alive()  # no endless reconnecting for a process nobody asks
+
+    server.start()
+    try:
+        threading.Timer(
+            1.0, lambda: (finished.add("late"), client.publish(FINISHED_CHANNEL, "late"))
+        ).start()
+        started = time.monotonic()
+        waiters.wait("late", timeout=20)
+        assert "late" in finished and time.monotonic() - started < 10
+        assert waiters._listener is not None and waiters._listener is not first
+    finally:
+        server.stop()
+
+
 @pytest.fixture
 def redis_client(redis_server):
     client = redis.Redis.from_url(redis_server.url, decode_responses=True)

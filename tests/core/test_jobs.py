@@ -12,6 +12,7 @@ import fakeredis
 import pytest
 
 from core.errors import (
+    InvoiceIssued,
     SessionGone,
     SessionNotFound,
     TokenLimitExceeded,
@@ -79,12 +80,11 @@ def begin(
     )
 
 
-def outcome(reply="Done.", reply_tokens=3, invoice=None, number=None, usage=Usage()):
+def outcome(reply="Done.", reply_tokens=3, invoice=None, usage=Usage()):
     return TurnResult(
         reply=reply,
         reply_tokens=reply_tokens,
         invoice=invoice,
-        invoice_number=number,
         usage=usage,
         result={"reply": reply},
     )
@@ -150,17 +150,11 @@ def test_token_limit_counts_what_the_session_holds(stores):
 def test_apply_turn_appends_both_messages_and_updates_invoice_once(stores, backend):
     begin(stores, message="make an invoice", tokens=4)
     job = stores.jobs.start_job(JOB)
-    invoice = {"number": "INV-0001", "total": "10.00"}
+    invoice = {"number": None, "status": "draft", "total": "10.00"}
     usage = Usage(input_tokens=100, output_tokens=20, cache_read_tokens=7)
 
-    assert (
-        stores.jobs.apply_turn(job, outcome("Here it is.", 3, invoice, "INV-0001", usage))
-        == "applied"
-    )
-    assert (
-        stores.jobs.apply_turn(job, outcome("Here it is.", 3, invoice, "INV-0001", usage))
-        == "already"
-    )
+    assert stores.jobs.apply_turn(job, outcome("Here it is.", 3, invoice, usage)) == "applied"
+    assert stores.jobs.apply_turn(job, outcome("Here it is.", 3, invoice, usage)) == "already"
 
     view = stores.sessions.read_session(SID, "")
     assert [(m.role, m.content, m.tokens) for m in view.messages] == [
@@ -197,7 +191,7 @@ def test_apply_after_delete_does_not_bring_the_session_back(stores, backend):
 
 def test_fail_job_frees_session_and_leaves_it_as_it_was(stores):
     begin(stores, tokens=5)
-    stores.jobs.apply_turn(stores.jobs.start_job(JOB), outcome(invoice={"n": 1}, number="INV-0001"))
+    stores.jobs.apply_turn(stores.jobs.start_job(JOB), outcome(invoice={"n": 1}))
     before = stores.sessions.read_session(SID, "")
     begin(stores, session_id=SID, job_id=JOB2, message="break it")
     stores.jobs.start_job(JOB2)
@@ -266,9 +260,27 @@ def test_starting_a_turn_whose_session_is_gone_says_so(stores):
     assert stores.jobs.start_turn("9" * 32, history_turns=2) is None  # no such job
 
 
-def test_invoice_numbers_are_never_reused(stores):
-    numbers = [stores.jobs.next_invoice_number() for _ in range(3)]
-    assert numbers == ["INV-0001", "INV-0002", "INV-0003"]
+def test_a_turn_on_an_issued_session_is_refused_and_stores_nothing(stores, backend):
+    begin(stores, tokens=5)
+    stores.jobs.apply_turn(stores.jobs.start_job(JOB), outcome(invoice={"n": 1}))
+    assert stores.sessions.mark_issued(SID, "", "2026-0001")
+    before = backend.hgetall(session_key(SID)), backend.lrange(messages_key(SID), 0, -1)
+
+    with pytest.raises(InvoiceIssued) as refused:
+        begin(stores, session_id=SID, job_id=JOB2, message="add a line")
+
+    assert refused.value.details == {"number": "2026-0001"}
+    assert "credit note" in refused.value.message and "copy" in refused.value.message
+    assert (backend.hgetall(session_key(SID)), backend.lrange(messages_key(SID), 0, -1)) == before
+    assert stores.jobs.get_job(JOB2) is None
+    assert stores.sessions.read_session(SID, "").issued_number == "2026-0001"
+
+
+def test_only_the_owner_marks_a_session_issued(stores):
+    begin(stores, owner="alice")
+    assert not stores.sessions.mark_issued(SID, "mallory", "2026-0001")
+    assert not stores.sessions.mark_issued("9" * 32, "alice", "2026-0001")  # no such session
+    assert stores.sessions.read_session(SID, "alice").issued_number is None
 
 
 def test_messages_keep_unicode_and_markup_verbatim(stores):

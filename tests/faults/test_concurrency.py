@@ -66,7 +66,7 @@ def test_fifty_sessions_of_ten_turns_at_once(live_api, start_worker, redis_clien
             session["invoice"]["number"]
         }
     numbers = {session_invoice_number(api, sid) for sid, *_ in results}
-    assert len(numbers) == SESSIONS  # one number per invoice, none shared
+    assert numbers == {None}  # drafts: turns draw no number (issuing does: tests/core/records)
     assert int(redis_client.hget("metrics:counters", "jobs_succeeded")) == SESSIONS * TURNS
     figures(
         sessions=SESSIONS,

@@ -48,10 +48,20 @@ def run_job(app: Flask, job_id: str, provider: Any = None) -> str:
 
 def run_zip_export(app: Flask, batch_id: str) -> None:
     """Build a batch's ZIP in-process, as the worker's export task does."""
+    from core.batch_records import zip_documents
     from core.exports.pdf import render_pdf
 
-    stores = app.extensions["invoice_agent"].stores
-    stores.zips.build(batch_id, stores.batches.invoices(batch_id), render_pdf)
+    svc = app.extensions["invoice_agent"]
+    documents = zip_documents(svc.stores.batches, svc.records, batch_id)
+    svc.stores.zips.build(batch_id, documents, render_pdf)
+
+
+def run_batch_issue(app: Flask, batch_id: str):
+    """Issue a finished batch's invoices in-process, as the worker's issue task does."""
+    from core.batch_records import issue_batch
+
+    svc = app.extensions["invoice_agent"]
+    return issue_batch(svc.stores.batches, svc.stores.sessions, svc.records, batch_id)
 
 
 def start_turn(

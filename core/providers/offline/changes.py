@@ -465,18 +465,24 @@ class SetTax(Change):
                 raise Question("Tax is set per line — add a line first, then the tax.")
             return draft, "Tax is set per line, so I'll need a line before I can add tax."
         if self.ref is None:
-            items = tuple(replace(item, tax_rate=self.rate) for item in draft.items)
+            items = tuple(self._taxed(item) for item in draft.items)
             scope = "all lines" if len(items) > 1 else "the line"
         else:
             index = self.ref.find(draft.items)
             items = tuple(
-                replace(item, tax_rate=self.rate) if i == index else item
-                for i, item in enumerate(draft.items)
+                self._taxed(item) if i == index else item for i, item in enumerate(draft.items)
             )
             scope = draft.items[index].description
         if self.rate == 0:
             return replace(draft, items=items), f"Removed tax from {scope}."
         return replace(draft, items=items), f"Set tax to {plain(self.rate)}% on {scope}."
+
+    def _taxed(self, item: LineItem) -> LineItem:
+        """A rate above 0 makes the line standard rated again (no reverse charge, exemption);
+        "no tax" on a reverse-charge or exempt line keeps its category (see vat.py)."""
+        if self.rate == 0:
+            return replace(item, tax_rate=self.rate)
+        return replace(item, tax_rate=self.rate, tax_category=None, exemption_reason=None)
 
     def summary(self) -> str:
         scope = f" on {self.ref.shown}" if self.ref else ""

@@ -79,6 +79,7 @@ from core.providers.offline.parties import (
     take_address,
     take_opening,
 )
+from core.providers.offline.vat import take_prepaid, take_vat_categories
 from core.providers.offline.vocabulary import (
     CODE_ALT,
     COMPANY_SUFFIXES,
@@ -564,6 +565,10 @@ def read_message(
     """What `message` says; `current` is the invoice it may be about (None: a new one)."""
     editing = current is not None and bool(current.items or current.buyer)
     text = normalise(message, today)
+    text, vat_changes = take_vat_categories(text)
+    text, paid_changes, paid_questions = take_prepaid(text, current)
+    if paid_questions:
+        return Reading(False, questions=paid_questions)
     odd = odd_numbers(text)
     if odd:
         return Reading(False, questions=[odd])
@@ -644,7 +649,7 @@ def read_message(
         leading_verb = _VERB_RE.match(tidy(clause))
         verb = leading_verb[0] if leading_verb else verb
         index += 1
-    reading.changes += email_changes + details.changes + tail_changes
+    reading.changes += email_changes + details.changes + tail_changes + vat_changes + paid_changes
     _drop_settled_questions(reading)
     pending = [q for q in reading.questions if q.missing_price]
     if len(pending) == 1 and not answers:  # "… for the shop fit-out? It was $12,400 all in."

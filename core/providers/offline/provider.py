@@ -25,6 +25,7 @@ from core.providers.offline.clauses import IGNORED, answer_price, read_clause
 from core.providers.offline.lines import Answer, Answers, answer_key
 from core.providers.offline.message import Reading, read_message, split_clauses
 from core.providers.offline.reply_text import describe_line, format_money
+from core.providers.offline.vat import vat_numbers_question, waiting_for_vat_numbers
 from core.schemas import invoice_draft_schema, load_draft
 
 HELP = (
@@ -65,6 +66,7 @@ class OfflineProvider:
         if question:
             return ProviderReply(question, None)
         message, answers = _answered(request) or (_with_details_waiting(request), {})
+        message = _with_vat_numbers(request, message)
         reading = read_message(message, request.today, answers, current)
         if reading.questions or reading.not_understood or not reading.changes:
             return ProviderReply(_decline(request.message, reading, current), None)
@@ -82,6 +84,7 @@ class OfflineProvider:
         # A message that opens like a new invoice and names a line starts a new invoice.
         creating = current is None or (reading.opening and adds_lines)
         ctx = Context(request.today, creating, _previous(request, reading))
+        draft = None
         try:
             draft, messages = apply_changes(current, reading.changes, ctx)
             data = invoice_draft_schema.dump(draft)
@@ -91,6 +94,9 @@ class OfflineProvider:
         except ValidationError as error:
             return ProviderReply(f"{_explain_invalid(error)}{_unchanged(current)}", None)
         except InvoiceRuleError as error:
+            asked = vat_numbers_question(error, draft) if draft is not None else None
+            if asked:
+                return ProviderReply(f"{asked}{_unchanged(current)}", None)
             reply = f"I couldn't make that change: {error.message}{_unchanged(current)}"
             return ProviderReply(reply, None)
 
@@ -200,6 +206,18 @@ def _with_details_waiting(request: ProviderRequest) -> str:
     names = any(isinstance(change, SetParty) for change in reading.changes)
     fine = names and not reading.questions and not reading.not_understood
     return together if fine else request.message
+
+
+def _with_vat_numbers(request: ProviderRequest, message: str) -> str:
+    """ "… reverse charge" -> "Reverse charge needs the buyer's VAT number …" -> "their VAT
+    number is …": the message that was refused is read again with the numbers (vat.py)."""
+    earlier = waiting_for_vat_numbers(request.history)
+    if earlier is None or message != request.message:
+        return message
+    together = f"{earlier}\n{message}"
+    reading = read_message(together, request.today, current=_load(request.invoice))
+    fine = reading.changes and not reading.questions and not reading.not_understood
+    return together if fine else message
 
 
 def _match_answers(request: ProviderRequest, missing: list[str]) -> Answers:

@@ -13,6 +13,8 @@ interface Props {
   conversation: Conversation;
   locale: string;
   composerRef: React.RefObject<HTMLTextAreaElement | null>;
+  /** Shown in place of the message box (the invoice is issued: it cannot be edited by chat). */
+  composerNotice?: React.ReactNode;
 }
 
 function useElapsed(active: boolean): number {
@@ -45,7 +47,7 @@ function statusText(c: Conversation, elapsed: number): string {
   }
 }
 
-export function ChatPanel({ conversation: c, locale, composerRef }: Props) {
+export function ChatPanel({ conversation: c, locale, composerRef, composerNotice }: Props) {
   const listRef = useRef<HTMLOListElement>(null);
   const busy = c.phase !== "idle";
   const elapsed = useElapsed(c.phase === "queued" || c.phase === "running" || c.phase === "waiting");
@@ -177,6 +179,8 @@ export function ChatPanel({ conversation: c, locale, composerRef }: Props) {
             onDismiss={c.dismissError}
           />
         )}
+        {composerNotice}
+        {!composerNotice && (
         <form
           className="composer"
           onSubmit={(e) => {
@@ -205,9 +209,12 @@ export function ChatPanel({ conversation: c, locale, composerRef }: Props) {
             <span className="send-label">Send</span>
           </button>
         </form>
+        )}
+        {!composerNotice && (
         <p id="composer-hint" className="hint">
           <kbd>Enter</kbd> to send · <kbd>Shift</kbd> + <kbd>Enter</kbd> for a new line
         </p>
+        )}
       </div>
     </section>
   );

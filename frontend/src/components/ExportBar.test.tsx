@@ -140,3 +140,29 @@ describe("export", () => {
     expect(print).toHaveBeenCalledOnce();
   });
 });
+
+describe("export: guidance beyond the chat", () => {
+  it("a draft's e-invoice says to issue it first; seller fields point to Settings", async () => {
+    mockFetch([
+      {
+        method: "GET",
+        path: /ubl\.xml$/,
+        respond: () =>
+          apiError(422, "einvoice_incomplete", "Needs more.", {
+            profile: "en16931",
+            missing: [
+              { field: "number", term: "BT-1", message: "the invoice number: issue the invoice first", rule: "BR-02" },
+              { field: "seller.tax_id", term: "BT-31", message: "the seller's VAT number", rule: "BR-CO-26" },
+            ],
+          }),
+      },
+    ]);
+    const user = userEvent.setup();
+    render(<Harness />);
+    await user.click(screen.getByText("More"));
+    await user.click(screen.getByRole("button", { name: /UBL 2.1 XML/ }));
+    const alert = await screen.findByRole("alert");
+    expect(alert).toHaveTextContent("issue the invoice first, then download its e-invoice");
+    expect(within(alert).getByRole("link", { name: "Settings" })).toHaveAttribute("href", "/settings");
+  });
+});

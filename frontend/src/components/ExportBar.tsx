@@ -165,6 +165,15 @@ export function ExportNotice({ exports, onSuggest }: NoticeProps) {
               </li>
             ))}
           </ul>
+          {state.missing.some((field) => field.term === "BT-1" || /invoice number/i.test(field.label)) && (
+            <p>A draft has no number yet: issue the invoice first, then download its e-invoice.</p>
+          )}
+          {state.missing.some((field) => /^BT-(2[7-9]|3[0-9]|4[0-3]|8[0-9])$/.test(field.term ?? "")) && (
+            <p className="fine">
+              Your business and payment details can also be saved once in <a href="/settings">Settings</a>, for every
+              new invoice.
+            </p>
+          )}
         </div>
         <div className="notice-actions">
           <button type="button" className="btn btn-ghost btn-small" onClick={reset}>

@@ -2,12 +2,16 @@ import { useEffect, useRef, useState } from "react";
 import { changedParts } from "../diff";
 import { formatDate, unitLabel } from "../format";
 import { formatDecimal, formatMoney, formatPercent, isZero, negate } from "../money";
+import { STATUS_LABELS } from "../records";
 import type { Invoice, Party } from "../types";
+import { groupIban, LINE_TAX_WORDS, SUMMARY_WORDS } from "../vat";
 
 interface Props {
   invoice: Invoice | null;
   locale: string;
   busy?: boolean;
+  /** The profile's seller: shown (marked as such) while the draft names none. */
+  profileSeller?: Partial<Party> | null;
 }
 
 const HIGHLIGHT_MS = 2600;
@@ -39,11 +43,22 @@ function PartyBlock({ party, role }: { party: Party; role: string }) {
       {party.email && <span>{party.email}</span>}
       {party.phone && <span>{party.phone}</span>}
       {party.tax_id && <span>Tax ID {party.tax_id}</span>}
+      {party.electronic_address?.value && (
+        <span>
+          E-invoice address {party.electronic_address.value}
+          <span className="fine"> (scheme {party.electronic_address.scheme})</span>
+        </span>
+      )}
+      {party.contact && (party.contact.name || party.contact.phone || party.contact.email) && (
+        <span>
+          Contact {[party.contact.name, party.contact.phone, party.contact.email].filter(Boolean).join(", ")}
+        </span>
+      )}
     </address>
   );
 }
 
-export function InvoicePreview({ invoice, locale, busy }: Props) {
+export function InvoicePreview({ invoice, locale, busy, profileSeller }: Props) {
   const changed = useChanges(invoice);
   const hl = (key: string) => (changed.has(key) ? " changed" : "");
 
@@ -71,18 +86,40 @@ export function InvoicePreview({ invoice, locale, busy }: Props) {
   const hasDiscount = !isZero(invoice.discount_total);
   const showTaxColumn = invoice.items.some((item) => !isZero(item.tax_rate));
   const lineDiscounts = invoice.items.some((item) => !isZero(item.discount_percent));
+  const status = invoice.status ?? (invoice.number ? "issued" : "draft");
+  const isDraft = status === "draft";
+  const title = invoice.type === "credit_note" ? "Credit note" : "Invoice";
+  const seller = invoice.seller ?? (profileSeller?.name ? (profileSeller as Party) : null);
+  const amountDue = invoice.amount_due ?? invoice.total;
+  const hasPrepaid = !!invoice.prepaid_amount && !isZero(invoice.prepaid_amount);
+  const taxCell = (rate: string, category: string | null | undefined) => {
+    const words = category ? LINE_TAX_WORDS[category as keyof typeof LINE_TAX_WORDS] : undefined;
+    return words ? `${words} ${formatPercent(rate, locale)}` : formatPercent(rate, locale);
+  };
+  const showTax = showTaxColumn || invoice.items.some((item) => !!item.tax_category && !!LINE_TAX_WORDS[item.tax_category]);
+  const references: [string, string][] = [];
+  if (invoice.buyer_reference) references.push(["Buyer reference", invoice.buyer_reference]);
+  if (invoice.purchase_order) references.push(["Order reference", invoice.purchase_order]);
+  if (invoice.preceding_invoice?.number) references.push(["Credits invoice", invoice.preceding_invoice.number]);
+  if (invoice.delivery_date) references.push(["Delivered", formatDate(invoice.delivery_date, locale)]);
+  const payment = invoice.payment;
+  const exemptions = invoice.tax_breakdown.filter((line) => line.exemption_reason?.text || line.exemption_reason?.code);
 
   return (
     <article
       className="sheet"
-      aria-label={`Invoice ${invoice.number ?? ""}`.trim()}
+      aria-label={`${title} ${isDraft ? "draft" : (invoice.number ?? "")}`.trim()}
       aria-busy={busy || undefined}
       data-testid="invoice"
+      data-status={status}
     >
       <header className="sheet-head">
         <div className={`sheet-from${hl("seller")}`}>
-          {invoice.seller ? (
-            <PartyBlock party={invoice.seller} role="From" />
+          {seller ? (
+            <>
+              <PartyBlock party={seller} role="From" />
+              {!invoice.seller && <span className="fine from-profile">From your profile</span>}
+            </>
           ) : (
             <p className="placeholder">
               Your business details go here — tell the assistant, e.g. <q>seller: Northwind Studio</q>.
@@ -90,11 +127,16 @@ export function InvoicePreview({ invoice, locale, busy }: Props) {
           )}
         </div>
         <div className="sheet-title">
-          <h2>Invoice</h2>
+          <h2>
+            {title}{" "}
+            <span className={`status-badge status-${status}`} data-testid="invoice-status">
+              {STATUS_LABELS[status]}
+            </span>
+          </h2>
           <dl className="meta">
             <div className={hl("number")}>
               <dt>Number</dt>
-              <dd data-testid="invoice-number">{invoice.number ?? "—"}</dd>
+              <dd data-testid="invoice-number">{isDraft ? "Draft" : (invoice.number ?? "—")}</dd>
             </div>
             {invoice.issue_date && (
               <div className={hl("issue_date")}>
@@ -104,6 +146,12 @@ export function InvoicePreview({ invoice, locale, busy }: Props) {
                 </dd>
               </div>
             )}
+            {references.map(([label, value]) => (
+              <div key={label}>
+                <dt>{label}</dt>
+                <dd>{value}</dd>
+              </div>
+            ))}
             <div className={hl("due_date")}>
               <dt>Due</dt>
               <dd>
@@ -125,7 +173,7 @@ export function InvoicePreview({ invoice, locale, busy }: Props) {
         </div>
         <div className={`amount-due${hl("total")}`}>
           <span>Amount due</span>
-          <strong data-testid="amount-due">{money(invoice.total)}</strong>
+          <strong data-testid="amount-due">{money(amountDue)}</strong>
           {invoice.due_date && <span className="amount-due-date">by {formatDate(invoice.due_date, locale)}</span>}
         </div>
       </section>
@@ -143,7 +191,7 @@ export function InvoicePreview({ invoice, locale, busy }: Props) {
             <th scope="col" className="num col-price">
               Unit price
             </th>
-            {showTaxColumn && (
+            {showTax && (
               <th scope="col" className="num col-tax">
                 Tax
               </th>
@@ -156,7 +204,7 @@ export function InvoicePreview({ invoice, locale, busy }: Props) {
         <tbody>
           {invoice.items.length === 0 && (
             <tr>
-              <td colSpan={showTaxColumn ? 5 : 4} className="placeholder">
+              <td colSpan={showTax ? 5 : 4} className="placeholder">
                 No lines yet
               </td>
             </tr>
@@ -171,7 +219,7 @@ export function InvoicePreview({ invoice, locale, busy }: Props) {
                 <span className="item-mobile">
                   {formatDecimal(item.quantity, locale)}
                   {item.unit ? ` ${unitLabel(item.unit, item.quantity, locale)}` : ""} × {money(item.unit_price)}
-                  {showTaxColumn ? ` · tax ${formatPercent(item.tax_rate, locale)}` : ""}
+                  {showTax ? ` · tax ${taxCell(item.tax_rate, item.tax_category)}` : ""}
                 </span>
               </td>
               <td className="num col-qty">
@@ -179,7 +227,17 @@ export function InvoicePreview({ invoice, locale, busy }: Props) {
                 {item.unit && <span className="unit"> {unitLabel(item.unit, item.quantity, locale)}</span>}
               </td>
               <td className="num col-price">{money(item.unit_price)}</td>
-              {showTaxColumn && <td className="num col-tax">{formatPercent(item.tax_rate, locale)}</td>}
+              {showTax && (
+                <td className="num col-tax" data-category={item.tax_category ?? undefined}>
+                  {taxCell(item.tax_rate, item.tax_category)}
+                  {item.tax_category && item.tax_category !== "S" && (
+                    <span className="tax-category" title="VAT category (EN 16931)">
+                      {" "}
+                      {item.tax_category}
+                    </span>
+                  )}
+                </td>
+              )}
               <td className="num col-amount">{money(item.net_amount)}</td>
             </tr>
           ))}
@@ -200,6 +258,48 @@ export function InvoicePreview({ invoice, locale, busy }: Props) {
               <p>{invoice.notes}</p>
             </section>
           )}
+          {exemptions.length > 0 && (
+            <section>
+              <h3>VAT exemption</h3>
+              {exemptions.map((line, i) => (
+                <p key={i}>
+                  {line.exemption_reason?.text ?? ""}
+                  {line.exemption_reason?.code ? ` (${line.exemption_reason.code})` : ""}
+                </p>
+              ))}
+            </section>
+          )}
+          {payment && (payment.iban || payment.account_name || payment.reference) && (
+            <section className="payment-details" aria-label="Payment details">
+              <h3>Payment details</h3>
+              <dl className="pay">
+                {payment.account_name && (
+                  <div>
+                    <dt>Account holder</dt>
+                    <dd>{payment.account_name}</dd>
+                  </div>
+                )}
+                {payment.iban && (
+                  <div>
+                    <dt>IBAN</dt>
+                    <dd>{groupIban(payment.iban)}</dd>
+                  </div>
+                )}
+                {payment.bic && (
+                  <div>
+                    <dt>BIC</dt>
+                    <dd>{payment.bic}</dd>
+                  </div>
+                )}
+                {payment.reference && (
+                  <div>
+                    <dt>Reference</dt>
+                    <dd>{payment.reference}</dd>
+                  </div>
+                )}
+              </dl>
+            </section>
+          )}
           {lineDiscounts && <p className="fine">Line amounts are after line discounts.</p>}
         </div>
         <dl className="totals" data-testid="totals">
@@ -218,9 +318,11 @@ export function InvoicePreview({ invoice, locale, busy }: Props) {
           )}
           {invoice.tax_breakdown.length > 0 ? (
             invoice.tax_breakdown.map((line) => (
-              <div key={line.rate} className={hl("tax")}>
+              <div key={`${line.tax_category ?? ""}:${line.rate}`} className={hl("tax")} data-category={line.tax_category ?? undefined}>
                 <dt>
-                  Tax {formatPercent(line.rate, locale)}
+                  {line.tax_category && SUMMARY_WORDS[line.tax_category]
+                    ? `${SUMMARY_WORDS[line.tax_category]} ${formatPercent(line.rate, locale)}`
+                    : `Tax ${formatPercent(line.rate, locale)}`}
                   <span className="tax-base"> on {money(line.base)}</span>
                 </dt>
                 <dd>{money(line.tax)}</dd>
@@ -238,10 +340,22 @@ export function InvoicePreview({ invoice, locale, busy }: Props) {
             </dt>
             <dd data-testid="invoice-total">{money(invoice.total)}</dd>
           </div>
+          {hasPrepaid && (
+            <>
+              <div>
+                <dt>Paid in advance</dt>
+                <dd data-testid="prepaid">{money(negate(invoice.prepaid_amount as string))}</dd>
+              </div>
+              <div className="grand-total">
+                <dt>Amount due</dt>
+                <dd data-testid="invoice-amount-due">{money(amountDue)}</dd>
+              </div>
+            </>
+          )}
         </dl>
       </div>
       <footer className="sheet-foot">
-        {invoice.number && <span>{invoice.number}</span>}
+        <span>{isDraft ? "Draft — not issued yet" : invoice.number}</span>
         {invoice.seller?.email && <span>{invoice.seller.email}</span>}
       </footer>
     </article>

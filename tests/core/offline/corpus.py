@@ -21,6 +21,10 @@ Each YAML file of a split (`dev`, `held_out`) holds a list of conversations:
         terms: Net 30
         notes: …
         purchase_order: "4711"
+        prepaid: 500             # the amount already paid (BT-113)
+
+A line may also name its VAT category as priced, `vat: AE` (S above 0 %, Z at 0 % when not
+written, so a stray category is wrong), and `reason_code: VATEX-EU-132` its exemption code.
 
 A conversation is right only when every turn's expectation holds: every field of the final
 invoice equals the expected one (a field not written is expected empty, so a stray due date is
@@ -140,6 +144,10 @@ def judge(expect: Any, conversation: Conversation) -> list[str]:
     for role in ("buyer", "seller"):
         problems += _party_problems(role, getattr(actual, role), expect.get(role))
     problems += _line_problems(actual, expect.get("lines") or [])
+    problems += _vat_problems(actual, expect.get("lines") or [])
+    wanted_prepaid = _number(expect["prepaid"]) if expect.get("prepaid") is not None else None
+    if actual.prepaid_amount != wanted_prepaid:
+        problems.append(f"prepaid: {actual.prepaid_amount!r}, not {wanted_prepaid!r}")
     total, wanted_total = _total(actual), _total(wanted)
     if not problems and total != wanted_total:
         problems.append(f"total {total}, not {wanted_total}")
@@ -261,6 +269,25 @@ def _line_problems(actual: InvoiceDraft, wanted: list[dict[str, Any]]) -> list[s
         wrong = [name for name, ok in checks if not ok]
         if wrong:
             problems.append(f"line {number} ({', '.join(wrong)}): {shown[number - 1]}")
+    return problems
+
+
+def _vat_problems(actual: InvoiceDraft, wanted: list[dict[str, Any]]) -> list[str]:
+    """Each line's VAT category (and exemption code) as the core prices it."""
+    if len(actual.items) != len(wanted):
+        return []  # already reported
+    try:
+        priced = price_invoice(actual, "CORPUS", today=TODAY).items
+    except ValueError as error:
+        return [f"the invoice cannot be priced: {error}"]
+    problems = []
+    for number, (line, expect) in enumerate(zip(priced, wanted, strict=True), start=1):
+        category = expect.get("vat") or ("S" if _number(expect.get("tax", 0)) else "Z")
+        if line.tax_category != category:
+            problems.append(f"line {number} VAT category {line.tax_category}, not {category}")
+        code = line.exemption_reason.code if line.exemption_reason else None
+        if "reason_code" in expect and code != expect["reason_code"]:
+            problems.append(f"line {number} exemption code {code}, not {expect['reason_code']}")
     return problems
 
 

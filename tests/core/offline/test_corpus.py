@@ -15,7 +15,7 @@ from tests.core.offline.support import Conversation
 FLOORS = {"dev": 0.97, "held_out": 0.92}
 FAMILIES = {
     "email", "terse", "units", "amounts", "tax_discount", "parties", "edits", "later_price",
-    "signs", "no_invent", "session",
+    "signs", "no_invent", "session", "vat_payment",
 }  # fmt: skip
 
 
@@ -60,6 +60,23 @@ def test_a_conversation_counts_only_when_every_field_is_right():
 
     assert not outcome.right
     assert any(problem.startswith("due_date") for problem in outcome.problems)
+
+
+def test_a_stray_vat_category_or_prepaid_amount_is_wrong():
+    said = "Invoice Acme for design €500, VAT exempt under Article 132, already paid €100"
+    case = corpus.Case(
+        "z",
+        "vat_payment",
+        "dev",
+        (corpus.Turn(said),),
+        {"buyer": "Acme", "currency": "EUR", "lines": [{"desc": "Design", "price": 500}]},
+    )
+
+    outcome = corpus.run(case)
+
+    assert not outcome.right
+    assert "line 1 VAT category E, not Z" in outcome.problems
+    assert any(problem.startswith("prepaid") for problem in outcome.problems)
 
 
 def test_descriptions_compare_without_case_but_acronyms_keep_their_capitals():

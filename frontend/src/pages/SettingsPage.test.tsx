@@ -1,0 +1,94 @@
+import { render, screen, waitFor, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { apiError, json, mockFetch } from "../test/fetch";
+import { profile } from "../test/records";
+import { SettingsPage } from "./SettingsPage";
+
+afterEach(() => vi.unstubAllGlobals());
+
+describe("SettingsPage", () => {
+  it("loads the profile and PATCHes only what changed (emptied fields are cleared)", async () => {
+    const { calls } = mockFetch([
+      { method: "GET", path: /\/api\/profile$/, respond: () => json(200, profile()) },
+      { method: "PATCH", path: /\/api\/profile$/, respond: ({ body }) => json(200, { ...profile(), ...(body as object) }) },
+    ]);
+    const user = userEvent.setup();
+    render(<SettingsPage year={2026} />);
+    const seller = await screen.findByRole("group", { name: "Your business" });
+    expect(within(seller).getByLabelText("Name")).toHaveValue("Northwind Studio");
+    expect(within(seller).getByLabelText("Address")).toHaveValue("Hauptstrasse 1\n10115 Berlin");
+    const save = screen.getByRole("button", { name: "Save profile" });
+    expect(save).toBeDisabled();
+
+    await user.clear(within(seller).getByLabelText("VAT ID"));
+    const defaults = screen.getByRole("group", { name: "Defaults" });
+    await user.clear(within(defaults).getByLabelText("Payment terms (days)"));
+    await user.type(within(defaults).getByLabelText("Payment terms (days)"), "14");
+    await user.clear(within(defaults).getByLabelText("Tax rate (%)"));
+    await user.type(within(defaults).getByLabelText("Tax rate (%)"), "7.7");
+    await user.click(save);
+    expect(await screen.findByText("Saved. New invoices start with these details.")).toBeInTheDocument();
+    expect(calls.find((c) => c.method === "PATCH")?.body).toEqual({
+      seller: { tax_id: null },
+      defaults: { payment_terms_days: 14, tax_rate: "7.7" },
+    });
+  });
+
+  it("shows a 422's messages next to their fields, and saves nothing", async () => {
+    mockFetch([
+      { method: "GET", path: /\/api\/profile$/, respond: () => json(200, profile()) },
+      {
+        method: "PATCH",
+        path: /\/api\/profile$/,
+        respond: () =>
+          apiError(422, "validation_error", "Some fields are not valid.", {
+            payment: { iban: ["This is an IBAN with wrong check digits."] },
+            numbering: { invoice_pattern: ["A pattern needs {seq} exactly once."] },
+          }),
+      },
+    ]);
+    const user = userEvent.setup();
+    render(<SettingsPage year={2026} />);
+    const payment = await screen.findByRole("group", { name: "Payment details" });
+    const iban = within(payment).getByLabelText("IBAN");
+    await user.clear(iban);
+    await user.type(iban, "DE00 0000");
+    const numbering = screen.getByRole("group", { name: "Number patterns" });
+    const pattern = within(numbering).getByLabelText("Invoices");
+    await user.clear(pattern);
+    await user.type(pattern, "INV-{{year}");
+    await user.click(screen.getByRole("button", { name: "Save profile" }));
+    await waitFor(() => expect(iban).toHaveAttribute("aria-invalid", "true"));
+    expect(iban).toHaveAccessibleDescription(/wrong check digits/);
+    await waitFor(() => expect(iban).toHaveFocus());
+    expect(pattern).toHaveAccessibleDescription(/exactly once/);
+    expect(within(payment).getByLabelText("BIC")).not.toHaveAttribute("aria-invalid");
+    expect(screen.getByText("Not saved: please correct the fields marked below.")).toBeInTheDocument();
+  });
+
+  it("shows what the next numbers look like as the pattern is typed", async () => {
+    mockFetch([{ method: "GET", path: /\/api\/profile$/, respond: () => json(200, profile()) }]);
+    const user = userEvent.setup();
+    render(<SettingsPage year={2026} />);
+    const examples = await screen.findByTestId("pattern-examples");
+    expect(examples).toHaveTextContent("Next invoice looks like 2026-0001, a credit note like CN-2026-0001.");
+    const pattern = screen.getByLabelText("Invoices");
+    await user.clear(pattern);
+    await user.type(pattern, "R{{seq:03}");
+    expect(examples).toHaveTextContent("Next invoice looks like R001");
+    await user.click(screen.getByRole("button", { name: "Discard changes" }));
+    expect(pattern).toHaveValue("{year}-{seq:04}");
+  });
+
+  it("an unreachable profile offers a retry", async () => {
+    mockFetch([
+      { method: "GET", path: /\/api\/profile$/, times: 1, respond: () => apiError(503, "unavailable", "Down.") },
+      { method: "GET", path: /\/api\/profile$/, respond: () => json(200, {}) },
+    ]);
+    const user = userEvent.setup();
+    render(<SettingsPage />);
+    await user.click(await screen.findByRole("button", { name: /try again|retry/i }));
+    expect(await screen.findByRole("group", { name: "Your business" })).toBeInTheDocument();
+  });
+});
