@@ -56,11 +56,27 @@ class TurnRequestSchema(Schema):
             raise ValidationError(f"The message is longer than {limit} characters.")
 
 
+class AttachmentSchema(Schema):
+    """A file sent with a message (docs/api.md, "Attachments"); never its bytes."""
+
+    attachment_id = fields.String()
+    kind = fields.String(
+        metadata={"enum": ["png", "jpeg", "webp", "pdf", "csv", "xlsx", "ubl", "cii"]}
+    )
+    content_type = fields.String(metadata={"example": "text/csv"})
+    size = fields.Integer(metadata={"description": "bytes"})
+    name = fields.String(
+        metadata={"description": "for display only; never shown to a model", "example": "a.csv"}
+    )
+    url = fields.String(metadata={"description": "GET it here (owner only)"})
+
+
 class JobAcceptedSchema(Schema):
     job_id = fields.String()
     session_id = fields.String()
     status = fields.String(metadata={"example": "queued"})
     status_url = fields.String()
+    attachments = fields.List(fields.Nested(AttachmentSchema))
     token_count = fields.Integer()
     token_limit = fields.Integer()
     token_zone = fields.String(metadata={"enum": ["green", "red"]})
@@ -106,6 +122,7 @@ class MessageSchema(Schema):
     content = fields.String()
     created_at = fields.String()
     tokens = fields.Integer()
+    attachments = fields.List(fields.Nested(AttachmentSchema))
 
 
 class UsageSchema(Schema):

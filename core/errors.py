@@ -13,7 +13,8 @@
     │   ├── BatchNotFound         batch_not_found
     │   ├── NoInvoice             no_invoice
     │   ├── InvoiceNotFound       invoice_not_found (no issued invoice of that number here)
-    │   └── ClientNotFound        client_not_found
+    │   ├── ClientNotFound        client_not_found
+    │   └── AttachmentNotFound    attachment_not_found (unknown; its session gone or another's)
     ├── MethodNotAllowed          405 method_not_allowed
     ├── TurnInProgress            409 turn_in_progress (details.job_id)
     ├── InvoiceIssued             409 invoice_issued (details.number): issued already
@@ -147,6 +148,13 @@ class SessionNotFound(NotFound):
         "This session does not exist or has expired. Start a new session by sending your "
         "message without a session_id."
     )
+
+
+class AttachmentNotFound(NotFound):
+    """The attachment is unknown, or its session is unknown, expired or another key's."""
+
+    code = "attachment_not_found"
+    default_message = "This attachment does not exist, or its session has expired."
 
 
 class JobNotFound(NotFound):

@@ -16,8 +16,10 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from core.attachment_store import NewAttachment
 from core.clock import Clock, isoformat, utc_now
 from core.errors import (
+    AttachmentTooLarge,
     InvoiceAgentError,
     InvoiceIssued,
     SessionGone,
@@ -34,6 +36,7 @@ from core.redis_model import (
     RUNNING_JOBS,
     JobStatus,
     TurnOutcome,
+    attachments_key,
     job_key,
     lua,
     messages_key,
@@ -73,13 +76,30 @@ local function alive(worker, dead_after)  -- its heartbeat (Redis's clock) is re
 end
 """
 
-# KEYS: session, messages, job
+# A failed or cancelled turn's files leave its session again (core/attachment_store.py).
+DROP_FILES = """
+local function drop_files(job, session, files)
+  local ids = redis.call("HGET", job, "attachment_ids")
+  if not ids or ids == "" then return end
+  for id in string.gmatch(ids, "%S+") do
+    redis.call("HDEL", files, "data:" .. id, "meta:" .. id)
+  end
+  if redis.call("EXISTS", session) == 1 then
+    local weight = tonumber(redis.call("HGET", job, "attachment_bytes") or "0")
+    redis.call("HINCRBY", session, "attachment_bytes", -weight)
+  end
+end
+"""
+
+# KEYS: session, messages, job, files
 # ARGV: session_id, owner, create ("1"/"0"), job_id, kind, message, message_tokens, now,
-#       token_limit, session_ttl, job_ttl, request_id, batch_id ("" for a chat turn)
+#       token_limit, session_ttl, job_ttl, request_id, batch_id ("" for a chat turn),
+#       attachments (JSON list of metadata, "" for none), attachment ids (space-separated),
+#       their bytes together, the session's limit of bytes, then (meta JSON, bytes) per file
 # Returns {"ok", token_count} | {"not_found"} | {"issued", number} | {"in_progress", job_id}
-#       | {"token_limit", count}
+#       | {"token_limit", count} | {"attachments_full", bytes the session holds}
 _BEGIN_TURN = lua("""
-local session, messages, job = KEYS[1], KEYS[2], KEYS[3]
+local session, messages, job, files = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local session_id, owner, create, job_id = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local tokens, now = tonumber(ARGV[7]), ARGV[8]
 local limit, session_ttl, job_ttl = tonumber(ARGV[9]), tonumber(ARGV[10]), tonumber(ARGV[11])
@@ -103,6 +123,12 @@ else
   count = tonumber(redis.call("HGET", session, "token_count"))
 end
 if count + tokens > limit then return {"token_limit", count} end
+local file_bytes = tonumber(ARGV[16])
+if file_bytes > 0 then
+  local held = 0
+  if create ~= "1" then held = tonumber(redis.call("HGET", session, "attachment_bytes") or "0") end
+  if held + file_bytes > tonumber(ARGV[17]) then return {"attachments_full", held} end
+end
 
 if create == "1" then
   redis.call("HSET", session, "session_id", session_id, "owner", owner, "created_at", now,
@@ -115,8 +141,19 @@ redis.call("HSET", job, "job_id", job_id, "session_id", session_id, "owner", own
            "kind", ARGV[5], "message", ARGV[6], "message_tokens", tokens,
            "status", "$STATUS_QUEUED", "created_at", now, "request_id", ARGV[12],
            "attempts", 0, "batch_id", ARGV[13])
+if ARGV[15] ~= "" then
+  local i = 18
+  for id in string.gmatch(ARGV[15], "%S+") do
+    redis.call("HSET", files, "meta:" .. id, ARGV[i], "data:" .. id, ARGV[i + 1])
+    i = i + 2
+  end
+  redis.call("HSET", job, "attachments", ARGV[14], "attachment_ids", ARGV[15],
+             "attachment_bytes", file_bytes)
+  redis.call("HINCRBY", session, "attachment_bytes", file_bytes)
+end
 redis.call("EXPIRE", session, session_ttl)
 redis.call("EXPIRE", messages, session_ttl)
+redis.call("EXPIRE", files, session_ttl)
 redis.call("EXPIRE", job, job_ttl)
 if ARGV[13] == "" then  -- a batch item waits in its owner's queue (core/batch_queue.py) first
   redis.call("ZADD", "$QUEUED_JOBS", redis.call("TIME")[1], job_id)  -- see _RECLAIM_QUEUED
@@ -125,19 +162,24 @@ return {"ok", count}
 """)
 
 # Undo BEGIN_TURN when the job could not be enqueued.
-# KEYS: session, messages, job   ARGV: job_id, created ("1" when BEGIN_TURN created the session)
-_CANCEL_TURN = lua("""
-local session, messages, job = KEYS[1], KEYS[2], KEYS[3]
+# KEYS: session, messages, job, files
+# ARGV: job_id, created ("1" when BEGIN_TURN created the session)
+_CANCEL_TURN = lua(
+    DROP_FILES
+    + """
+local session, messages, job, files = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+drop_files(job, session, files)
 redis.call("DEL", job)
 redis.call("ZREM", "$QUEUED_JOBS", ARGV[1])
 if ARGV[2] == "1" then
   redis.call("ZREM", "$ACTIVE_SESSIONS", redis.call("HGET", session, "session_id") or "")
-  redis.call("DEL", session, messages)
+  redis.call("DEL", session, messages, files)
 elseif redis.call("HGET", session, "pending_job_id") == ARGV[1] then
   redis.call("HDEL", session, "pending_job_id")
 end
 return 1
-""")
+"""
+)
 
 # KEYS: job   ARGV: now, history_turns (-1: the job alone), worker, dead_after (s)
 # Returns {the job's fields (flat list), the session's fields, its last messages} (what a turn
@@ -177,7 +219,7 @@ return {redis.call("HGETALL", job), fields, messages}
 """
 )
 
-# KEYS: session, messages, job
+# KEYS: session, messages, job, files
 # ARGV: job_id, now, user_message, assistant_message, tokens_added, invoice_json ("" = keep),
 #       usage_input, usage_output, usage_cache_read, usage_cache_write, result_json,
 #       session_gone_error_json
@@ -185,7 +227,7 @@ return {redis.call("HGETALL", job), fields, messages}
 _APPLY_TURN = lua(
     JOB_MOVES
     + """
-local session, messages, job = KEYS[1], KEYS[2], KEYS[3]
+local session, messages, job, files = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local job_id, now = ARGV[1], ARGV[2]
 local status = redis.call("HGET", job, "status")
 if not status or is_final(status) then return "$OUTCOME_ALREADY" end
@@ -212,6 +254,9 @@ else
   redis.call("HDEL", session, "pending_job_id")
   -- a finishing turn is not user activity: the messages list joins the session's TTL as it is
   redis.call("PEXPIRE", messages, redis.call("PTTL", session))
+  if redis.call("EXISTS", files) == 1 then
+    redis.call("PEXPIRE", files, redis.call("PTTL", session))
+  end
   redis.call("HSET", job, "status", "$STATUS_SUCCEEDED", "result", ARGV[11], "finished_at", now)
   move_batch_count(job, status, "$STATUS_SUCCEEDED")
   count("jobs_succeeded")
@@ -226,15 +271,17 @@ return outcome
 """
 )
 
-# KEYS: session, job   ARGV: job_id, error_json, now, error_code
+# KEYS: session, job, files   ARGV: job_id, error_json, now, error_code
 # Returns "failed", "already" or "missing".
 _FAIL_JOB = lua(
     JOB_MOVES
+    + DROP_FILES
     + """
-local session, job = KEYS[1], KEYS[2]
+local session, job, files = KEYS[1], KEYS[2], KEYS[3]
 local status = redis.call("HGET", job, "status")
 if not status then return "missing" end
 if is_final(status) then return "$OUTCOME_ALREADY" end
+drop_files(job, session, files)
 redis.call("HSET", job, "status", "$STATUS_FAILED", "error", ARGV[2], "finished_at", ARGV[3])
 move_batch_count(job, status, "$STATUS_FAILED")
 not_queued(job)
@@ -334,6 +381,7 @@ class JobRecord:
     attempts: int
     batch_id: str = ""
     handbacks: int = 0  # how often its worker was lost while it ran
+    attachments: tuple[dict[str, Any], ...] = ()  # the files' metadata (bytes: in the session)
 
     @property
     def is_final(self) -> bool:
@@ -353,6 +401,7 @@ class NewTurn:
     message_tokens: int
     request_id: str = ""
     batch_id: str = ""
+    attachments: tuple[NewAttachment, ...] = ()  # sniffed files, stored with the turn
 
     @property
     def creates_session(self) -> bool:
@@ -405,9 +454,11 @@ class JobStore:
         session_ttl: int,
         job_ttl: int,
         token_limit: int,
+        max_session_attachment_bytes: int = 52_428_800,
         clock: Clock = utc_now,
         replica_wait: ReplicaWait | None = None,
     ):
+        self.max_session_attachment_bytes = max_session_attachment_bytes
         self.redis = client
         self.replica_wait = replica_wait or ReplicaWait()  # accepted turns outlive a failover
         self.session_ttl = session_ttl
@@ -434,12 +485,18 @@ class JobStore:
         stored), TurnInProgress, TokenLimitExceeded, Unavailable.
         """
         sid = turn.target_session_id
-        keys = [session_key(sid), messages_key(sid), job_key(turn.job_id)]
+        keys = [session_key(sid), messages_key(sid), job_key(turn.job_id), attachments_key(sid)]
+        files = turn.attachments
         args = [
             sid, turn.owner, "1" if turn.creates_session else "0", turn.job_id, turn.kind,
             turn.message, turn.message_tokens, isoformat(self.clock()), self.token_limit,
             self.session_ttl, self.job_ttl, turn.request_id, turn.batch_id,
+            json.dumps([f.meta for f in files]) if files else "",
+            " ".join(f.attachment_id for f in files), sum(len(f.data) for f in files),
+            self.max_session_attachment_bytes,
         ]  # fmt: skip
+        for file in files:
+            args += [json.dumps(file.meta), file.data]
         if pipeline is not None:
             self._begin(keys=keys, args=args, client=pipeline)
             return None
@@ -472,6 +529,15 @@ class JobStore:
                 )
             case ["in_progress", pending]:
                 raise TurnInProgress(details={"job_id": pending})
+            case ["attachments_full", held]:
+                limit = self.max_session_attachment_bytes
+                raise AttachmentTooLarge(
+                    f"This session already keeps {int(held):,} bytes of attached files; with "
+                    f"these it would pass its limit of {limit:,} bytes. Start a new session "
+                    "to attach more files.",
+                    reason="session_bytes",
+                    details={"limit": limit, "held": int(held)},
+                )
             case ["token_limit", count]:
                 raise TokenLimitExceeded(
                     f"This message ({message_tokens:,} tokens) would take the conversation past "
@@ -490,7 +556,7 @@ class JobStore:
         """Undo `begin_turn` when the job could not be published."""
         sid = turn.session_id
         self._cancel(
-            keys=[session_key(sid), messages_key(sid), job_key(turn.job_id)],
+            keys=[session_key(sid), messages_key(sid), job_key(turn.job_id), attachments_key(sid)],
             args=[turn.job_id, "1" if turn.session_created else "0"],
         )
 
@@ -547,12 +613,12 @@ class JobStore:
         a redelivery) or SESSION_GONE (the session was deleted or expired meanwhile; nothing
         was written to it and the job is marked failed)."""
         now = isoformat(self.clock())
-        user = message_json("user", job.message, now, job.message_tokens)
+        user = message_json("user", job.message, now, job.message_tokens, job.attachments)
         assistant = message_json("assistant", result.reply, now, result.reply_tokens)
         usage = result.usage
         sid = job.session_id
         answer = self._apply(
-            keys=[session_key(sid), messages_key(sid), job_key(job.job_id)],
+            keys=[session_key(sid), messages_key(sid), job_key(job.job_id), attachments_key(sid)],
             args=[
                 job.job_id,
                 now,
@@ -574,7 +640,7 @@ class JobStore:
         """Mark the job failed with `error` and free its session; the session is untouched.
         Returns "failed", "already" (it was final) or "missing"."""
         return self._fail(
-            keys=[session_key(session_id), job_key(job_id)],
+            keys=[session_key(session_id), job_key(job_id), attachments_key(session_id)],
             args=[job_id, json.dumps(error.to_dict()), isoformat(self.clock()), error.code],
         )
 
@@ -654,4 +720,5 @@ def _job_from_hash(fields: dict[str, str]) -> JobRecord:
         attempts=int(fields.get("attempts", 0)),
         batch_id=fields.get("batch_id", ""),
         handbacks=int(fields.get("handbacks", 0)),
+        attachments=tuple(json.loads(fields["attachments"])) if fields.get("attachments") else (),
     )

@@ -8,6 +8,9 @@ which fills `$NAME` placeholders from LUA_NAMES, so no name is spelled twice.
                                         issued_number (once its invoice is issued: turns
                                         are refused, reads show the issued invoice)
     session:{id}:messages         list  one JSON object per message, appended with RPUSH
+    session:{id}:files            hash  the session's attached files (binary): data:{file id}
+                                        -> bytes, meta:{file id} -> JSON (core/attachment_store.py);
+                                        the session's field attachment_bytes is their total
     sessions:active               sorted set  session id -> last activity, for /metrics
     job:{id}                      hash  session_id, owner, kind, status, message, timestamps,
                                         result / error JSON, batch_id; TTL JOB_TTL_SECONDS
@@ -79,6 +82,7 @@ class TurnOutcome(StrEnum):
 
 
 SESSION_PREFIX = "session:"
+ATTACHMENTS_SUFFIX = ":files"
 JOB_PREFIX = "job:"
 BATCH_PREFIX = "batch:"
 ACTIVE_SESSIONS = "sessions:active"
@@ -106,6 +110,10 @@ def session_key(session_id: str) -> str:
 
 def messages_key(session_id: str) -> str:
     return f"{SESSION_PREFIX}{session_id}:messages"
+
+
+def attachments_key(session_id: str) -> str:
+    return f"{SESSION_PREFIX}{session_id}{ATTACHMENTS_SUFFIX}"
 
 
 def job_key(job_id: str) -> str:
@@ -154,6 +162,7 @@ def rendering_key(owner: str) -> str:
 
 LUA_NAMES = {
     "SESSION_PREFIX": SESSION_PREFIX,
+    "ATTACHMENTS_SUFFIX": ATTACHMENTS_SUFFIX,
     "JOB_PREFIX": JOB_PREFIX,
     "JOB_PREFIX_LENGTH": str(len(JOB_PREFIX)),
     "BATCH_PREFIX": BATCH_PREFIX,

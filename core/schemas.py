@@ -83,6 +83,9 @@ class Text(fields.String):
             text.encode("utf-8")
         except UnicodeEncodeError:
             raise ValidationError("Contains characters that are not valid Unicode.") from None
+        for rule in self.validators:  # a length limit holds for what was sent, not what is kept
+            if isinstance(rule, validate.Length):
+                rule(text)
         return visible_text(text)
 
 

@@ -1,7 +1,8 @@
 """Sessions as clients read them: the conversation, the invoice, the token budget.
 
-A session is two keys that always share one TTL (core/redis_model.py): the hash
-`session:{id}` and the list `session:{id}:messages`. Turns write them (core/jobs.py); this
+A session is three keys that always share one TTL (core/redis_model.py): the hash
+`session:{id}`, the list `session:{id}:messages` and the hash of its attached files
+`session:{id}:files` (when it has any). Turns write them (core/jobs.py); this
 module reads and deletes them. Reading is activity: it refreshes the TTL of both keys in the
 same step.
 """
@@ -17,11 +18,11 @@ from core.clock import Clock, isoformat, utc_now
 from core.errors import SessionNotFound
 from core.ids import new_id
 from core.redis_connection import Redis
-from core.redis_model import lua, messages_key, session_key
+from core.redis_model import attachments_key, lua, messages_key, session_key
 
-# KEYS: session, messages   ARGV: owner, now, session_ttl
+# KEYS: session, messages, files   ARGV: owner, now, session_ttl
 _READ_SESSION = lua("""
-local session, messages = KEYS[1], KEYS[2]
+local session, messages, files = KEYS[1], KEYS[2], KEYS[3]
 if redis.call("EXISTS", session) == 0 or redis.call("HGET", session, "owner") ~= ARGV[1] then
   return false
 end
@@ -30,14 +31,15 @@ local session_id = redis.call("HGET", session, "session_id")
 redis.call("ZADD", "$ACTIVE_SESSIONS", redis.call("TIME")[1], session_id)
 redis.call("EXPIRE", session, tonumber(ARGV[3]))
 redis.call("EXPIRE", messages, tonumber(ARGV[3]))
+redis.call("EXPIRE", files, tonumber(ARGV[3]))
 return {redis.call("HGETALL", session), redis.call("LRANGE", messages, 0, -1)}
 """)
 
-# KEYS: session, messages   ARGV: owner
+# KEYS: session, messages, files   ARGV: owner
 _DELETE_SESSION = lua("""
 if redis.call("HGET", KEYS[1], "owner") ~= ARGV[1] then return 0 end
 redis.call("ZREM", "$ACTIVE_SESSIONS", redis.call("HGET", KEYS[1], "session_id"))
-return redis.call("DEL", KEYS[1], KEYS[2])
+return redis.call("DEL", KEYS[1], KEYS[2], KEYS[3])
 """)
 
 
@@ -72,6 +74,7 @@ class StoredMessage:
     content: str
     created_at: str
     tokens: int
+    attachments: tuple[dict[str, Any], ...] = ()  # metadata of the files sent with it
 
 
 @dataclass(frozen=True)
@@ -106,7 +109,7 @@ class SessionStore:
         """The whole session; reading is activity (TTL refreshed). Raises SessionNotFound."""
         now = self.clock()
         answer = self._read(
-            keys=[session_key(session_id), messages_key(session_id)],
+            keys=[session_key(session_id), messages_key(session_id), attachments_key(session_id)],
             args=[owner, isoformat(now), self.session_ttl],
         )
         if not answer:
@@ -134,7 +137,8 @@ class SessionStore:
     def delete_session(self, session_id: str, owner: str) -> None:
         """Delete the session and its messages. Raises SessionNotFound."""
         deleted = self._delete(
-            keys=[session_key(session_id), messages_key(session_id)], args=[owner]
+            keys=[session_key(session_id), messages_key(session_id), attachments_key(session_id)],
+            args=[owner],
         )
         if not deleted:
             raise SessionNotFound()
@@ -159,13 +163,22 @@ class SessionStore:
         return bool(self._mark_issued(keys=[session_key(session_id)], args=[owner, number]))
 
 
-def message_json(role: str, content: str, created_at: str, tokens: int) -> str:
-    """A message as the session's list stores it."""
-    return json.dumps(
-        {"role": role, "content": content, "created_at": created_at, "tokens": tokens}
-    )
+def message_json(
+    role: str,
+    content: str,
+    created_at: str,
+    tokens: int,
+    attachments: tuple[dict[str, Any], ...] = (),
+) -> str:
+    """A message as the session's list stores it (`attachments` only when it has files)."""
+    message = {"role": role, "content": content, "created_at": created_at, "tokens": tokens}
+    if attachments:
+        message["attachments"] = list(attachments)
+    return json.dumps(message)
 
 
 def _message_fields(raw: str) -> dict[str, Any]:
     data = json.loads(raw)
-    return {k: data[k] for k in ("role", "content", "created_at", "tokens")}
+    fields = {k: data[k] for k in ("role", "content", "created_at", "tokens")}
+    fields["attachments"] = tuple(data.get("attachments") or ())
+    return fields

@@ -107,6 +107,8 @@ class Settings(BaseSettings):
     # Files attached to one chat message (core.attachments.AttachmentLimits.from_settings).
     max_attachments: Positive = 5
     max_attachment_bytes: Positive = 10_485_760
+    # Bytes of attached files one session keeps in Redis (its turns' files together).
+    max_session_attachment_bytes: Positive = 52_428_800
 
     @classmethod
     def settings_customise_sources(

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import redis
 
+from core.attachment_store import AttachmentStore
 from core.batch_exports import BatchZips
 from core.batch_queue import FairBatchQueue
 from core.batches import BatchStore
@@ -36,6 +37,7 @@ class RedisStores:
     figures: Figures
     renders: ConcurrencyLimit  # exports being made at once, per API key
     zips: BatchZips  # batches' invoices as ZIPs of PDFs
+    attachments: AttachmentStore  # files attached to turns (binary)
 
     @classmethod
     def from_settings(
@@ -51,7 +53,7 @@ class RedisStores:
             connect(settings.redis_url, max_connections=max_connections),
             settings,
             clock,
-            binary=connect(settings.redis_url, max_connections=4, binary=True),
+            binary=connect(settings.redis_url, max_connections=8, binary=True),
         )
 
     @classmethod
@@ -78,6 +80,7 @@ class RedisStores:
             session_ttl=settings.session_ttl_seconds,
             job_ttl=settings.job_ttl_seconds,
             token_limit=settings.token_limit,
+            max_session_attachment_bytes=settings.max_session_attachment_bytes,
             clock=clock,
             replica_wait=ReplicaWait.for_url(settings.redis_url, settings.redis_replica_wait_ms),
         )
@@ -93,4 +96,5 @@ class RedisStores:
             figures=Figures(client, session_ttl=settings.session_ttl_seconds),
             renders=ConcurrencyLimit(client, RENDERING_PREFIX, settings.export_concurrency),
             zips=BatchZips(client, binary),
+            attachments=AttachmentStore(binary),
         )

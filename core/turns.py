@@ -19,6 +19,8 @@ from typing import Literal
 
 from marshmallow import ValidationError
 
+from core.attachment_store import AttachmentStore, NewAttachment
+from core.attachments import DEFAULT_LIMITS, AttachmentLimits, ExtractedDocument, read_attachments
 from core.batch_queue import dispatch_window
 from core.batches import BatchCreated, BatchItemRequest, BatchStore
 from core.clock import parse_time, utc_today
@@ -61,11 +63,14 @@ def start_turn(
     message: str,
     kind: TurnKind,
     request_id: str = "",
+    attachments: tuple[NewAttachment, ...] = (),
 ) -> AcceptedTurn:
-    """Count the message's tokens, store the turn and publish it; undone when it cannot be
-    published, so nothing half-written stays behind.
+    """Count the message's tokens, store the turn (and its sniffed files, with the session)
+    and publish it; undone when it cannot be published, so nothing half-written stays behind.
 
-    Raises SessionNotFound, InvoiceIssued, TurnInProgress, TokenLimitExceeded, Unavailable.
+    Raises SessionNotFound, InvoiceIssued, TurnInProgress, TokenLimitExceeded,
+    AttachmentTooLarge (the session's files would pass MAX_SESSION_ATTACHMENT_BYTES),
+    Unavailable.
     """
     accepted = jobs.begin_turn(
         NewTurn(
@@ -77,6 +82,7 @@ def start_turn(
             message=message,
             message_tokens=count_tokens(message),
             request_id=request_id,
+            attachments=attachments,
         )
     )
     try:
@@ -160,6 +166,8 @@ class TurnRunner:
     max_lines: int = 500  # MAX_INVOICE_LINES: bounds what any export of the invoice costs
     worker: str = ""  # who runs the turns (a worker process's id): its heartbeat holds them
     max_handbacks: int = 5  # a turn whose worker was lost this often is given up (poison)
+    attachments: AttachmentStore | None = None  # the turns' files (None: turns have none)
+    attachment_limits: AttachmentLimits = DEFAULT_LIMITS
 
     @classmethod
     def from_settings(
@@ -176,6 +184,8 @@ class TurnRunner:
             token_limit=settings.token_limit,
             max_lines=settings.max_invoice_lines,
             llm_limiter=LlmRateLimiter(stores.redis, spacing) if spacing else None,
+            attachments=stores.attachments,
+            attachment_limits=AttachmentLimits.from_settings(settings),
         )
 
     def run(self, job_id: str, *, final_attempt: bool = True) -> TurnOutcome:
@@ -268,6 +278,7 @@ class TurnRunner:
                 invoice=current,
                 today=today,
                 previous_invoice=None if starts_new_invoice else context.previous_invoice,
+                attachments=self._read_attachments(job),
             )
         )
         invoice_json = self._price(answer.invoice, today)
@@ -291,6 +302,23 @@ class TurnRunner:
                 "warning": token_warning(token_count, self.token_warn, self.token_limit),
             },
         )
+
+    def _read_attachments(self, job: JobRecord) -> tuple[ExtractedDocument, ...]:
+        """The turn's files, read here in the worker: to text (tables, text layers, OCR) for
+        the offline engine, to pictures plus text for a provider that `reads_images`.
+        Raises an AttachmentError (the job's error: the session keeps its last good invoice
+        and the turn's files are removed) or SessionGone (the files went with the session)."""
+        if not job.attachments:
+            return ()
+        if self.attachments is None:
+            raise InvoiceAgentError("This worker cannot read attached files.")
+        ids = [meta["attachment_id"] for meta in job.attachments]
+        files = self.attachments.load(job.session_id, ids)
+        images = bool(getattr(self.provider, "reads_images", False))
+        documents = read_attachments(
+            files, limits=self.attachment_limits, images=images, ocr=not images
+        )
+        return tuple(documents)
 
     def _price(self, draft_json: object, today: date) -> dict | None:
         """Validate and price the provider's draft; None when it changed nothing. A draft has

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
+
+if TYPE_CHECKING:
+    from core.attachments import ExtractedDocument
 
 Role = Literal["user", "assistant"]
 
@@ -37,7 +40,10 @@ class ProviderRequest:
     `invoice` is the current draft as JSON (InvoiceDraftSchema's shape, or the stored invoice
     with its computed fields) or None when there is none yet; `previous_invoice` is the
     invoice as it was before its last change (so "undo" can restore it); `history` holds the
-    last turns before `message`, oldest first.
+    last turns before `message`, oldest first. `attachments` are the files sent with
+    `message`, already read by the worker (core.attachments: OCR'd for a provider that reads
+    no images, rendered to pictures for one whose `reads_images` is True), numbered 1, 2, …
+    in upload order; their file names are not among them.
     """
 
     system_prompt: str
@@ -46,6 +52,7 @@ class ProviderRequest:
     invoice: dict[str, Any] | None
     today: date
     previous_invoice: dict[str, Any] | None = None
+    attachments: tuple[ExtractedDocument, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -61,6 +68,9 @@ class Provider(Protocol):
     """An LLM (or an offline engine) that turns a conversation into invoice drafts."""
 
     name: str
+    # True: attachments come as pictures for the model to look at (PDF pages rendered, no
+    # OCR); absent or False: read to text (OCR for images and scans). See core/turns.py.
+    # reads_images: bool
 
     def respond(self, request: ProviderRequest) -> ProviderReply:
         """Answer one turn.

@@ -1,4 +1,5 @@
 // The HTTP API client. Same origin: the API serves the built UI, and `make dev` proxies /api.
+import { turnForm } from "./attachmentsApi";
 import { parseVisibleJson } from "./text";
 import type { Batch, ErrorBody, Job, JobAccepted, Session } from "./types";
 
@@ -124,9 +125,11 @@ async function json<T>(path: string, init: RequestInit = {}): Promise<T> {
 
 export type TurnKind = "generate" | "chat";
 
-/** POST /api/generate-invoice (a new invoice) or /api/chat (edit it): 202 with the job. */
-export function startTurn(kind: TurnKind, message: string, sessionId: string | null): Promise<JobAccepted> {
+/** POST /api/generate-invoice (a new invoice) or /api/chat (edit it): 202 with the job.
+ * With files, the body is multipart/form-data (attachmentsApi.ts). */
+export function startTurn(kind: TurnKind, message: string, sessionId: string | null, files: readonly File[] = []): Promise<JobAccepted> {
   const path = kind === "generate" ? "/api/generate-invoice" : "/api/chat";
+  if (files.length) return json<JobAccepted>(path, { method: "POST", body: turnForm(message, sessionId, files) });
   return json<JobAccepted>(path, {
     method: "POST",
     headers: { "Content-Type": "application/json" },

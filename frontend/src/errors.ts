@@ -75,6 +75,14 @@ function tokens(n: unknown): string {
   return typeof n === "number" ? n.toLocaleString("en-US") : "?";
 }
 
+const ATTACHMENT_TITLES: Record<string, string> = {
+  unsupported_attachment: "That kind of file cannot be read",
+  too_many_attachments: "Too many files for one message",
+  attachment_too_large: "A file is too large",
+  attachment_unreadable: "A file could not be read",
+  einvoice_invalid: "The e-invoice is not valid",
+};
+
 /** The human answer to an API error, a failed job's error, or anything thrown. */
 export function humanize(error: unknown): HumanError {
   if (error instanceof ApiError) return fromBody(error.code, error.message, error.details, error.status, error.retryAfter);
@@ -252,6 +260,31 @@ function fromBody(
         title: "That took too long",
         message: "The assistant did not finish in time. Your invoice is unchanged; try again, perhaps with a shorter request.",
         action: { kind: "retry" },
+      };
+    // Attached files (docs/api.md "Attachments"): refused on upload, or unreadable in the worker.
+    // The server's message says which ("Attachment 2: …") and what to do; it never names the file.
+    case "unsupported_attachment":
+    case "too_many_attachments":
+    case "attachment_too_large":
+    case "attachment_unreadable":
+    case "einvoice_invalid":
+      return {
+        ...base,
+        title: ATTACHMENT_TITLES[code],
+        message: `${serverMessage || "A file could not be used."} ${
+          status === 0 ? "Your invoice is unchanged." : "Nothing was sent: remove or replace the file, then send again."
+        }`,
+        points: Array.isArray(details.errors)
+          ? details.errors.map((e: { rule?: string; message?: string }) => (e.rule ? `${e.rule}: ${e.message ?? ""}` : `${e.message ?? ""}`))
+          : [],
+        action: { kind: "edit" },
+      };
+    case "attachment_not_found":
+      return {
+        ...base,
+        title: "That file is no longer available",
+        message: "Attached files are kept with the session and expire with it.",
+        action: { kind: "none" },
       };
     case "method_not_allowed":
     case "not_found":

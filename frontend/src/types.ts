@@ -1,6 +1,8 @@
 // The shapes of the HTTP API (design.md "HTTP API", docs/api.md). Money, quantities and rates
 // are decimal strings and stay strings in the UI: they are formatted, never computed with.
 
+import type { AttachmentMeta } from "./attachments";
+
 export type Decimal = string;
 
 export interface Party {
@@ -98,6 +100,8 @@ export interface JobAccepted {
   token_count: number;
   token_limit: number;
   token_zone: TokenZone;
+  /** The files that came with the message (multipart turns), in upload order. */
+  attachments?: AttachmentMeta[];
 }
 
 export type JobStatus = "queued" | "running" | "succeeded" | "failed";
@@ -132,6 +136,7 @@ export interface Message {
   content: string;
   created_at: string;
   tokens: number;
+  attachments?: AttachmentMeta[];
 }
 
 export interface Session {

@@ -2,6 +2,8 @@
 // turn followed by long-polling its job (`?wait=`), never by a tight loop.
 import { useCallback, useEffect, useRef, useState } from "react";
 import { ApiError, getJob, getSession, startTurn } from "./api";
+import { fromMeta, fromPending, nameTheAttachment, type AttachmentMeta, type ShownAttachment } from "./attachments";
+import { useAttachmentDraft, type AttachmentDraft } from "./useAttachmentDraft";
 import { humanize, type HumanError } from "./errors";
 import type { Invoice, Job, Session, TokenZone } from "./types";
 
@@ -16,6 +18,8 @@ export interface ChatMessage {
   content: string;
   state?: "pending" | "failed";
   error?: HumanError;
+  /** Files that went with a user message. */
+  attachments?: ShownAttachment[];
 }
 
 export interface Tokens {
@@ -42,6 +46,8 @@ export interface Conversation {
   lastOutcome: "succeeded" | "failed" | null;
   draft: string;
   setDraft: (text: string) => void;
+  /** Files waiting in the composer to go with the next message. */
+  attachments: AttachmentDraft;
   send: (text?: string) => void;
   retry: () => void;
   newSession: () => void;
@@ -68,6 +74,7 @@ function storage(): Storage | null {
 interface Pending {
   jobId: string;
   message: string;
+  attachments?: AttachmentMeta[];
 }
 
 function readPending(): Pending | null {
@@ -119,6 +126,7 @@ export function useConversation(): Conversation {
   const [cooldown, setCooldown] = useState(0);
   const [lastOutcome, setLastOutcome] = useState<"succeeded" | "failed" | null>(null);
   const [draft, setDraft] = useState("");
+  const attachments = useAttachmentDraft();
 
   const abortRef = useRef<AbortController | null>(null);
   const retryRef = useRef<(() => void) | null>(null);
@@ -142,7 +150,14 @@ export function useConversation(): Conversation {
   };
 
   const applySession = useCallback((session: Session) => {
-    setMessages(session.messages.map((m) => ({ id: newId(), role: m.role, content: m.content })));
+    setMessages(
+      session.messages.map((m) => ({
+        id: newId(),
+        role: m.role,
+        content: m.content,
+        ...(m.attachments?.length ? { attachments: m.attachments.map(fromMeta) } : {}),
+      })),
+    );
     setInvoice(session.invoice);
     setTokens((t) => ({
       count: session.token_count,
@@ -175,7 +190,13 @@ export function useConversation(): Conversation {
           setLastOutcome("succeeded");
         } else {
           const human = humanize(job.error ?? { code: "internal_error", message: "" });
-          setMessages((ms) => ms.map((m) => (m.id === pendingId ? { ...m, state: "failed", error: human } : m)));
+          setMessages((ms) =>
+            ms.map((m) =>
+              m.id === pendingId
+                ? { ...m, state: "failed", error: nameTheAttachment(human, job.error?.details, m.attachments) }
+                : m,
+            ),
+          );
           if (job.error?.code === "session_not_found") {
             rememberSession(null);
             setError(human);
@@ -213,7 +234,8 @@ export function useConversation(): Conversation {
           if (pending && pending.jobId === session.pending_job_id) {
             pendingId = newId();
             const pid = pendingId;
-            setMessages((ms) => [...ms, { id: pid, role: "user", content: pending.message, state: "pending" }]);
+            const files = pending.attachments?.length ? { attachments: pending.attachments.map(fromMeta) } : {};
+            setMessages((ms) => [...ms, { id: pid, role: "user", content: pending.message, state: "pending", ...files }]);
           }
           setPhase("running");
           await follow(session.pending_job_id, pendingId, c.signal);
@@ -253,20 +275,39 @@ export function useConversation(): Conversation {
   const send = useCallback(
     (text?: string) => {
       const message = (text ?? draft).trim();
-      if (!message || phase !== "idle" || cooldown > 0) return;
+      if (!message || phase !== "idle" || cooldown > 0 || attachments.checking) return;
       const c = controller();
       const pendingId = newId();
+      const pendingFiles = attachments.items;
+      const shown = pendingFiles.map(fromPending);
       setError(null);
       setExpired(false);
       setLastOutcome(null);
-      setMessages((ms) => [...ms, { id: pendingId, role: "user", content: message, state: "pending" }]);
+      setMessages((ms) => [
+        ...ms,
+        { id: pendingId, role: "user", content: message, state: "pending", ...(shown.length ? { attachments: shown } : {}) },
+      ]);
       setPhase("queued");
       const kind = invoiceRef.current ? "chat" : "generate";
       void (async () => {
         try {
-          const accepted = await startTurn(kind, message, sessionRef.current);
+          const accepted = await startTurn(kind, message, sessionRef.current, pendingFiles.map((p) => p.file));
           rememberSession(accepted.session_id);
-          storage()?.setItem(PENDING_KEY, JSON.stringify({ jobId: accepted.job_id, message }));
+          if (pendingFiles.length) {
+            // Sent: the files leave the composer; the message keeps its local copies for the
+            // previews and learns the server's ids.
+            attachments.clear();
+            const stored = accepted.attachments ?? [];
+            setMessages((ms) =>
+              ms.map((m) =>
+                m.id === pendingId && stored.length === shown.length
+                  ? { ...m, attachments: shown.map((a, i) => ({ ...fromMeta(stored[i]), file: a.file })) }
+                  : m,
+              ),
+            );
+          }
+          const pending: Pending = { jobId: accepted.job_id, message, ...(accepted.attachments?.length ? { attachments: accepted.attachments } : {}) };
+          storage()?.setItem(PENDING_KEY, JSON.stringify(pending));
           setDraft((d) => (d.trim() === message ? "" : d));
           setTokens((t) => ({ ...t, count: accepted.token_count, limit: accepted.token_limit, zone: accepted.token_zone }));
           await follow(accepted.job_id, pendingId, c.signal);
@@ -275,7 +316,7 @@ export function useConversation(): Conversation {
           // Refused: the message never joined the conversation; it stays in the box to send again.
           setMessages((ms) => ms.filter((m) => m.id !== pendingId));
           setDraft(message);
-          const human = humanize(e);
+          const human = nameTheAttachment(humanize(e), e instanceof ApiError ? e.details : undefined, shown);
           setError(human);
           if (human.code === "session_not_found") rememberSession(null);
           if (human.action.kind === "retry_after") setCooldown(human.action.seconds);
@@ -299,7 +340,7 @@ export function useConversation(): Conversation {
         }
       })();
     },
-    [draft, phase, cooldown, follow, applySession],
+    [draft, phase, cooldown, follow, applySession, attachments],
   );
 
   const retry = useCallback(() => {
@@ -315,12 +356,13 @@ export function useConversation(): Conversation {
     storage()?.removeItem(PENDING_KEY);
     setMessages([]);
     setInvoice(null);
+    attachments.clear();
     setTokens(DEFAULT_TOKENS);
     setError(null);
     setExpired(false);
     setLastOutcome(null);
     setPhase("idle");
-  }, []);
+  }, [attachments.clear]);
 
   const dismissError = useCallback(() => setError(null), []);
 
@@ -336,6 +378,7 @@ export function useConversation(): Conversation {
     lastOutcome,
     draft,
     setDraft,
+    attachments,
     send,
     retry,
     newSession,

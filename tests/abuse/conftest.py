@@ -40,11 +40,18 @@ ERROR_CODES = {
         "not_found",
         "invoice_not_found",
         "client_not_found",
+        "attachment_not_found",
     },  # fmt: skip
     405: {"method_not_allowed"},
     409: {"turn_in_progress", "invoice_issued"},
-    413: {"token_limit_exceeded", "payload_too_large"},
-    422: {"validation_error", "einvoice_incomplete"},
+    413: {
+        "token_limit_exceeded",
+        "payload_too_large",
+        "too_many_attachments",
+        "attachment_too_large",
+    },  # fmt: skip
+    415: {"unsupported_attachment"},
+    422: {"validation_error", "einvoice_incomplete", "attachment_unreadable"},
     429: {"rate_limited"},
     503: {"unavailable"},
 }

@@ -9,6 +9,7 @@ TTLs included. Then k1 itself gets 2xx on each, which proves the ids were right.
 
 from __future__ import annotations
 
+import io
 import re
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -55,6 +56,12 @@ def k1_things(keyed_app, keyed):
     batch = response.get_json()
     item = batch["items"][0]
     assert run_job(keyed_app, item["job_id"], FixedAnswer(complete_draft())) == "applied"
+    attached = keyed.post(  # a turn with a file, still queued: the file is stored
+        GENERATE,
+        data={"message": "this", "files": [(io.BytesIO(b"Task,Hours\nDesign,2\n"), "t.csv")]},
+        content_type="multipart/form-data",
+        headers=K1,
+    ).get_json()
     kept = turn(keyed_app, FixedAnswer(complete_draft()), headers=K1)  # issued: a record
     issued = keyed.post(f"/api/session/{kept['session_id']}/issue", headers=K1).get_json()
     return {
@@ -63,6 +70,12 @@ def k1_things(keyed_app, keyed):
         "batch_id": [batch["batch_id"]],
         "number": [issued["number"]],
         "client_id": [issued["client_id"]],
+        "attachment_id": [  # a route with two ids: both k1's
+            {
+                "session_id": attached["session_id"],
+                "attachment_id": attached["attachments"][0]["attachment_id"],
+            }
+        ],
     }
 
 
@@ -76,15 +89,28 @@ BODIES = {
 
 
 def routes_with_ids(app) -> list[tuple[str, str, str]]:
-    """(METHOD, path template, id parameter) for every /api route that takes an id."""
+    """(METHOD, path template, id parameter) for every /api route that takes an id (the last
+    one: /api/session/{session_id}/attachments/{attachment_id} is an attachment's route)."""
     found = []
     for rule in app.url_map.iter_rules():
         names = re.findall(r"<(?:[^:>]+:)?([^>]+)>", rule.rule)
         if rule.rule.startswith("/api/") and names:
             template = re.sub(r"<(?:[^:>]+:)?([^>]+)>", r"{\1}", rule.rule)
             for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
-                found.append((method, template, names[0]))
+                found.append((method, template, names[-1]))
     return sorted(found)
+
+
+def ids(name: str, owned: str | dict[str, str]) -> dict[str, str]:
+    """The route parameters of one owned thing (a dict when the route takes several ids)."""
+    return owned if isinstance(owned, dict) else {name: owned}
+
+
+class Unknown(dict):
+    """Every route parameter an id that exists nowhere."""
+
+    def __missing__(self, key: str) -> str:
+        return UNKNOWN
 
 
 def snapshot(client: redis.Redis) -> dict[str, tuple[bytes, int]]:
@@ -110,8 +136,8 @@ def test_no_one_else_can_read_edit_delete_export_or_poll(
 
     for method, template, name in routes:
         for owned in k1_things[name]:
-            url = template.format(**{name: owned})
-            unknown_url = template.format(**{name: UNKNOWN})
+            url = template.format(**ids(name, owned))
+            unknown_url = template.format_map(Unknown())
             body = {"json": BODIES[template]} if template in BODIES else {}
             for suffix in ("", "?wait=2") if name == "job_id" else ("",):
                 for who, headers in STRANGERS.items():
@@ -149,7 +175,7 @@ def test_no_one_else_can_read_edit_delete_export_or_poll(
     for method, template, name in first_issue_last_delete:
         for owned in k1_things[name]:
             body = {"json": BODIES[template]} if template in BODIES else {}
-            url = template.format(**{name: owned})
+            url = template.format(**ids(name, owned))
             response = keyed.open(url, method=method, headers=K1, **body)
             assert response.status_code < 300, (method, template, response.get_data(as_text=True))
 
@@ -175,6 +201,7 @@ def test_every_route_with_an_id_was_covered(keyed_app):
         "/api/invoices/{number}/credit-note",
         "/api/invoices/{number}/copy",
         "/api/clients/{client_id}",
+        "/api/session/{session_id}/attachments/{attachment_id}",
     } <= covered
 
 

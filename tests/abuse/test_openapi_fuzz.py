@@ -19,6 +19,7 @@ nesting and the limits from settings.
 from __future__ import annotations
 
 import copy
+import io
 import os
 import re
 from collections import Counter
@@ -144,12 +145,25 @@ def seed(app: Flask) -> dict[str, list[str]]:
     turns = (complete, no_invoice, failed)
     kept = turn(app, FixedAnswer(complete_draft()))
     issued = app.test_client().post(f"/api/session/{kept['session_id']}/issue").get_json()
+    attached = app.test_client().post(
+        "/api/generate-invoice",
+        data={"message": "Bill this", "files": [(io.BytesIO(b"Task,Hours\nDesign,2\n"), "t.csv")]},
+        content_type="multipart/form-data",
+    )
+    assert attached.status_code == 202, attached.get_data(as_text=True)
+    attached = attached.get_json()
+    assert run_job(app, attached["job_id"], FixedAnswer(complete_draft())) == "applied"
     return {
         "session_id": [t["session_id"] for t in turns],
         "job_id": [t["job_id"] for t in turns] + [first, second],
         "batch_id": [batch["batch_id"]],
         "number": [issued["number"]],
         "client_id": [issued["client_id"]],
+        "attachment_id": [attached["attachments"][0]["attachment_id"]],
+        # a route with both: the pair that exists
+        "session_id+attachment_id": [
+            (attached["session_id"], attached["attachments"][0]["attachment_id"])
+        ],
     }
 
 
@@ -159,7 +173,16 @@ def cases(operation, mode: GenerationMode, ids: dict[str, list[str]]):
     if mode is not GenerationMode.POSITIVE:
         return generated
     aimed = []
-    for name in re.findall(r"{(\w+)}", operation.path):
+    names = re.findall(r"{(\w+)}", operation.path)
+    if len(names) == 2:  # /api/session/{session_id}/attachments/{attachment_id}
+        aimed.append(
+            st.sampled_from(ids["+".join(names)]).flatmap(
+                lambda pair: operation.as_strategy(
+                    mode, path_parameters=dict(zip(names, pair, strict=True))
+                )
+            )
+        )
+    for name in names:
         aimed.append(
             st.sampled_from(ids[name]).flatmap(
                 lambda value, name=name: operation.as_strategy(mode, path_parameters={name: value})
@@ -195,7 +218,7 @@ def check_answer(path: str, spec: dict[str, Any], response: Response) -> None:
     if response.status_code >= 400:
         error = error_of(response)
         if response.status_code == 404 and "{" in path:
-            resource = re.findall(r"{(\w+)}", path)[0].removesuffix("_id")
+            resource = re.findall(r"{(\w+)}", path)[-1].removesuffix("_id")
             resource = {"number": "invoice"}.get(resource, resource)  # /api/invoices/{number}
             assert error["code"] in {f"{resource}_not_found", "no_invoice"}, error
 

@@ -49,7 +49,6 @@ def test_malformed_json_is_400(client, nothing_written, path, body):
     [
         "text/plain",
         "application/x-www-form-urlencoded",
-        "multipart/form-data; boundary=x",
     ],
 )
 def test_non_json_content_type_is_400_even_when_the_text_is_json(
@@ -59,6 +58,15 @@ def test_non_json_content_type_is_400_even_when_the_text_is_json(
 
     error = assert_error(response, 400, "invalid_json")
     assert "application/json" in error["message"]
+
+
+def test_a_multipart_turn_with_no_readable_part_is_400_invalid_upload(client, nothing_written):
+    # turns take multipart/form-data too (files: docs/api.md "Attachments")
+    response = client.post(
+        GENERATE, data=json.dumps({"message": "hi"}), content_type="multipart/form-data; boundary=x"
+    )
+
+    assert_error(response, 400, "invalid_upload")
 
 
 # -- 422 validation_error ---------------------------------------------------------------------

@@ -236,11 +236,16 @@ def test_openapi_documents_the_turn_errors_and_bodies(client):
         accepted = _resolve(
             document, operation["responses"]["202"]["content"]["application/json"]["schema"]
         )
+        multipart = operation["requestBody"]["content"]["multipart/form-data"]["schema"]
+        assert set(multipart["properties"]) == {"message", "session_id", "files"}
+        assert multipart["properties"]["files"]["items"]["format"] == "binary"
+        assert "415" in operation["responses"]
         assert set(accepted["properties"]) == {
             "job_id",
             "session_id",
             "status",
             "status_url",
+            "attachments",
             "token_count",
             "token_limit",
             "token_zone",

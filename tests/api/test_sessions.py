@@ -79,7 +79,8 @@ def test_session_after_a_finished_turn(make_app):
     assert user["tokens"] == cl100k_tokens(message)
     assert assistant["tokens"] == cl100k_tokens("Here is the invoice for Acme.")
     for entry in (user, assistant):
-        assert set(entry) == {"role", "content", "created_at", "tokens"}
+        assert set(entry) == {"role", "content", "created_at", "tokens", "attachments"}
+        assert entry["attachments"] == []
         parse_time(entry["created_at"])
     assert session["token_count"] == user["tokens"] + assistant["tokens"]
     assert session["pending_job_id"] is None

@@ -23,6 +23,7 @@ ACCEPTED_KEYS = {
     "session_id",
     "status",
     "status_url",
+    "attachments",
     "token_count",
     "token_limit",
     "token_zone",

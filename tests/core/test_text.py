@@ -56,3 +56,18 @@ def test_every_export_drops_them_on_the_way_out():
     # an invoice stored before the rule (or written by hand) still renders safely
     assert xml_text(SPOOF) == "gnp.exe"
     assert xml_text("\u202a1\u202c2\u202d3") == "123"
+
+
+def test_a_length_limit_counts_what_was_sent_not_what_is_kept():
+    """The schema promises maxLength to clients: a longer value is refused even when dropping
+    its invisible characters would bring it under (found by the negative OpenAPI fuzz)."""
+    from marshmallow import Schema, ValidationError, validate
+
+    from core.schemas import Text
+
+    class Query(Schema):
+        q = Text(validate=validate.Length(max=5))
+
+    assert Query().load({"q": "ab\u200bcd"}) == {"q": "abcd"}
+    with pytest.raises(ValidationError):
+        Query().load({"q": "abc\u200bde"})  # six sent, five kept

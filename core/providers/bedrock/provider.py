@@ -30,6 +30,7 @@ class BedrockProvider:
     """
 
     name = "bedrock"
+    reads_images = True  # attached files come as pictures + text (core/turns.py)
 
     def __init__(
         self,

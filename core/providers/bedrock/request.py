@@ -1,11 +1,11 @@
 """The Converse request of one turn, static part first so that Bedrock can cache it:
 
-    toolConfig  update_invoice {reply, invoice} · cachePoint; toolChoice forces the tool
-    system      SYSTEM_PROMPT · cachePoint · today's date and the invoice's currency
-    messages    the last LLM_HISTORY_TURNS turns as plain text, then one user message with
-                the current invoice JSON and the new message
-
-Attachments become content blocks in core/attachments/bedrock.py (`bedrock_content`).
+toolConfig  update_invoice {reply, invoice} · cachePoint; toolChoice forces the tool
+system      SYSTEM_PROMPT · cachePoint · today's date and the invoice's currency
+messages    the last LLM_HISTORY_TURNS turns as plain text, then one user message with
+            the current invoice JSON and the new message, followed by the blocks of
+            the message's attached files (core/attachments/bedrock.py, `bedrock_content`:
+            text per file, images within Bedrock's limits, no file names)
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from core.attachments.bedrock import bedrock_content
 from core.prompts import turn_context_note
 from core.providers.base import ChatMessage, ProviderRequest
 from core.providers.bedrock.tool import TOOL_NAME, tool_spec
@@ -66,6 +67,8 @@ def messages(request: ProviderRequest, history_turns: int) -> list[dict[str, Any
             merged[-1]["content"].append({"text": turn.content})
         else:
             merged.append({"role": turn.role, "content": [{"text": turn.content}]})
+    if request.attachments:  # the new message's files: after its text, in the same message
+        merged[-1]["content"].extend(bedrock_content(request.attachments))
     return merged
 
 

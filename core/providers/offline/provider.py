@@ -22,6 +22,7 @@ from core.providers.offline.changes import (
     summarise,
 )
 from core.providers.offline.clauses import IGNORED, answer_price, read_clause
+from core.providers.offline.documents import respond_to_documents
 from core.providers.offline.lines import Answer, Answers, answer_key
 from core.providers.offline.message import Reading, read_message, split_clauses
 from core.providers.offline.reply_text import describe_line, format_money
@@ -62,6 +63,10 @@ class OfflineProvider:
             current = _load(request.invoice)
         except ValidationError:
             return ProviderReply("I couldn't read the current invoice; it is unchanged.", None)
+        if request.attachments:  # files came with the message (issue 19)
+            return respond_to_documents(
+                request, current, lambda alone: self._respond(replace(alone, attachments=()))
+            )
         question = _question(request.message, current, request)
         if question:
             return ProviderReply(question, None)

@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState, type KeyboardEvent } from "react";
 import type { Conversation } from "../useConversation";
+import { AttachButton, ComposerAttachments, MessageAttachments, pastedFiles, useFileDrop } from "./Attachments";
 import { ErrorNotice } from "./ErrorNotice";
 import { TokenMeter } from "./TokenMeter";
 
@@ -52,7 +53,9 @@ export function ChatPanel({ conversation: c, locale, composerRef, composerNotice
   const busy = c.phase !== "idle";
   const elapsed = useElapsed(c.phase === "queued" || c.phase === "running" || c.phase === "waiting");
   const status = statusText(c, elapsed);
-  const canSend = !busy && c.cooldown === 0 && c.draft.trim().length > 0;
+  const canSend = !busy && c.cooldown === 0 && c.draft.trim().length > 0 && !c.attachments.checking;
+  const addFiles = (files: File[]) => void c.attachments.add(files);
+  const drop = useFileDrop(addFiles, !busy);
 
   // Keep the newest message in view.
   useEffect(() => {
@@ -89,7 +92,7 @@ export function ChatPanel({ conversation: c, locale, composerRef, composerNotice
   };
 
   return (
-    <section className="chat" aria-labelledby="chat-title">
+    <section className={`chat${drop.dragging ? " is-dragging" : ""}`} aria-labelledby="chat-title" {...drop.handlers}>
       <div className="panel-head">
         <h2 id="chat-title">Conversation</h2>
       </div>
@@ -130,6 +133,7 @@ export function ChatPanel({ conversation: c, locale, composerRef, composerNotice
           <li key={m.id} className={`message message-${m.role}${m.state ? ` is-${m.state}` : ""}`} data-role={m.role}>
             <span className="visually-hidden">{m.role === "user" ? "You:" : "Assistant:"} </span>
             <div className="bubble">{m.content}</div>
+            {m.attachments && <MessageAttachments attachments={m.attachments} sessionId={c.sessionId} />}
             {m.state === "pending" && <span className="visually-hidden">(sending)</span>}
             {m.state === "failed" && m.error && (
               <div className="message-error">
@@ -141,7 +145,16 @@ export function ChatPanel({ conversation: c, locale, composerRef, composerNotice
                     ))}
                   </ul>
                 )}
-                <button type="button" className="btn btn-link" onClick={() => fillComposer(m.content)} disabled={busy}>
+                <button
+                  type="button"
+                  className="btn btn-link"
+                  onClick={() => {
+                    fillComposer(m.content);
+                    const files = (m.attachments ?? []).flatMap((a) => (a.file ? [a.file] : []));
+                    if (files.length) addFiles(files);
+                  }}
+                  disabled={busy}
+                >
                   Edit and resend
                 </button>
               </div>
@@ -167,6 +180,8 @@ export function ChatPanel({ conversation: c, locale, composerRef, composerNotice
           </p>
           <TokenMeter tokens={c.tokens} locale={locale} />
         </div>
+        {drop.dragging && <p className="drop-hint">Drop the files to attach them to your message</p>}
+        <ComposerAttachments draft={c.attachments} disabled={busy} onRemoved={() => composerRef.current?.focus()} />
         {c.error && (
           <ErrorNotice
             error={c.error}
@@ -191,6 +206,7 @@ export function ChatPanel({ conversation: c, locale, composerRef, composerNotice
           <label htmlFor="message" className="visually-hidden">
             Message to the invoice assistant
           </label>
+          <AttachButton onFiles={addFiles} disabled={busy} full={c.attachments.items.length >= c.attachments.limits.maxFiles} />
           <textarea
             id="message"
             ref={composerRef}
@@ -198,8 +214,20 @@ export function ChatPanel({ conversation: c, locale, composerRef, composerNotice
             value={c.draft}
             onChange={(e) => c.setDraft(e.target.value)}
             onKeyDown={onKeyDown}
+            onPaste={(e) => {
+              const files = pastedFiles(e);
+              if (!files.length) return;
+              e.preventDefault();
+              addFiles(files);
+            }}
             disabled={busy}
-            placeholder={c.messages.length ? "Ask for a change…" : "Describe the invoice…"}
+            placeholder={
+              c.attachments.items.length
+                ? "What to do with them?"
+                : c.messages.length
+                  ? "Ask for a change…"
+                  : "Describe the invoice…"
+            }
             aria-describedby="composer-hint"
           />
           <button type="submit" className="btn btn-primary send" disabled={!canSend} aria-label="Send message">
@@ -212,7 +240,8 @@ export function ChatPanel({ conversation: c, locale, composerRef, composerNotice
         )}
         {!composerNotice && (
         <p id="composer-hint" className="hint">
-          <kbd>Enter</kbd> to send · <kbd>Shift</kbd> + <kbd>Enter</kbd> for a new line
+          <kbd>Enter</kbd> to send · <kbd>Shift</kbd> + <kbd>Enter</kbd> for a new line · attach files with the clip, a drop or
+          a paste
         </p>
         )}
       </div>
