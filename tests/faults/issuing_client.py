@@ -24,6 +24,8 @@ from tests.support.providers import draft, script
 
 RETRYABLE = {502, 503, 504}
 FINAL = ("succeeded", "failed")
+# refused, reset, or the answer cut off mid-body: the API process died (or was never there)
+CUT_OFF = (requests.ConnectionError, requests.exceptions.ChunkedEncodingError)
 
 
 class Client:
@@ -39,8 +41,9 @@ class Client:
             url = self.urls[next(self.turn) % len(self.urls)] + path
             try:
                 response = self.http.request(method, url, timeout=60, **options)
-            except requests.ConnectionError:
-                self.counts[f"{what}_connection_errors"] += 1
+            except CUT_OFF as error:
+                refused = "refused" in str(error) or "NewConnectionError" in str(error)
+                self.counts[f"{what}_{'refused' if refused else 'cut_off'}"] += 1
                 self.http.close()  # the kept-alive connection may be to the dead process
                 self.http = requests.Session()
                 time.sleep(0.05)

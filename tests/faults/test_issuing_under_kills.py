@@ -212,6 +212,12 @@ def test_500_invoices_by_8_clients_while_an_api_and_a_worker_are_killed(
         assert {key: by_key.get(key) for key in issued} == issued  # one number per key
         assert set(issued.values()) | set(batch_numbers) == {number for number, _ in rows}
 
+        attempts = [
+            int(redis_client.hget(key, "attempts") or 0)
+            for key in redis_client.scan_iter("job:*")
+            if redis_client.type(key) == "hash"
+        ]
+
         # every invoice readable, through either API process
         unreadable = _unreadable(apis, sorted(number for number, _ in rows))
         assert unreadable == [], unreadable[:10]
@@ -239,6 +245,8 @@ def test_500_invoices_by_8_clients_while_an_api_and_a_worker_are_killed(
         api_killed=kills["api"],
         worker_killed=kills["worker"],
         client_retries={k: v for k, v in sorted(counts.items())},
+        turns=len(attempts),
+        turns_run_again_after_the_worker_kill=sum(a > 1 for a in attempts),
         readable=total,
         seconds_issuing=round(seconds, 1),
         seconds_reading_all=round(reading, 1),
