@@ -138,7 +138,6 @@ def test_500_invoices_by_8_clients_while_an_api_and_a_worker_are_killed(
             )  # fmt: skip
             for n, count in enumerate(slices())
         ]
-        batch_id = _submit_batch(http, apis)
 
         # the kills, at random points of the run (counted in invoices issued so far)
         kill_api_at, kill_worker_at = rng.sample(range(INVOICES // 10, INVOICES * 8 // 10), 2)
@@ -157,6 +156,11 @@ def test_500_invoices_by_8_clients_while_an_api_and_a_worker_are_killed(
                     "restart_seconds": round(time.monotonic() - began, 1),
                 }
             else:
+                # the batch starts just before: its items, or the task issuing them, are likely
+                # on the worker that dies
+                batch_id = _submit_batch(http, apis)
+                time.sleep(rng.uniform(0, 1.5))
+                batch_was_final = _issued_batch(http, apis[0].base_url, batch_id) is not None
                 n = rng.randrange(len(workers))
                 workers[n].kill()
                 began = time.monotonic()
@@ -165,6 +169,7 @@ def test_500_invoices_by_8_clients_while_an_api_and_a_worker_are_killed(
                 ).start()
                 kills["worker"] = {
                     "after_invoices": progress(outs),
+                    "batch_already_issued": batch_was_final,
                     "restart_seconds": round(time.monotonic() - began, 1),
                 }
 
