@@ -268,7 +268,9 @@ _CONTACT_PART_RE = re.compile(
 )
 
 _DELIVERY_RE = re.compile(
-    r"(?P<intro>\b(?:delivered|supplied|performed|completed|shipped|geliefert|erbracht"
+    r"(?P<intro>\b(?:(?:the\s+|it\s+|everything\s+|all\s+)?(?:work|job|service|services|goods"
+    r"|order|it|everything|all|was|were|has\s+been|have\s+been)(?:\s+(?:was|were|has\s+been"
+    r"|have\s+been))?\s+)?(?:delivered|supplied|performed|completed|shipped|geliefert|erbracht"
     r"|(?:the\s+)?(?:date\s+of\s+(?:delivery|supply|service)|delivery(?:\s+date)?|supply\s+date"
     r"|service\s+date|leistungsdatum|lieferdatum|liefertag|leistungszeitpunkt|leistungstag))"
     r"(?:\s+(?:was|is|am|on|:|=|-))*\s*[:=-]?\s*(?:on\s+)?)(?P<day>\d{4}-\d{2}-\d{2})\b",
