@@ -41,10 +41,13 @@ from core.providers.offline.changes import WAITING_FOR_A_NAME, Change, Context, 
 
 _THEIR = r"(?:their|the\s+(?:client|customer|buyer)'?s?|(?:client|customer|buyer)'?s?)"
 _OUR = r"(?:our|my|the\s+seller'?s|seller'?s?|the\s+supplier'?s)"
-_IS = r"(?:\s+(?:is|are|will\s+be|lautet|ist|=))?\s*[:#=,-]?\s*"
+_IS = r"(?:\s+(?:is|are|will\s+be|lautet|ist)\b)?\s*[:#=,-]?\s*"
 _EMAIL = r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
 _PHONE = r"\+?\(?\d[\d ()./-]{5,18}\d"
-_NAME = r"(?:(?:dr|mr|mrs|ms|mx|prof|herr|frau)\.?\s+)?(?-i:[A-ZÄÖÜ][\w'.-]+)(?:\s+(?-i:[A-ZÄÖÜ][\w'.-]+)){0,3}"
+_NAME = (
+    r"(?:(?:dr|mr|mrs|ms|mx|prof|herr|frau)\.?\s+)?(?-i:[A-ZÄÖÜ][\w'.-]+)"
+    r"(?:\s+(?-i:[A-ZÄÖÜ][\w'.-]+)){0,3}"
+)
 
 # --- the changes ----------------------------------------------------------------------------
 
@@ -91,7 +94,11 @@ class SetPayment(Change):
 
     def apply(self, draft: InvoiceDraft, ctx: Context) -> tuple[InvoiceDraft, str | None]:
         payment = replace(draft.payment or Payment(), **self._given())
-        if self.iban and self.means_code is None and (draft.payment or Payment()).means_code == "30":
+        if (
+            self.iban
+            and self.means_code is None
+            and (draft.payment or Payment()).means_code == "30"
+        ):
             payment = replace(payment, means_code=None)  # "bank transfer" then an IBAN: the core's
         return replace(draft, payment=payment), f"Payment: {self.summary()}."
 
@@ -155,7 +162,9 @@ class SetElectronicAddress(Change):
 def _no_party(role: str, what: str, ctx: Context) -> str:
     """The question when the party is not known yet: raised on an edit, said on a new one."""
     if role == "buyer":
-        question = f"I need the client's name before I can add their {what} — {WAITING_FOR_A_NAME[0]}"
+        question = (
+            f"I need the client's name before I can add their {what} — {WAITING_FOR_A_NAME[0]}"
+        )
     else:
         question = (
             f"Whose {what} is that? {WAITING_FOR_A_NAME[1]} first, e.g. “my company is Pixel "
@@ -183,7 +192,7 @@ def _grouped(iban: str) -> str:
 _HINT_RE = re.compile(
     r"iban|bic|swift|leitweg|referen|zeichen|peppol|invoic|electronic|endpoint|contact|kontakt"
     r"|ansprech|deliver|liefer|leistung|account|konto|transfer|überweis|ueberweis|verwendung"
-    r"|cheque|check|cash|bar\b|supply|service\s+date|performed",
+    r"|cheque|check|cash|bar\b|supply|service\s+date|performed|beneficiar|payee|name\s+of",
     re.I,
 )
 
@@ -212,6 +221,11 @@ _PAY_LEAD_RE = re.compile(
     r"(?:(?:\b(?:please|pay(?:ment|able)?|by|via|with|bank|wire|sepa|credit|transfer(?:red)?|to|into"
     r"|account|details|bitte|zahlung|überweisung|auf|an|is|are|as|follows|send|money|funds)\b"
     r"|[:-])\s*)+$",
+    re.I,
+)
+_IBAN_LEFT_RE = re.compile(
+    r"\biban\b(?:\s+(?:is|number|no\.?)\b)?\s*[:#=-]?\s*"
+    r"(?P<value>(?=[A-Z0-9 ]{0,8}\d)[A-Z0-9][A-Z0-9 ]{0,40}[A-Z0-9])",
     re.I,
 )
 _STRONG_LEAD_RE = re.compile(
@@ -291,13 +305,19 @@ class _Found:
 def _whose(who: str | None) -> str | None:
     if not who:
         return None
-    return "seller" if re.match(r"(?:our|my|unser|the\s+seller|seller|the\s+supplier)", who, re.I) else "buyer"
+    return (
+        "seller"
+        if re.match(r"(?:our|my|unser|the\s+seller|seller|the\s+supplier)", who, re.I)
+        else "buyer"
+    )
 
 
 def _buyer_references(found: _Found) -> None:
     for match in reversed(list(_BUYER_REF_RE.finditer(found.text))):
         who = match["who"]
-        if match["plain"] and not (who and _whose(who) == "buyer" or (who or "").lower() in ("ihr", "ihre")):
+        if match["plain"] and not (
+            who and _whose(who) == "buyer" or (who or "").lower() in ("ihr", "ihre")
+        ):
             continue  # "reference" alone, "our reference": not the client's
         if match["plain"] and re.match(r"zeichen", match["plain"], re.I) and not who:
             continue
@@ -356,6 +376,15 @@ def _payment(found: _Found) -> None:
             given["iban"] = value
         lead = _PAY_LEAD_RE.search(found.text, max(0, match.start() - 40), match.start())
         found.cut(lead.start() if lead else match.start(), match.end())
+    for match in reversed(list(_IBAN_LEFT_RE.finditer(found.text))):
+        found.questions.append(
+            Question(
+                f"“{match['value'].strip()}” does not look like an IBAN (two letters, two check "
+                "digits and up to 30 letters and digits, e.g. DE89 3704 0044 0532 0130 00) — "
+                "could you check it?"
+            )
+        )
+        found.cut(match.start(), match.end())
     for regex, name in ((_BIC_RE, "bic"), (_HOLDER_RE, "account_name"), (_PAY_REF_RE, "reference")):
         for match in reversed(list(regex.finditer(found.text))):
             value = match["value"].strip(" .,;")
@@ -452,7 +481,9 @@ def _delivery(found: _Found, today: date) -> None:
         day = date.fromisoformat(match["day"])
         if day > today + timedelta(days=366):
             found.questions.append(
-                Question(f"Is the delivery date really {day.isoformat()}? Please write it with the year.")
+                Question(
+                    f"Is the delivery date really {day.isoformat()}? Please write it with the year."
+                )
             )
         else:
             found.changes.append(SetDeliveryDate(day))

@@ -56,6 +56,7 @@ from core.providers.offline.clauses import (
     tidy,
 )
 from core.providers.offline.dates import rewrite_dates
+from core.providers.offline.einvoice import take_einvoice_fields
 from core.providers.offline.entities import (
     SIGNATURE_RE,
     odd_numbers,
@@ -79,7 +80,6 @@ from core.providers.offline.parties import (
     take_address,
     take_opening,
 )
-from core.providers.offline.einvoice import take_einvoice_fields
 from core.providers.offline.vat import take_prepaid, take_vat_categories
 from core.providers.offline.vocabulary import (
     CODE_ALT,
