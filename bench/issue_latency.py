@@ -24,6 +24,7 @@ import subprocess
 import sys
 import time
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 
 from bench.support import ROOT, Context, Figure, Outcome, percentile
@@ -34,7 +35,6 @@ ISSUERS = 8
 PER_ISSUER = 60
 WARMUP = 3
 TARGET_P50_MS = 20.0
-OWNER = "b" * 32
 POSTGRES_URLS = (
     os.environ.get("BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"),
     "postgresql+psycopg://invoice_agent_test:invoice_agent_test@127.0.0.1:5432/postgres",
@@ -44,7 +44,9 @@ POSTGRES_URLS = (
 # -- one issuing process: python -m bench.issue_latency MODE URL COUNT INTERVAL GO OUT ---------
 
 
-def _worker(mode: str, url: str, count: int, interval: float, go: Path, out: Path) -> None:
+def _worker(
+    mode: str, url: str, count: int, interval: float, go: Path, out: Path, owner: str
+) -> None:
     from sqlalchemy import text
 
     from core.records import RecordsService
@@ -66,7 +68,7 @@ def _worker(mode: str, url: str, count: int, interval: float, go: Path, out: Pat
         )
 
     def issue(n: int) -> None:
-        records.issue(OWNER, invoice, session_id=f"{tag}-{n}", idempotency_key=f"{tag}-{n}")
+        records.issue(owner, invoice, session_id=f"{tag}-{n}", idempotency_key=f"{tag}-{n}")
 
     work = floor if mode == "floor" else issue
     for n in range(WARMUP):  # connections opened, statements compiled
@@ -76,6 +78,7 @@ def _worker(mode: str, url: str, count: int, interval: float, go: Path, out: Pat
         time.sleep(0.005)
     seconds = []
     began = time.time()
+    cpu = time.process_time()
     due = time.perf_counter() + random.uniform(0, interval)  # paced issuers do not start in step
     for n in range(count):
         if interval:
@@ -84,7 +87,10 @@ def _worker(mode: str, url: str, count: int, interval: float, go: Path, out: Pat
         started = time.perf_counter()
         work(n)
         seconds.append(time.perf_counter() - started)
-    out.write_text(json.dumps({"seconds": seconds, "began": began, "ended": time.time()}))
+    cpu = time.process_time() - cpu
+    out.write_text(
+        json.dumps({"seconds": seconds, "began": began, "ended": time.time(), "cpu": cpu})
+    )
     records.close()
 
 
@@ -133,13 +139,23 @@ def _prepare(url: str) -> None:
     engine.dispose()
 
 
+@dataclass
+class Round:
+    seconds: list[float]  # every latency
+    rate: float  # issues (or inserts) per second, all issuers together
+    cpu_ms: float  # issuers' own CPU per call (the database server's not included)
+
+    def p(self, q: float) -> float:
+        return percentile(self.seconds, q) * 1000
+
+
 def _run_round(
-    ctx: Context, mode: str, url: str, label: str, interval: float = 0
-) -> tuple[list[float], float]:
+    ctx: Context, mode: str, url: str, label: str, interval: float = 0, owners: int = 1
+) -> Round:
     """8 processes doing `mode` PER_ISSUER times at once, each every `interval` seconds
-    (0: back to back); every latency in seconds, and the rate achieved per second."""
-    go = ctx.workdir / f"go-{label}-{mode}-{interval}"
-    outs = [ctx.workdir / f"{label}-{mode}-{interval}-{n}.json" for n in range(ISSUERS)]
+    (0: back to back), for one owner or for `owners` (issuer n issues for owner n % owners)."""
+    go = ctx.workdir / f"go-{label}-{mode}-{interval}-{owners}"
+    outs = [ctx.workdir / f"{label}-{mode}-{interval}-{owners}-{n}.json" for n in range(ISSUERS)]
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     processes = [
         subprocess.Popen(
@@ -153,13 +169,14 @@ def _run_round(
                 str(interval),
                 str(go),
                 str(out),
+                f"{n % owners:x}" * 32,
             ],
             cwd=ROOT,
             env=env,
             stderr=subprocess.PIPE,
             text=True,
         )  # fmt: skip
-        for out in outs
+        for n, out in enumerate(outs)
     ]
     deadline = time.monotonic() + 120
     while not all(out.with_suffix(".ready").exists() for out in outs):
@@ -175,7 +192,8 @@ def _run_round(
     results = [json.loads(out.read_text()) for out in outs]
     seconds = [value for result in results for value in result["seconds"]]
     span = max(r["ended"] for r in results) - min(r["began"] for r in results)
-    return seconds, len(seconds) / span
+    cpu_ms = sum(r["cpu"] for r in results) / len(seconds) * 1000
+    return Round(seconds, len(seconds) / span, cpu_ms)
 
 
 def run(ctx: Context) -> Outcome:
@@ -189,34 +207,41 @@ def run(ctx: Context) -> Outcome:
     for label, url in backends.items():
         _prepare(url)
         ctx.log(f"{label}: bare INSERT transactions, {ISSUERS} processes back to back")
-        floor, _ = _run_round(ctx, "floor", url, label)
-        ctx.log(f"{label}: issuing, {ISSUERS} processes back to back")
-        issued, capacity = _run_round(ctx, "issue", url, label)
+        floor = _run_round(ctx, "floor", url, label)
+        ctx.log(f"{label}: issuing, {ISSUERS} processes back to back, one owner")
+        issued = _run_round(ctx, "issue", url, label)
+        ctx.log(f"{label}: issuing, {ISSUERS} processes back to back, {ISSUERS} owners")
+        owners = _run_round(ctx, "issue", url, label, owners=ISSUERS)
         # the same 8 issuers, each issuing at a steady pace: half the capacity just measured
-        interval = ISSUERS / (capacity / 2)
+        interval = ISSUERS / (issued.rate / 2)
         ctx.log(f"{label}: issuing, {ISSUERS} processes, one issue each every {interval:.2f} s")
-        paced, rate = _run_round(ctx, "issue", url, label, interval)
-        floor_p50, floor_p99 = (percentile(floor, p) * 1000 for p in (50, 99))
-        p50, p99 = (percentile(issued, p) * 1000 for p in (50, 99))
-        paced_p50, paced_p99 = (percentile(paced, p) * 1000 for p in (50, 99))
+        paced = _run_round(ctx, "issue", url, label, interval)
         outcome.figures += [
-            Figure(f"{label} issue p50, back to back", p50, "ms", "bare INSERT p50", floor_p50),
-            Figure(f"{label} issue p99, back to back", p99, "ms", "bare INSERT p99", floor_p99),
-            Figure(f"{label} issue p50, back to back", p50, "ms", target=TARGET_P50_MS,
+            Figure(f"{label} issue p50, back to back", issued.p(50), "ms", "bare INSERT p50",
+                   floor.p(50)),
+            Figure(f"{label} issue p99, back to back", issued.p(99), "ms", "bare INSERT p99",
+                   floor.p(99)),
+            Figure(f"{label} issue p50, back to back", issued.p(50), "ms", target=TARGET_P50_MS,
                    absolute=True),
-            Figure(f"{label} issue p50, paced", paced_p50, "ms", target=TARGET_P50_MS,
+            Figure(f"{label} issue p50, 8 owners b2b", owners.p(50), "ms", target=TARGET_P50_MS,
                    absolute=True),
-            Figure(f"{label} issue p99, paced", paced_p99, "ms", "bare INSERT p99", floor_p99),
+            Figure(f"{label} issue p50, paced", paced.p(50), "ms", target=TARGET_P50_MS,
+                   absolute=True),
+            Figure(f"{label} issue p99, paced", paced.p(99), "ms", "bare INSERT p99",
+                   floor.p(99)),
         ]  # fmt: skip
         outcome.notes.append(
-            f"{label}: back to back, {len(issued)} invoices by {ISSUERS} processes at "
-            f"{capacity:.0f}/s: p50 {p50:.1f} ms, p99 {p99:.1f} ms (bare INSERT p50 "
-            f"{floor_p50:.1f} ms, p99 {floor_p99:.1f} ms); paced at {rate:.0f}/s: p50 "
-            f"{paced_p50:.1f} ms, p99 {paced_p99:.1f} ms"
+            f"{label}: back to back, one owner: {len(issued.seconds)} invoices by {ISSUERS} "
+            f"processes at {issued.rate:.0f}/s, p50 {issued.p(50):.1f} ms, p99 "
+            f"{issued.p(99):.1f} ms, issuer CPU {issued.cpu_ms:.1f} ms per issue; "
+            f"{ISSUERS} owners: {owners.rate:.0f}/s, p50 {owners.p(50):.1f} ms, p99 "
+            f"{owners.p(99):.1f} ms; bare INSERT {floor.rate:.0f}/s, p50 {floor.p(50):.1f} ms, "
+            f"p99 {floor.p(99):.1f} ms, CPU {floor.cpu_ms:.1f} ms; paced at {paced.rate:.0f}/s: "
+            f"p50 {paced.p(50):.1f} ms, p99 {paced.p(99):.1f} ms"
         )
     return outcome
 
 
 if __name__ == "__main__":
-    mode, url, count, interval, go, out = sys.argv[1:]
-    _worker(mode, url, int(count), float(interval), Path(go), Path(out))
+    mode, url, count, interval, go, out, owner = sys.argv[1:]
+    _worker(mode, url, int(count), float(interval), Path(go), Path(out), owner)

@@ -13,14 +13,15 @@ same client, whatever their e-mail or name says (two companies may share a name)
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import Any, TypeVar
 
-from sqlalchemy import or_, select
+from sqlalchemy import Row, or_, select
 from sqlalchemy.orm import Session
 
 from core.records.models import Client
 
+C = TypeVar("C")
 PARTY_FIELDS = ("name", "company", "email", "phone", "address", "tax_id")
 
 
@@ -49,8 +50,7 @@ def keys(party: Mapping[str, Any]) -> dict[str, str | None]:
 
 def matching_client(session: Session, owner: str, party: Mapping[str, Any]) -> Client | None:
     """The owner's stored client that `party` is, by the rule above; None for a new one."""
-    wanted = keys(party)
-    order = [c for c in ("tax_key", "email_key", "name_key") if wanted[c] is not None]
+    wanted, order = _wanted(party)
     if not order:
         return None
     # one query for every candidate; the rule's order is applied here
@@ -59,6 +59,32 @@ def matching_client(session: Session, owner: str, party: Mapping[str, Any]) -> C
         .where(Client.owner == owner, or_(*(getattr(Client, c) == wanted[c] for c in order)))
         .order_by(Client.created_at, Client.id)
     ).all()
+    return _chosen(candidates, wanted, order)
+
+
+def matching_row(session: Session, owner: str, party: Mapping[str, Any]) -> Row[Any] | None:
+    """The same as `matching_client`, reading only the id, party and keys, without the ORM
+    (issuing runs it while it holds the owner's number sequence)."""
+    wanted, order = _wanted(party)
+    if not order:
+        return None
+    table = Client.__table__.c
+    candidates = session.execute(
+        select(table.id, table.party, table.tax_key, table.email_key, table.name_key)
+        .where(table.owner == owner, or_(*(table[c] == wanted[c] for c in order)))
+        .order_by(table.created_at, table.id)
+    ).all()
+    return _chosen(candidates, wanted, order)
+
+
+def _wanted(party: Mapping[str, Any]) -> tuple[dict[str, str | None], list[str]]:
+    wanted = keys(party)
+    return wanted, [c for c in ("tax_key", "email_key", "name_key") if wanted[c] is not None]
+
+
+def _chosen(
+    candidates: Sequence[C], wanted: Mapping[str, str | None], order: list[str]
+) -> C | None:
     for column in order:
         for client in candidates:
             if getattr(client, column) != wanted[column]:

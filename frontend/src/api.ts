@@ -206,17 +206,20 @@ export interface BatchRequestItem {
   reference?: string;
 }
 
-/** POST /api/batches with JSON items, or a CSV file as multipart/form-data (field "file"). */
-export function createBatch(input: BatchRequestItem[] | File): Promise<Batch> {
+/** POST /api/batches with JSON items, or a CSV file as multipart/form-data (field "file").
+ * `issue`: issue every succeeded item's invoice once all are final, numbered in item order
+ * (JSON `"issue": true`, or the form field `issue=true`); left out when false. */
+export function createBatch(input: BatchRequestItem[] | File, { issue = false }: { issue?: boolean } = {}): Promise<Batch> {
   if (input instanceof File) {
     const form = new FormData();
     form.append("file", input, input.name);
+    if (issue) form.append("issue", "true");
     return json<Batch>("/api/batches", { method: "POST", body: form });
   }
   return json<Batch>("/api/batches", {
     method: "POST",
     headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ items: input }),
+    body: JSON.stringify(issue ? { items: input, issue: true } : { items: input }),
   });
 }
 

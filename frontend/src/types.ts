@@ -181,4 +181,10 @@ export interface Batch {
   page?: number;
   per_page?: number;
   pages?: number;
+  /** The batch issues its invoices once every item is final. */
+  issue?: boolean;
+  /** Items issued so far. */
+  issued?: number;
+  /** Every item is final and the invoices are being issued (status stays running). */
+  issuing?: boolean;
 }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import pytest
 import requests
@@ -93,3 +94,42 @@ def test_a_csv_upload_makes_a_batch_and_a_bad_csv_says_what_is_wrong(page, shot)
     expect(rows.nth(0)).to_contain_text("PO-17")
     expect(rows.nth(0)).to_contain_text("$6,480.00")
     expect(rows.nth(1)).to_contain_text("PO-18")
+
+
+def test_a_batch_that_issues_numbers_its_invoices_in_item_order(page, base_url, shot):
+    # issuing needs a seller: the offline engine names none, so the profile's stands in
+    profile = {
+        "seller": {"name": "Northwind Studio"},
+        "numbering": {"invoice_pattern": "{year}-{seq:04}"},
+    }
+    requests.patch(f"{base_url}/api/profile", json=profile, timeout=10).raise_for_status()
+    page.goto("/batch")
+    page.get_by_label("Requests, one per line").fill("\n".join(r for r, _ in REQUESTS[:3]))
+    option = page.get_by_role("checkbox", name="Issue every invoice")
+    expect(page.locator("#batch-issue-note")).to_contain_text("in item order")
+    expect(page.locator("#batch-issue-note")).to_contain_text("cannot be changed afterwards")
+    option.check()
+    shot(page, "23-batch-issue-option")
+    page.get_by_role("button", name="Generate and issue 3 invoices").click()
+
+    issued = page.get_by_test_id("batch-issued")
+    expect(issued).to_have_text("3 invoices issued", timeout=90_000)
+    expect(page.get_by_role("heading", name=re.compile("Completed"))).to_be_visible()
+    cells = page.get_by_test_id("batch-invoice-number")
+    expect(cells).to_have_count(3)
+    numbers = cells.all_inner_texts()
+    assert all(re.fullmatch(r"\d{4}-\d{4}", n) for n in numbers), numbers
+    year, first = numbers[0].split("-")
+    assert numbers == [f"{year}-{int(first) + i:04}" for i in range(3)]  # in item order
+    rows = page.locator("table.results tbody tr")
+    for index, (_, amount) in enumerate(REQUESTS[:3]):
+        expect(rows.nth(index)).to_contain_text(amount)
+    shot(page, "24-batch-issued", full_page=True)
+
+    # each is an issued invoice in the records, and the batch says so too
+    batch_id = page.url.split("id=")[1]
+    body = requests.get(f"{base_url}/api/batches/{batch_id}", timeout=10).json()
+    assert body["issue"] is True and body["issued"] == 3 and body["issuing"] is False
+    for number in numbers:
+        invoice = requests.get(f"{base_url}/api/invoices/{number}", timeout=10)
+        assert invoice.status_code == 200 and invoice.json()["status"] == "issued"

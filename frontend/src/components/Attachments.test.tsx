@@ -6,6 +6,7 @@ import { setApiKey } from "../api";
 import type { AttachmentMeta } from "../attachments";
 import { apiError, json, mockFetch } from "../test/fetch";
 import { SESSION, accepted, acmeInvoice, job, session, succeeded } from "../test/fixtures";
+import { issued, profile } from "../test/records";
 import { PENDING_KEY, SESSION_KEY } from "../useConversation";
 
 const PNG_BYTES = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52]);
@@ -158,6 +159,42 @@ describe("attaching files to a message", () => {
     // Dragging text (not files) is left alone.
     fireEvent.dragEnter(chat(), { dataTransfer: { files: [], types: ["text/plain"] } });
     expect(chat()).not.toHaveClass("is-dragging");
+  });
+
+  it("once the invoice is issued, the files waiting go and a drop attaches nothing", async () => {
+    localStorage.setItem(SESSION_KEY, SESSION);
+    const draft = acmeInvoice({ number: null, status: "draft", seller: { name: "Northwind Studio" } });
+    const { calls } = mockFetch([
+      { method: "GET", path: /\/api\/session\//, respond: () => json(200, session({ invoice: draft })) },
+      { method: "GET", path: /\/api\/profile$/, respond: () => json(200, profile()) },
+      { method: "POST", path: /\/issue$/, respond: () => json(201, issued({ number: "2026-0001" })) },
+      { method: "GET", path: /\/api\/invoices\/2026-0001$/, respond: () => json(200, issued({ number: "2026-0001" })) },
+    ]);
+    const user = userEvent.setup();
+    render(<App />);
+    expect(await screen.findByTestId("invoice-number")).toHaveTextContent("Draft");
+    await user.upload(screen.getByTestId("attach-input"), png());
+    expect(await screen.findByRole("list", { name: "Attached files (1 of 5)" })).toBeInTheDocument();
+
+    await user.click(screen.getByRole("button", { name: "Issue invoice" }));
+    await user.click(within(screen.getByRole("dialog")).getByRole("button", { name: "Issue invoice" }));
+    expect(await screen.findByRole("region", { name: "Issued invoice" })).toBeInTheDocument();
+    expect(composerFiles()).toBeNull();
+    expect(screen.queryByTestId("attach-input")).toBeNull();
+
+    const dataTransfer = { files: [csv()], types: ["Files"], dropEffect: "none" };
+    fireEvent.dragEnter(chat(), { dataTransfer });
+    expect(screen.queryByText("Drop the files to attach them to your message")).toBeNull();
+    expect(chat()).not.toHaveClass("is-dragging");
+    fireEvent.dragOver(chat(), { dataTransfer });
+    expect(dataTransfer.dropEffect).toBe("none");
+    expect(fireEvent.drop(chat(), { dataTransfer })).toBe(false); // not opened by the browser either
+    await act(async () => {
+      await new Promise((resolve) => setTimeout(resolve, 50)); // a check of the file would have ended
+    });
+    expect(composerFiles()).toBeNull();
+    expect(screen.queryByText("timesheet.csv")).toBeNull();
+    expect(calls.filter((c) => c.method === "POST").map((c) => c.url)).toEqual([`/api/session/${SESSION}/issue`]);
   });
 
   it("is usable by keyboard: Tab to the clip, and a chip's remove button gives the focus back to the box", async () => {

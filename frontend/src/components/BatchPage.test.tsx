@@ -177,6 +177,68 @@ describe("BatchPage", () => {
     expect(screen.queryByRole("button", { name: "Cancel the rest" })).not.toBeInTheDocument();
   });
 
+  it("issues every invoice: sends issue, says the numbers come in item order, then shows them and the count", async () => {
+    const draft = (n: number) => ({ ...item(n, "succeeded", `${n}0.00`), invoice_number: null });
+    const numbered = (n: number) => ({ ...item(n, "succeeded", `${n}0.00`), invoice_number: `2026-000${n}` });
+    let reads = 0;
+    const { calls } = mockFetch([
+      { method: "POST", path: /\/api\/batches$/, respond: () => json(202, { ...batch("queued", [item(1, "queued"), item(2, "queued")]), issue: true, issued: 0, issuing: false }) },
+      {
+        method: "GET",
+        path: /\/api\/batches\/b+\?/,
+        respond: () =>
+          json(
+            200,
+            ++reads === 1
+              ? { ...batch("running", [draft(1), draft(2)]), issue: true, issued: 0, issuing: true }
+              : { ...batch("completed", [numbered(1), numbered(2)]), issue: true, issued: 2, issuing: false },
+          ),
+      },
+    ]);
+    const user = userEvent.setup();
+    render(<BatchPage locale="en-US" onOpenSession={() => undefined} />);
+    await user.type(screen.getByLabelText("Requests, one per line"), "Invoice A for $10\nInvoice B for $20");
+    const option = screen.getByRole("checkbox", { name: "Issue every invoice" });
+    expect(option).toHaveAccessibleDescription(/in item order\. Issued invoices cannot be changed afterwards/);
+    await user.click(option);
+    await user.click(screen.getByRole("button", { name: "Generate and issue 2 invoices" }));
+
+    expect(await screen.findByText("Issuing the invoices in item order… 0 of 2 issued")).toBeInTheDocument();
+    expect(screen.getByRole("heading", { name: /Issuing/ })).toBeInTheDocument();
+    expect(screen.queryByRole("button", { name: "Cancel the rest" })).not.toBeInTheDocument();
+    expect(screen.getAllByTestId("batch-invoice-number").map((cell) => cell.textContent)).toEqual(["Draft", "Draft"]);
+
+    expect(await screen.findByText("2 invoices issued", {}, { timeout: 3000 })).toBeInTheDocument();
+    expect(screen.getAllByTestId("batch-invoice-number").map((cell) => cell.textContent)).toEqual(["2026-0001", "2026-0002"]);
+    expect(calls[0].body).toEqual({ items: [{ message: "Invoice A for $10" }, { message: "Invoice B for $20" }], issue: true });
+  });
+
+  it("sends issue=true with a CSV upload, and nothing about issuing when the option is off", async () => {
+    const { calls } = mockFetch([
+      { method: "POST", path: /\/api\/batches$/, respond: () => json(202, batch("queued", [item(1, "queued")])) },
+      { method: "GET", path: /\/api\/batches\/b+\?/, respond: () => json(200, batch("completed", [item(1, "succeeded", "10.00")])) },
+    ]);
+    const user = userEvent.setup();
+    const { unmount } = render(<BatchPage locale="en-US" onOpenSession={() => undefined} />);
+    const csv = new File(["message\nInvoice A for $10\n"], "clients.csv", { type: "text/csv" });
+    await user.upload(screen.getByLabelText("Upload a CSV file"), csv);
+    await user.click(screen.getByRole("checkbox", { name: "Issue every invoice" }));
+    await user.click(screen.getByRole("button", { name: "Generate invoices from clients.csv" }));
+    await screen.findByText("1 of 1 finished");
+    const form = calls[0].body as FormData;
+    expect(form.get("issue")).toBe("true");
+    expect((form.get("file") as File).name).toBe("clients.csv");
+    unmount();
+
+    window.history.replaceState(null, "", "/batch");
+    render(<BatchPage locale="en-US" onOpenSession={() => undefined} />);
+    await user.upload(screen.getByLabelText("Upload a CSV file"), csv);
+    await user.click(screen.getByRole("button", { name: "Generate invoices from clients.csv" }));
+    await waitFor(() => expect(calls.filter((c) => c.method === "POST")).toHaveLength(2));
+    expect((calls.filter((c) => c.method === "POST")[1].body as FormData).has("issue")).toBe(false);
+    expect(screen.queryByTestId("batch-issued")).not.toBeInTheDocument();
+  });
+
   it("an unknown batch says so", async () => {
     window.history.replaceState(null, "", `/batch?id=${BATCH}`);
     mockFetch([{ method: "GET", path: /\/api\/batches\//, respond: () => apiError(404, "batch_not_found", "gone") }]);

@@ -98,6 +98,7 @@ const STATUS_LABEL: Record<string, string> = {
 export function BatchPage({ locale, onOpenSession }: { locale: string; onOpenSession: (sessionId: string) => void }) {
   const [text, setText] = useState("");
   const [file, setFile] = useState<File | null>(null);
+  const [issue, setIssue] = useState(false);
   const [batchId, setBatchId] = useState<string | null>(batchIdFromUrl);
   const [batch, setBatch] = useState<Batch | null>(null);
   const [zipProgress, setZipProgress] = useState<ZipProgress | null>(null);
@@ -140,7 +141,7 @@ export function BatchPage({ locale, onOpenSession }: { locale: string; onOpenSes
     setSubmitting(true);
     setError(null);
     try {
-      const accepted = await createBatch(file ?? items);
+      const accepted = await createBatch(file ?? items, { issue });
       setBatch(null);
       setPage(1);
       setBatchId(accepted.batch_id);
@@ -184,13 +185,15 @@ export function BatchPage({ locale, onOpenSession }: { locale: string; onOpenSes
       setPollError(humanize(e));
     }
   };
-  const unfinished = batch?.status === "queued" || batch?.status === "running";
+  const unfinished = (batch?.status === "queued" || batch?.status === "running") && !batch?.issuing;
 
   const done = batch ? finished(batch) : 0;
   const total = batch?.total ?? 0;
   const pages = batch?.pages ?? Math.max(1, Math.ceil(total / (batch?.per_page ?? PER_PAGE)));
   const sums = batch ? totalsByCurrency(batch.items) : [];
   const references = !!batch?.items.some((item) => item.reference);
+  const issuedCount = batch?.issued ?? 0;
+  const toIssue = batch?.counts.succeeded ?? 0;
 
   return (
     <div className="batch-page">
@@ -246,6 +249,22 @@ export function BatchPage({ locale, onOpenSession }: { locale: string; onOpenSes
               </button>
             )}
           </div>
+          <div className="batch-issue">
+            <label className="checkbox">
+              <input
+                type="checkbox"
+                checked={issue}
+                disabled={submitting}
+                onChange={(e) => setIssue(e.target.checked)}
+                aria-describedby="batch-issue-note"
+              />{" "}
+              Issue every invoice
+            </label>
+            <p id="batch-issue-note" className={issue ? "notice notice-warn batch-issue-note" : "hint batch-issue-note"}>
+              Once every item has finished, each invoice made gets its number, in item order. Issued invoices cannot be
+              changed afterwards (only credited).
+            </p>
+          </div>
           {error && <ErrorNotice error={error} onRetry={() => void submit()} onDismiss={() => setError(null)} />}
           <div className="form-actions">
             <button type="submit" className="btn btn-primary" disabled={submitting || (!file && items.length === 0)}>
@@ -254,7 +273,7 @@ export function BatchPage({ locale, onOpenSession }: { locale: string; onOpenSes
                 : file
                   ? `Generate invoices from ${file.name}`
                   : items.length
-                    ? `Generate ${items.length} invoice${items.length === 1 ? "" : "s"}`
+                    ? `Generate ${issue ? "and issue " : ""}${items.length} invoice${items.length === 1 ? "" : "s"}`
                     : "Generate invoices"}
             </button>
           </div>
@@ -265,7 +284,8 @@ export function BatchPage({ locale, onOpenSession }: { locale: string; onOpenSes
         <section className="card batch-status" aria-labelledby="batch-title">
           <div className="batch-status-head">
             <h2 id="batch-title">
-              Batch <code>{batchId.slice(0, 8)}</code> · {STATUS_LABEL[batch?.status ?? "queued"] ?? batch?.status}
+              Batch <code>{batchId.slice(0, 8)}</code> ·{" "}
+              {batch?.issuing ? "Issuing" : (STATUS_LABEL[batch?.status ?? "queued"] ?? batch?.status)}
             </h2>
             <div className="batch-actions">
               <button type="button" className="btn btn-secondary" onClick={() => void download("results")} disabled={!batch}>
@@ -314,6 +334,15 @@ export function BatchPage({ locale, onOpenSession }: { locale: string; onOpenSes
               )}
             </ul>
           )}
+          {batch?.issue && (
+            <p className="batch-issued" role="status" data-testid="batch-issued">
+              {batch.issuing
+                ? `Issuing the invoices in item order… ${issuedCount} of ${toIssue} issued`
+                : batch.status === "completed"
+                  ? `${issuedCount} invoice${issuedCount === 1 ? "" : "s"} issued`
+                  : "The invoices get their numbers, in item order, once every item has finished."}
+            </p>
+          )}
           {pollError && <ErrorNotice error={pollError} onRetry={() => setPollKick((k) => k + 1)} onDismiss={() => setPollError(null)} />}
           {batch && batch.items.length > 0 && (
             <div className="table-wrap">
@@ -343,7 +372,9 @@ export function BatchPage({ locale, onOpenSession }: { locale: string; onOpenSes
                         <span className={`chip chip-${item.status}`}>{STATUS_LABEL[item.status] ?? item.status}</span>
                         {item.error && <span className="row-error">{itemError(item.error)}</span>}
                       </td>
-                      <td>{item.invoice_number ?? ""}</td>
+                      <td data-testid="batch-invoice-number">
+                        {item.invoice_number ?? (batch.issue && item.status === "succeeded" ? <span className="muted">Draft</span> : "")}
+                      </td>
                       <td>{buyerName(item.buyer)}</td>
                       <td className="num">{item.total && item.currency ? formatMoney(item.total, item.currency, locale) : ""}</td>
                       <td>

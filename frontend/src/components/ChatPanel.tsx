@@ -54,8 +54,17 @@ export function ChatPanel({ conversation: c, locale, composerRef, composerNotice
   const elapsed = useElapsed(c.phase === "queued" || c.phase === "running" || c.phase === "waiting");
   const status = statusText(c, elapsed);
   const canSend = !busy && c.cooldown === 0 && c.draft.trim().length > 0 && !c.attachments.checking;
-  const addFiles = (files: File[]) => void c.attachments.add(files);
-  const drop = useFileDrop(addFiles, !busy);
+  // Once the invoice is issued (the notice stands in for the box) no file can be attached:
+  // drops are ignored, and files still waiting in the composer are dropped.
+  const closed = composerNotice != null && composerNotice !== false;
+  const addFiles = (files: File[]) => {
+    if (!closed) void c.attachments.add(files);
+  };
+  const drop = useFileDrop(addFiles, !busy && !closed);
+  const clearFiles = c.attachments.clear;
+  useEffect(() => {
+    if (closed) clearFiles();
+  }, [closed, clearFiles]);
 
   // Keep the newest message in view.
   useEffect(() => {
@@ -153,7 +162,7 @@ export function ChatPanel({ conversation: c, locale, composerRef, composerNotice
                     const files = (m.attachments ?? []).flatMap((a) => (a.file ? [a.file] : []));
                     if (files.length) addFiles(files);
                   }}
-                  disabled={busy}
+                  disabled={busy || closed}
                 >
                   Edit and resend
                 </button>
@@ -181,7 +190,7 @@ export function ChatPanel({ conversation: c, locale, composerRef, composerNotice
           <TokenMeter tokens={c.tokens} locale={locale} />
         </div>
         {drop.dragging && <p className="drop-hint">Drop the files to attach them to your message</p>}
-        <ComposerAttachments draft={c.attachments} disabled={busy} onRemoved={() => composerRef.current?.focus()} />
+        {!closed && <ComposerAttachments draft={c.attachments} disabled={busy} onRemoved={() => composerRef.current?.focus()} />}
         {c.error && (
           <ErrorNotice
             error={c.error}

@@ -3,6 +3,7 @@ import { ApiError } from "../api";
 import { ErrorNotice } from "../components/ErrorNotice";
 import { fieldErrors, FormFields, PARTY_FIELDS, text } from "../components/FormFields";
 import { humanize, type HumanError } from "../errors";
+import { useFetched } from "../useFetched";
 import { formatDate } from "../format";
 import { deleteClient, listClients, patchClient, type Client, type Page } from "../records";
 import type { Party } from "../types";
@@ -18,9 +19,6 @@ export function ClientsPage({ locale, onShowInvoices }: Props) {
   const [query, setQuery] = useState("");
   const [q, setQ] = useState("");
   const [page, setPage] = useState(1);
-  const [result, setResult] = useState<Page<Client> | null>(null);
-  const [error, setError] = useState<HumanError | null>(null);
-  const [loading, setLoading] = useState(true);
   const [reload, setReload] = useState(0);
   const [editing, setEditing] = useState<string | null>(null);
   const [deleting, setDeleting] = useState<string | null>(null);
@@ -34,23 +32,10 @@ export function ClientsPage({ locale, onShowInvoices }: Props) {
     return () => clearTimeout(timer);
   }, [query]);
 
-  useEffect(() => {
-    const controller = new AbortController();
-    setLoading(true);
-    listClients(q, page, CLIENTS_PER_PAGE, controller.signal).then(
-      (found) => {
-        setResult(found);
-        setError(null);
-        setLoading(false);
-      },
-      (e) => {
-        if (e instanceof DOMException && e.name === "AbortError") return;
-        setError(humanize(e));
-        setLoading(false);
-      },
-    );
-    return () => controller.abort();
-  }, [q, page, reload]);
+  const { result, setResult, error, setError, loading } = useFetched<Page<Client>>(
+    (signal) => listClients(q, page, CLIENTS_PER_PAGE, signal),
+    [q, page, reload],
+  );
 
   const remove = async (client: Client) => {
     try {

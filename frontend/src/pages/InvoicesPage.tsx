@@ -3,6 +3,7 @@ import { ErrorNotice } from "../components/ErrorNotice";
 import { InvoicePreview } from "../components/InvoicePreview";
 import { IssuedDownloads } from "../components/IssuedDownloads";
 import { humanize, type HumanError } from "../errors";
+import { useFetched } from "../useFetched";
 import { formatDate } from "../format";
 import { formatMoney } from "../money";
 import {
@@ -69,10 +70,7 @@ function StatusBadge({ status }: { status: InvoiceSummary["status"] }) {
 function InvoiceList({ locale, onOpenInvoice }: { locale: string; onOpenInvoice: (number: string) => void }) {
   const [filters, setFilters] = useState<InvoiceFilters>(filtersFromUrl);
   const [query, setQuery] = useState(filters.q ?? "");
-  const [result, setResult] = useState<Page<InvoiceSummary> | null>(null);
   const [clients, setClients] = useState<Client[]>([]);
-  const [error, setError] = useState<HumanError | null>(null);
-  const [loading, setLoading] = useState(true);
   const [attempt, setAttempt] = useState(0);
 
   useEffect(() => {
@@ -86,21 +84,12 @@ function InvoiceList({ locale, onOpenInvoice }: { locale: string; onOpenInvoice:
     return () => clearTimeout(timer);
   }, [query, filters.q]);
 
+  const { result, error, setError, loading } = useFetched<Page<InvoiceSummary>>(
+    (signal) => listInvoices({ ...filters, per_page: PER_PAGE }, signal),
+    [filters, attempt],
+  );
+
   useEffect(() => {
-    const controller = new AbortController();
-    setLoading(true);
-    listInvoices({ ...filters, per_page: PER_PAGE }, controller.signal).then(
-      (page) => {
-        setResult(page);
-        setError(null);
-        setLoading(false);
-      },
-      (e) => {
-        if (e instanceof DOMException && e.name === "AbortError") return;
-        setError(humanize(e));
-        setLoading(false);
-      },
-    );
     // the filters in the address: a reload or a shared link shows the same list
     const params = new URLSearchParams();
     for (const [key, value] of Object.entries(filters)) {
@@ -109,8 +98,7 @@ function InvoiceList({ locale, onOpenInvoice }: { locale: string; onOpenInvoice:
     const search = params.toString();
     listSearch = search ? `?${search}` : "";
     window.history.replaceState(null, "", `/invoices${listSearch}`);
-    return () => controller.abort();
-  }, [filters, attempt]);
+  }, [filters]);
 
   const set = (changes: Partial<InvoiceFilters>) => setFilters((f) => ({ ...f, ...changes, page: 1 }));
   const pages = result ? Math.max(1, Math.ceil(result.total / (result.per_page || PER_PAGE))) : 1;
