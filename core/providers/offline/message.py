@@ -56,6 +56,7 @@ from core.providers.offline.clauses import (
     tidy,
 )
 from core.providers.offline.dates import rewrite_dates
+from core.providers.offline.einvoice import take_einvoice_fields
 from core.providers.offline.entities import (
     SIGNATURE_RE,
     odd_numbers,
@@ -569,6 +570,9 @@ def read_message(
     text, paid_changes, paid_questions = take_prepaid(text, current)
     if paid_questions:
         return Reading(False, questions=paid_questions)
+    text, einvoice_changes, einvoice_questions = take_einvoice_fields(text, today)
+    if einvoice_questions:
+        return Reading(False, questions=einvoice_questions)
     odd = odd_numbers(text)
     if odd:
         return Reading(False, questions=[odd])
@@ -650,6 +654,7 @@ def read_message(
         verb = leading_verb[0] if leading_verb else verb
         index += 1
     reading.changes += email_changes + details.changes + tail_changes + vat_changes + paid_changes
+    reading.changes += einvoice_changes
     _drop_settled_questions(reading)
     pending = [q for q in reading.questions if q.missing_price]
     if len(pending) == 1 and not answers:  # "… for the shop fit-out? It was $12,400 all in."
