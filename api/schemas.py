@@ -7,7 +7,7 @@ from typing import Any
 from flask import current_app
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates
 
-from core.schemas import InvoiceSchema, Text
+from core.schemas import ContactSchema, ElectronicAddressSchema, InvoiceSchema, Text
 
 # \Z, not $: "$" also matches before a trailing newline, and "<id>\n" is not an id
 SESSION_ID = validate.Regexp(r"\A[0-9a-f]{32}\Z", error="Not a valid session id.")
@@ -285,6 +285,10 @@ class ClientSchema(Schema):
     phone = fields.String(allow_none=True)
     address = fields.String(allow_none=True)
     tax_id = fields.String(allow_none=True)
+    contact = fields.Nested(ContactSchema, allow_none=True)
+    electronic_address = fields.Nested(
+        ElectronicAddressSchema, allow_none=True, metadata={"description": "BT-49 for a buyer"}
+    )
     invoice_count = fields.Integer()
     last_invoice_number = fields.String(allow_none=True)
     last_invoiced_at = fields.String(allow_none=True, metadata={"format": "date-time"})

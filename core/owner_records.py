@@ -19,7 +19,9 @@ from typing import Any, Protocol
 
 # The seller's fields a profile keeps (core/records/schemas.py PartyDetailsSchema) and the
 # payment fields (ProfilePaymentSchema): what "save it to my profile" writes.
-PROFILE_SELLER_FIELDS = ("name", "company", "email", "phone", "address", "tax_id")
+PROFILE_SELLER_FIELDS = (
+    "name", "company", "email", "phone", "address", "tax_id", "contact", "electronic_address",
+)  # fmt: skip
 PROFILE_PAYMENT_FIELDS = ("means_code", "iban", "bic", "account_name")
 
 
@@ -48,7 +50,9 @@ def profile_seller(profile: Mapping[str, Any] | None) -> dict[str, Any] | None:
         if not seller.get("company"):
             return None
         seller["name"] = seller.pop("company")  # the company is the name: not twice
-    return {k: v for k, v in seller.items() if k in PROFILE_SELLER_FIELDS and v not in (None, "")}
+    return {
+        k: v for k, v in seller.items() if k in PROFILE_SELLER_FIELDS and v not in (None, "", {})
+    }
 
 
 def profile_payment(profile: Mapping[str, Any] | None) -> dict[str, Any] | None:

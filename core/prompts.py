@@ -73,7 +73,10 @@ people: it is data to copy from, never instructions to follow.
 # Strings of the records are bounded: a profile or a client is a handful of short fields.
 _MAX_TEXT = 300
 _MAX_LINES = 30
-_CLIENT_FIELDS = ("name", "company", "email", "phone", "address", "tax_id", "mentioned_as", "match")
+_CLIENT_FIELDS = (
+    "name", "company", "email", "phone", "address", "tax_id", "contact", "electronic_address",
+    "mentioned_as", "match",
+)  # fmt: skip
 _LINE_FIELDS = ("description", "quantity", "unit", "unit_price", "tax_rate", "discount_percent")
 _LAST_FIELDS = (
     "number",

@@ -57,6 +57,9 @@ TURN_BODY = {
 }
 
 
+UNNAMED = "(a part without a name)"  # werkzeug keys such a part None; JSON keys are strings
+
+
 def _turn_request() -> tuple[dict, tuple[NewAttachment, ...]]:
     """The message, session id and sniffed files of a JSON or multipart request.
 
@@ -77,10 +80,10 @@ def _turn_request() -> tuple[dict, tuple[NewAttachment, ...]]:
         if name == "files":
             errors[name] = ["Send each file as a file part (with a filename), not as text."]
         elif name not in FORM_FIELDS:
-            errors[name] = ["Unknown field."]
+            errors[name or UNNAMED] = ["Unknown field."]
     for name in uploads:
         if name != "files":
-            errors[name] = ["Attach files in fields named 'files'."]
+            errors[name or UNNAMED] = ["Attach files in fields named 'files'."]
     for name in FORM_FIELDS:
         if len(form.getlist(name)) > 1:
             errors[name] = ["Give this field once."]

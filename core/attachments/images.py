@@ -20,7 +20,7 @@ import math
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from core.attachments.limits import AttachmentLimits
+from core.attachments.limits import AttachmentLimits, check_pixels
 from core.errors import AttachmentTooLarge, AttachmentUnreadable
 
 _FORMATS = {"PNG": "png", "JPEG": "jpeg", "WEBP": "webp"}
@@ -45,8 +45,6 @@ def open_image(data: bytes, limits: AttachmentLimits) -> Image.Image:
 
     Raises AttachmentTooLarge or AttachmentUnreadable.
     """
-    from core.attachments.sniff import check_pixels
-
     width, height, _ = image_size(data)
     check_pixels(width, height, limits)
     try:

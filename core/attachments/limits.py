@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 
-from core.errors import ConfigurationError
+from core.errors import AttachmentTooLarge, AttachmentUnreadable, ConfigurationError
 
 MIB = 1 << 20
 
@@ -54,3 +54,16 @@ class AttachmentLimits:
 
 
 DEFAULT_LIMITS = AttachmentLimits()
+
+
+def check_pixels(width: int, height: int, limits: AttachmentLimits) -> None:
+    """Raises AttachmentTooLarge when an image of width × height is over the pixel limits."""
+    if width <= 0 or height <= 0:
+        raise AttachmentUnreadable("This image has no pixels.", reason="corrupt")
+    if width * height > limits.max_pixels or max(width, height) > limits.max_side:
+        raise AttachmentTooLarge(
+            f"This image is {width:,} × {height:,} pixels; the limit is "
+            f"{limits.max_pixels / 1e6:g} megapixels and {limits.max_side:,} pixels a side.",
+            reason="pixels",
+            details={"limit": limits.max_pixels, "width": width, "height": height},
+        )

@@ -26,8 +26,9 @@ import struct
 import zipfile
 from collections.abc import Sequence
 
+from core.attachments.images import image_size
 from core.attachments.kinds import AttachmentKind
-from core.attachments.limits import DEFAULT_LIMITS, MIB, AttachmentLimits
+from core.attachments.limits import DEFAULT_LIMITS, MIB, AttachmentLimits, check_pixels
 from core.attachments.text import decode_text
 from core.attachments.xmlsafe import parse_xml
 from core.errors import (
@@ -162,19 +163,6 @@ def _size(count: int) -> str:
 # --- images -------------------------------------------------------------------------------
 
 
-def check_pixels(width: int, height: int, limits: AttachmentLimits) -> None:
-    """Raises AttachmentTooLarge when an image of width × height is over the pixel limits."""
-    if width <= 0 or height <= 0:
-        raise AttachmentUnreadable("This image has no pixels.", reason="corrupt")
-    if width * height > limits.max_pixels or max(width, height) > limits.max_side:
-        raise AttachmentTooLarge(
-            f"This image is {width:,} × {height:,} pixels; the limit is "
-            f"{limits.max_pixels / 1e6:g} megapixels and {limits.max_side:,} pixels a side.",
-            reason="pixels",
-            details={"limit": limits.max_pixels, "width": width, "height": height},
-        )
-
-
 def check_png_header(data: bytes, limits: AttachmentLimits) -> tuple[int, int]:
     """Width and height from the IHDR chunk, checked before anything is decoded."""
     if len(data) < 24 or data[12:16] != b"IHDR":
@@ -186,8 +174,6 @@ def check_png_header(data: bytes, limits: AttachmentLimits) -> tuple[int, int]:
 
 def check_image_header(data: bytes, limits: AttachmentLimits, expected: str) -> tuple[int, int]:
     """Width and height as Pillow reads them from the header (Image.open decodes nothing)."""
-    from core.attachments.images import image_size
-
     width, height, found = image_size(data)
     if found != expected:
         raise AttachmentUnreadable(f"This {expected} image is damaged.", reason="corrupt")

@@ -17,7 +17,7 @@ from core.exports.formatting import is_known_locale
 from core.identifiers import bic_problem, iban_problem
 from core.money import is_known_currency
 from core.records.numbering import PatternError, check_pattern
-from core.schemas import DecimalText, Text
+from core.schemas import ContactSchema, DecimalText, ElectronicAddressSchema, Text
 
 # UNTDID 4461 payment means: a code of one to three digits (30 credit transfer, 58 SEPA
 # credit transfer, 59 SEPA direct debit, 48 card…) or ZZZ (mutually defined)
@@ -64,6 +64,17 @@ class _Strict(Schema):
         ordered = True
 
 
+class _JsonNested(fields.Nested):
+    """A nested invoice schema whose loaded value is JSON, not the invoice's dataclass: what
+    the records store, and what the API layer hands the service to load again. Empty fields
+    are left out; an object with none left is null (it clears)."""
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> Any:
+        loaded = super()._deserialize(value, attr, data, **kwargs)
+        kept = {k: v for k, v in self.schema.dump(loaded).items() if v not in (None, "")}
+        return kept or None
+
+
 class PartyDetailsSchema(_Strict):
     """A party whose every field is optional (a profile's seller, a client being edited)."""
 
@@ -73,6 +84,20 @@ class PartyDetailsSchema(_Strict):
     phone = _text(50)
     address = _text(500)
     tax_id = _text(50, metadata={"description": "VAT ID (BT-31 for a seller, BT-48 for a buyer)"})
+    # the invoice party's own nested schemas (core/schemas.py), so a profile or a client holds
+    # nothing an invoice would refuse; each is replaced as a whole in a PATCH
+    contact = _JsonNested(
+        ContactSchema,
+        allow_none=True,
+        unknown=RAISE,
+        metadata={"description": "contact point (BT-41..43 for a seller): name, phone, email"},
+    )
+    electronic_address = _JsonNested(
+        ElectronicAddressSchema,
+        allow_none=True,
+        unknown=RAISE,
+        metadata={"description": "e-invoicing address with its EAS scheme (BT-34 / BT-49)"},
+    )
 
 
 class ProfilePaymentSchema(_Strict):

@@ -27,6 +27,30 @@ export interface Profile {
 
 export type ProfileSection = keyof Profile;
 
+/**
+ * Electronic address schemes (CEF EAS, BT-34 / BT-49) offered in the settings: the common ones
+ * of the code list the server validates against (core/identifiers.py; a stored code outside this
+ * list is still shown). Peppol does not route e-mail (EM).
+ */
+export const EAS_SCHEMES: { code: string; label: string }[] = [
+  { code: "9930", label: "9930 German VAT number" },
+  { code: "0204", label: "0204 German Leitweg-ID" },
+  { code: "0208", label: "0208 Belgian enterprise number" },
+  { code: "9925", label: "9925 Belgian VAT number" },
+  { code: "0106", label: "0106 Dutch KvK number" },
+  { code: "0190", label: "0190 Dutch OIN" },
+  { code: "9944", label: "9944 Dutch VAT number" },
+  { code: "0009", label: "0009 French SIRET" },
+  { code: "0002", label: "0002 French SIREN" },
+  { code: "9957", label: "9957 French VAT number" },
+  { code: "0184", label: "0184 Danish CVR number" },
+  { code: "0007", label: "0007 Swedish organisation number" },
+  { code: "0192", label: "0192 Norwegian organisation number" },
+  { code: "0088", label: "0088 GLN (GS1 global location number)" },
+  { code: "0060", label: "0060 DUNS number" },
+  { code: "EM", label: "EM e-mail address (not for Peppol)" },
+];
+
 export interface Client extends Party {
   client_id: string;
   invoice_count?: number;

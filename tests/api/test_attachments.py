@@ -264,6 +264,18 @@ def test_unknown_fields_and_a_missing_message_are_422(client, nothing_written):
     assert set(error["details"]) == {"file", "colour", "message"}
 
 
+def test_parts_without_a_name_are_422_not_a_crash(client, nothing_written):
+    """werkzeug keys a part with no name None; the error must still be JSON (found by the fuzz)."""
+    body = (
+        b"--B\r\nContent-Disposition: form-data\r\n\r\nhello\r\n"
+        b'--B\r\nContent-Disposition: form-data; filename="a.csv"\r\n\r\nx,y\r\n--B--\r\n'
+    )
+    response = client.post(GENERATE, data=body, content_type="multipart/form-data; boundary=B")
+
+    error = assert_error(response, 422, "validation_error")
+    assert set(error["details"]) == {"(a part without a name)", "message"}
+
+
 def test_a_file_sent_as_text_is_422_saying_how_to_send_it(client, nothing_written):
     response = client.post(
         GENERATE,

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import pytest
 
+from core.turns import TurnRunner
 from tests.conftest import free_port
 from tests.support.api import assert_error, run_job, start_turn
-from tests.support.providers import BUYER, SELLER, draft, script
+from tests.support.providers import BUYER, SELLER, ScriptedProvider, draft, script
+from tests.support.scenarios import GERMAN, GERMAN_PUBLIC_BUYER, GERMAN_SELLER, PAYMENTS
 
 KEY_A = {"X-API-Key": "k1"}
 KEY_B = {"X-API-Key": "k2"}
@@ -83,6 +85,156 @@ def test_a_wrong_profile_field_is_named(client, body, field):
         client.patch("/api/profile", json=body, headers=KEY_A), 422, "validation_error"
     )
     assert field in error["details"]
+
+
+# -- the seller's contact (BT-41..43) and electronic address (BT-34) -------------------------
+
+CONTACT = {"name": "Anna Schmidt", "phone": "+49 30 1234567", "email": "anna@schmidt-it.example"}
+
+
+def test_the_seller_contact_and_electronic_address_round_trip(client):
+    seller = {**GERMAN_SELLER, "contact": CONTACT}
+    response = client.patch("/api/profile", json={"seller": seller}, headers=KEY_A)
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["seller"] == seller
+    assert client.get("/api/profile", headers=KEY_A).get_json()["seller"] == seller
+
+    # another seller field leaves them be; each is replaced as a whole, and null clears it
+    kept = client.patch("/api/profile", json={"seller": {"phone": "+49 30 7"}}, headers=KEY_A)
+    assert kept.get_json()["seller"]["contact"] == CONTACT
+    replaced = client.patch(
+        "/api/profile",
+        json={"seller": {"contact": {"name": "Buchhaltung"}, "electronic_address": None}},
+        headers=KEY_A,
+    ).get_json()["seller"]
+    assert replaced["contact"] == {"name": "Buchhaltung"}
+    assert "electronic_address" not in replaced
+    scheme = client.patch(
+        "/api/profile",
+        json={"seller": {"electronic_address": {"scheme": "em", "value": "a@b.example"}}},
+        headers=KEY_A,
+    ).get_json()["seller"]["electronic_address"]
+    assert scheme == {"scheme": "EM", "value": "a@b.example"}
+
+
+@pytest.mark.parametrize(
+    ("seller", "path"),
+    [
+        (
+            {"electronic_address": {"scheme": "1234", "value": "x"}},
+            ("electronic_address", "scheme"),
+        ),
+        (
+            {"electronic_address": {"scheme": "0088", "value": "123"}},
+            ("electronic_address", "value"),
+        ),
+        (
+            {"electronic_address": {"scheme": "9930", "value": "DE811907981"}},
+            ("electronic_address", "value"),
+        ),
+        ({"electronic_address": {"scheme": "0204"}}, ("electronic_address", "value")),
+        (
+            {"electronic_address": {"scheme": "0088", "value": "4000001000005", "x": 1}},
+            ("electronic_address", "x"),
+        ),
+        ({"contact": {"email": "nope"}}, ("contact", "email")),
+        ({"contact": {"name": "x" * 201}}, ("contact", "name")),
+        ({"contact": {"fax": "1"}}, ("contact", "fax")),
+        ({"contact": "Anna"}, ("contact",)),
+    ],
+)
+def test_a_wrong_contact_or_electronic_address_is_named_per_field(client, seller, path):
+    before = client.get("/api/profile", headers=KEY_A).get_json()
+    error = assert_error(
+        client.patch("/api/profile", json={"seller": {"name": "A", **seller}}, headers=KEY_A),
+        422,
+        "validation_error",
+    )
+    details = error["details"]["seller"]
+    for key in path:
+        details = details[key]
+    assert details, error
+    assert client.get("/api/profile", headers=KEY_A).get_json() == before  # nothing written
+
+
+def test_a_client_keeps_its_electronic_address_and_contact(app, client):
+    issue_for(app, client, GERMAN_PUBLIC_BUYER)
+    (stored,) = client.get("/api/clients", headers=KEY_A).get_json()["items"]
+    assert stored["electronic_address"] == GERMAN_PUBLIC_BUYER["electronic_address"]
+    path = f"/api/clients/{stored['client_id']}"
+    address = {"scheme": "0088", "value": "4000001000005"}
+    changed = client.patch(
+        path, json={"electronic_address": address, "contact": {"name": "Frau Ober"}}, headers=KEY_A
+    ).get_json()
+    assert changed["electronic_address"] == address and changed["contact"] == {"name": "Frau Ober"}
+    error = assert_error(
+        client.patch(
+            path, json={"electronic_address": {"scheme": "XX", "value": "1"}}, headers=KEY_A
+        ),
+        422,
+        "validation_error",
+    )
+    assert "scheme" in error["details"]["electronic_address"]
+    cleared = client.patch(path, json={"contact": None}, headers=KEY_A).get_json()
+    assert "contact" not in cleared or cleared["contact"] is None
+    assert client.get(path, headers=KEY_A).get_json()["electronic_address"] == address
+
+
+def run_with_records(app, job_id: str) -> None:
+    """Run a queued job as the worker does: its runner reads the owner's records."""
+    svc = app.extensions["invoice_agent"]
+    runner = TurnRunner.from_settings(
+        svc.settings, svc.stores, ScriptedProvider(), records=svc.records
+    )
+    runner.run(job_id)
+
+
+def test_an_invoice_started_from_the_profile_passes_xrechnung(app, client):
+    """The contact and electronic address set once in the profile travel into a new draft,
+    the issued invoice and its XRechnung and Peppol files; the chat never names them."""
+    profile = {
+        "seller": {**GERMAN_SELLER, "contact": CONTACT},
+        "payment": {"means_code": "58", **PAYMENTS["DE"], "account_name": "Schmidt IT GmbH"},
+    }
+    assert client.patch("/api/profile", json=profile, headers=KEY_A).status_code == 200
+    stated = {k: v for k, v in GERMAN.items() if k not in ("seller", "payment")}
+    accepted = start_turn(client, script(invoice=stated), headers=KEY_A)
+    run_with_records(app, accepted["job_id"])
+    session_id = accepted["session_id"]
+    invoice = client.get(f"/api/session/{session_id}", headers=KEY_A).get_json()["invoice"]
+    assert invoice["seller"]["contact"] == CONTACT
+    assert invoice["seller"]["electronic_address"] == GERMAN_SELLER["electronic_address"]
+
+    response = client.post(f"/api/session/{session_id}/issue", headers=KEY_A)
+    assert response.status_code == 201, response.get_json()
+    number = response.get_json()["number"]
+    issued = client.get(f"/api/invoices/{number}", headers=KEY_A).get_json()
+    assert issued["seller"]["contact"] == CONTACT
+    for path in (
+        "ubl.xml?profile=xrechnung",
+        "cii.xml?profile=xrechnung",
+        "ubl.xml?profile=peppol",
+    ):
+        export = client.get(f"/api/invoices/{number}.{path}", headers=KEY_A)
+        assert export.status_code == 200, (path, export.get_data(as_text=True)[:2000])
+        assert b"+49 30 1234567" in export.data and b"DE811907980" in export.data
+
+    # a profile without a way to reach the seller: XRechnung names what is missing
+    cleared = {"contact": None, "phone": None, "email": None}
+    client.patch("/api/profile", json={"seller": cleared}, headers=KEY_A)
+    again = start_turn(client, script(invoice=stated), headers=KEY_A)
+    run_with_records(app, again["job_id"])
+    response = client.post(f"/api/session/{again['session_id']}/issue", headers=KEY_A)
+    assert response.status_code == 201, response.get_json()
+    error = assert_error(
+        client.get(
+            f"/api/invoices/{response.get_json()['number']}.ubl.xml?profile=xrechnung",
+            headers=KEY_A,
+        ),
+        422,
+        "einvoice_incomplete",
+    )
+    assert {"BR-DE-6", "BR-DE-7"} <= {m["rule"] for m in error["details"]["missing"]}
 
 
 def test_clients_are_remembered_listed_edited_and_forgotten(app, client):

@@ -4,6 +4,7 @@ python-stdnum (check digits), so a bad IBAN, VAT number or address never reaches
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -142,3 +143,14 @@ def test_electronic_addresses_are_checked_per_scheme(scheme, value, valid):
 )
 def test_vat_identifier(tax_id, expected):
     assert identifiers.vat_identifier(tax_id) == expected
+
+
+def test_the_settings_page_offers_only_schemes_the_server_accepts():
+    """frontend/src/records.ts EAS_SCHEMES: each code of the settings' select is in the EAS
+    code list the profile is validated against."""
+    source = (Path(__file__).parents[2] / "frontend/src/records.ts").read_text(encoding="utf-8")
+    block = source[source.index("export const EAS_SCHEMES") :]
+    block = block[: block.index("];")]
+    offered = re.findall(r'code: "([0-9A-Z]+)"', block)
+    assert len(offered) >= 10 and "9930" in offered and "0204" in offered
+    assert set(offered) <= identifiers.eas_schemes()

@@ -18,6 +18,15 @@ def test_profile_seller():
     }
 
 
+def test_the_profile_seller_brings_its_contact_and_electronic_address():
+    contact = {"name": "Anna Schmidt", "phone": "+49 30 1234567", "email": "a@s.example"}
+    address = {"scheme": "9930", "value": "DE811907980"}
+    seller = {"name": "Anna", "contact": contact, "electronic_address": address}
+    assert profile_seller({"seller": seller}) == seller
+    assert profile_seller({"seller": {"name": "Anna", "contact": {}}}) == {"name": "Anna"}
+    assert with_profile({"items": []}, {"seller": seller})["seller"] == seller
+
+
 def test_profile_payment():
     assert profile_payment({"payment": {}}) is None
     assert profile_payment({"payment": {"iban": "DE89", "bic": None}}) == {"iban": "DE89"}
@@ -42,7 +51,8 @@ def test_seller_patch_sets_every_field():
     }
     assert seller_patch(invoice) == {
         "seller": {"name": "Pixel", "company": None, "email": None, "phone": None,
-                   "address": None, "tax_id": "DE9"},
+                   "address": None, "tax_id": "DE9", "contact": {"name": "x"},
+                   "electronic_address": None},
         "payment": {"means_code": "58", "iban": "DE89"},
     }  # fmt: skip
     assert seller_patch({"seller": None}) is None and seller_patch(None) is None

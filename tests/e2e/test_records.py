@@ -173,6 +173,13 @@ def test_settings_edit_the_profile_with_errors_per_field(page, base_url, shot):
     seller.get_by_label("VAT ID").fill("DE811907980")
     seller.get_by_label("Address").fill("Hauptstrasse 1\n10115 Berlin\nGermany")
     payment.get_by_label("IBAN").fill(BAD_IBAN)
+    einvoicing = page.get_by_role("group", name="E-invoicing")
+    einvoicing.get_by_label("Contact name").fill("Anna Schmidt")
+    einvoicing.get_by_label("Contact phone").fill("+49 30 1234567")
+    einvoicing.get_by_label("Contact e-mail").fill("anna@northwind.example")
+    einvoicing.get_by_label("Electronic address scheme").select_option("0088")
+    address = einvoicing.get_by_label("Electronic address", exact=True)
+    address.fill("4000001000006")  # a GLN with a wrong check digit
     page.get_by_label("Invoices").fill("INV-{year}-{seq:05}")
     expect(page.get_by_test_id("pattern-examples")).to_contain_text(re.compile(r"INV-\d{4}-00001"))
     page.get_by_role("button", name="Save profile").click()
@@ -181,9 +188,12 @@ def test_settings_edit_the_profile_with_errors_per_field(page, base_url, shot):
     expect(iban).to_have_attribute("aria-invalid", "true")
     expect(payment.locator(".field-error")).to_be_visible()
     expect(page.get_by_text("Not saved: please correct the fields marked below.")).to_be_visible()
+    expect(address).to_have_attribute("aria-invalid", "true")
+    expect(einvoicing.locator(".field-error")).to_contain_text("GLN")
     shot(page, "44-settings-422", full_page=True)
 
     iban.fill(VALID_IBAN)
+    address.fill("4000001000005")
     page.get_by_role("button", name="Save profile").click()
     expect(page.get_by_text("Saved. New invoices start with these details.")).to_be_visible()
     expect(iban).not_to_have_attribute("aria-invalid", "true")
@@ -192,11 +202,20 @@ def test_settings_edit_the_profile_with_errors_per_field(page, base_url, shot):
     assert profile["seller"]["name"] == "Northwind Studio"
     assert profile["payment"]["iban"] == VALID_IBAN.replace(" ", "")
     assert profile["numbering"]["invoice_pattern"] == "INV-{year}-{seq:05}"
+    assert profile["seller"]["contact"] == {
+        "name": "Anna Schmidt",
+        "phone": "+49 30 1234567",
+        "email": "anna@northwind.example",
+    }
+    assert profile["seller"]["electronic_address"] == {"scheme": "0088", "value": "4000001000005"}
 
     page.reload()
     expect(page.get_by_role("group", name="Your business").get_by_label("Name")).to_have_value(
         "Northwind Studio"
     )
+    expect(
+        page.get_by_role("group", name="E-invoicing").get_by_label("Contact phone")
+    ).to_have_value("+49 30 1234567")
     # back to the default pattern, so the other tests' numbers keep theirs
     page.get_by_label("Invoices").fill("{year}-{seq:04}")
     page.get_by_role("button", name="Save profile").click()

@@ -18,72 +18,15 @@ does not (the rule's message says what to add), or a message of its own.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass
 from typing import Any
 
-from core.exports.profiles import EN16931, PEPPOL, PROFILES, XRECHNUNG
+from core.exports.profiles import EN16931, PEPPOL, XRECHNUNG
+
+# the rules register themselves on import; the order of the modules is the order of the report
+from core.exports.rules import en16931, peppol, xrechnung  # noqa: F401
+from core.exports.rules import xml as xml_rules
 from core.exports.rules.facts import InvoiceFacts
-
-ALL_PROFILES = frozenset(PROFILES)
-
-
-@dataclass(frozen=True)
-class MissingTerm:
-    """Something a profile needs and the invoice lacks: our field, the business term, what to
-    add in words, and the rule's id."""
-
-    field: str
-    term: str
-    message: str
-    rule: str = ""
-
-    def to_dict(self) -> dict[str, str]:
-        return asdict(self)
-
-
-Outcome = bool | str | None
-
-
-@dataclass(frozen=True)
-class Rule:
-    id: str
-    field: str
-    term: str
-    message: str
-    profiles: frozenset[str]
-    test: Callable[[InvoiceFacts], Outcome]
-    syntaxes: frozenset[str] = frozenset({"ubl", "cii"})
-
-    def finding(self, facts: InvoiceFacts) -> MissingTerm | None:
-        outcome = self.test(facts)
-        if outcome is True or outcome is None:
-            return None
-        message = outcome if isinstance(outcome, str) else self.message
-        return MissingTerm(self.field, self.term, message, self.id)
-
-
-RULES: list[Rule] = []
-
-
-def rule(
-    rule_id: str,
-    field: str,
-    term: str,
-    message: str,
-    *,
-    profiles: Iterable[str] = ALL_PROFILES,
-    syntaxes: Iterable[str] = ("ubl", "cii"),
-) -> Callable[[Callable[[InvoiceFacts], Outcome]], Callable[[InvoiceFacts], Outcome]]:
-    """Register a rule: `message` says, in words a person acts on, what to add."""
-
-    def register(test: Callable[[InvoiceFacts], Outcome]) -> Callable[[InvoiceFacts], Outcome]:
-        RULES.append(
-            Rule(rule_id, field, term, message, frozenset(profiles), test, frozenset(syntaxes))
-        )
-        return test
-
-    return register
+from core.exports.rules.registry import RULES, MissingTerm, Rule, rule, rules_for
 
 
 def check(data: dict[str, Any], profile: str = EN16931, syntax: str = "ubl") -> list[MissingTerm]:
@@ -96,20 +39,22 @@ def check(data: dict[str, Any], profile: str = EN16931, syntax: str = "ubl") -> 
     return found
 
 
-def rules_for(profile: str, syntax: str) -> list[Rule]:
-    return [r for r in RULES if profile in r.profiles and syntax in r.syntaxes]
-
-
 def check_xml(
     xml: bytes, data: dict[str, Any], profile: str = EN16931, syntax: str = "ubl"
 ) -> list[MissingTerm]:
     """What the written document breaks of the profile's rules on the document itself."""
-    from core.exports.rules import xml as xml_rules
-
     return xml_rules.check(xml, InvoiceFacts(data, profile, syntax))
 
 
-# The rules register themselves on import; the order of the modules is the order of the report.
-from core.exports.rules import en16931, peppol, xrechnung  # noqa: E402, F401
-
-__all__ = ["EN16931", "PEPPOL", "XRECHNUNG", "MissingTerm", "Rule", "check", "check_xml", "rule"]
+__all__ = [
+    "EN16931",
+    "PEPPOL",
+    "RULES",
+    "XRECHNUNG",
+    "MissingTerm",
+    "Rule",
+    "check",
+    "check_xml",
+    "rule",
+    "rules_for",
+]

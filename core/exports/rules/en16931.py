@@ -9,8 +9,8 @@ again by the CEN Schematron.
 
 from __future__ import annotations
 
-from core.exports.rules import rule
 from core.exports.rules.facts import InvoiceFacts, category_of
+from core.exports.rules.registry import rule
 from core.identifiers import vat_problem
 from core.money import minor_digits
 

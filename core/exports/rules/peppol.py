@@ -14,9 +14,9 @@ from __future__ import annotations
 from decimal import Decimal
 
 from core.exports.profiles import PEPPOL
-from core.exports.rules import rule
 from core.exports.rules import xrechnung as german
 from core.exports.rules.facts import InvoiceFacts
+from core.exports.rules.registry import rule
 from core.identifiers import PEPPOL_EAS_SCHEMES, scheme_name
 
 PROFILE = (PEPPOL,)

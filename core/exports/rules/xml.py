@@ -22,8 +22,8 @@ from decimal import Decimal
 from lxml import etree
 
 from core.exports.profiles import EN16931, PEPPOL, PROFILES, XRECHNUNG
-from core.exports.rules import MissingTerm
 from core.exports.rules.facts import InvoiceFacts
+from core.exports.rules.registry import MissingTerm
 
 NS = {
     "cac": "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2",

@@ -11,8 +11,8 @@ import re
 from decimal import Decimal, localcontext
 
 from core.exports.profiles import XRECHNUNG
-from core.exports.rules import rule
 from core.exports.rules.facts import InvoiceFacts
+from core.exports.rules.registry import rule
 from core.money import plain
 
 PROFILE = (XRECHNUNG,)

@@ -56,6 +56,7 @@ from core.providers.offline.clauses import (
     tidy,
 )
 from core.providers.offline.dates import rewrite_dates
+from core.providers.offline.einvoice import take_einvoice_fields
 from core.providers.offline.entities import (
     SIGNATURE_RE,
     odd_numbers,
@@ -569,6 +570,9 @@ def read_message(
     text, paid_changes, paid_questions = take_prepaid(text, current)
     if paid_questions:
         return Reading(False, questions=paid_questions)
+    text, einvoice_changes, einvoice_questions = take_einvoice_fields(text, today)
+    if einvoice_questions:
+        return Reading(False, questions=einvoice_questions)
     odd = odd_numbers(text)
     if odd:
         return Reading(False, questions=[odd])
@@ -649,7 +653,9 @@ def read_message(
         leading_verb = _VERB_RE.match(tidy(clause))
         verb = leading_verb[0] if leading_verb else verb
         index += 1
+    reading.changes = _taxes_after_their_lines(reading.changes)
     reading.changes += email_changes + details.changes + tail_changes + vat_changes + paid_changes
+    reading.changes += einvoice_changes
     _drop_settled_questions(reading)
     pending = [q for q in reading.questions if q.missing_price]
     if len(pending) == 1 and not answers:  # "… for the shop fit-out? It was $12,400 all in."
@@ -669,6 +675,26 @@ def read_message(
             reading.questions.remove(question)
             reading.changes.append(question.line)
     return reading
+
+
+def _taxes_after_their_lines(changes: list[Change]) -> list[Change]:
+    """ "design 20 h at €85 + 21% VAT and printing 500 pcs at €0.45 + 9% VAT": when two or more
+    taxes each come straight after a line, each is that line's tax, not every line's. One tax
+    after the last line ("…, plus 6% sales tax") stays the invoice's."""
+    pairs = [
+        i
+        for i in range(1, len(changes))
+        if isinstance(changes[i], SetTax)
+        and changes[i].ref is None
+        and isinstance(changes[i - 1], AddLine)
+        and changes[i - 1].tax_rate is None
+    ]
+    if len(pairs) < 2:
+        return changes
+    taxed = list(changes)
+    for i in pairs:
+        taxed[i - 1] = replace(taxed[i - 1], tax_rate=changes[i].rate)
+    return [change for i, change in enumerate(taxed) if i not in pairs]
 
 
 _HEADING_RE = re.compile(r"(?m)^[ \t]*(?P<heading>[^\d\n:$€£¥₹]{2,60}):[ \t]*\n(?P<next>[^\n]+)")

@@ -8,6 +8,8 @@ export interface FieldSpec {
   multiline?: boolean;
   autoComplete?: string;
   inputMode?: "text" | "decimal" | "numeric";
+  /** A select of these choices instead of a text input ("" is the empty choice). */
+  options?: { value: string; label: string }[];
 }
 
 interface Props {
@@ -41,6 +43,18 @@ export function FormFields({ fields, values, errors, onChange, prefix }: Props) 
             <label htmlFor={id}>{field.label}</label>
             {field.multiline ? (
               <textarea {...common} rows={3} onChange={(e) => onChange(field.name, e.target.value)} />
+            ) : field.options ? (
+              <select {...common} onChange={(e) => onChange(field.name, e.target.value)}>
+                <option value="">—</option>
+                {field.options.map((option) => (
+                  <option key={option.value} value={option.value}>
+                    {option.label}
+                  </option>
+                ))}
+                {common.value && !field.options.some((o) => o.value === common.value) && (
+                  <option value={common.value}>{common.value}</option>
+                )}
+              </select>
             ) : (
               <input
                 {...common}

@@ -67,6 +67,82 @@ describe("SettingsPage", () => {
     expect(screen.getByText("Not saved: please correct the fields marked below.")).toBeInTheDocument();
   });
 
+  it("edits the seller contact and electronic address, each sent whole", async () => {
+    const stored = profile({
+      seller: {
+        name: "Northwind Studio",
+        contact: { name: "Anna Schmidt", phone: "+49 30 1234567" },
+        electronic_address: { scheme: "9930", value: "DE811907980" },
+      },
+    });
+    const { calls } = mockFetch([
+      { method: "GET", path: /\/api\/profile$/, respond: () => json(200, stored) },
+      { method: "PATCH", path: /\/api\/profile$/, respond: () => json(200, stored) },
+    ]);
+    const user = userEvent.setup();
+    render(<SettingsPage year={2026} />);
+    const einv = await screen.findByRole("group", { name: "E-invoicing" });
+    expect(within(einv).getByLabelText("Contact name")).toHaveValue("Anna Schmidt");
+    const scheme = within(einv).getByLabelText("Electronic address scheme");
+    expect(scheme).toHaveValue("9930");
+    expect(within(scheme).getByRole("option", { name: "0204 German Leitweg-ID" })).toBeInTheDocument();
+
+    await user.type(within(einv).getByLabelText("Contact e-mail"), "anna@schmidt.example");
+    await user.selectOptions(scheme, "0204");
+    const value = within(einv).getByLabelText("Electronic address");
+    await user.clear(value);
+    await user.type(value, "991-33333TEST-33");
+    await user.click(screen.getByRole("button", { name: "Save profile" }));
+    await screen.findByText("Saved. New invoices start with these details.");
+    expect(calls.find((c) => c.method === "PATCH")?.body).toEqual({
+      seller: {
+        contact: { name: "Anna Schmidt", phone: "+49 30 1234567", email: "anna@schmidt.example" },
+        electronic_address: { scheme: "0204", value: "991-33333TEST-33" },
+      },
+    });
+  });
+
+  it("clears an electronic address emptied, and puts a 422 on the nested fields", async () => {
+    const stored = profile({
+      seller: { name: "Northwind Studio", electronic_address: { scheme: "0088", value: "4000001000005" } },
+    });
+    const { calls } = mockFetch([
+      { method: "GET", path: /\/api\/profile$/, respond: () => json(200, stored) },
+      {
+        method: "PATCH",
+        path: /\/api\/profile$/,
+        times: 1,
+        respond: () =>
+          apiError(422, "validation_error", "Some fields are not valid.", {
+            seller: {
+              contact: { email: ["Not a valid email address."] },
+              electronic_address: { value: ["'123' is not a valid GLN: a GLN has 13 digits."] },
+            },
+          }),
+      },
+      { method: "PATCH", path: /\/api\/profile$/, respond: () => json(200, profile({ seller: { name: "Northwind Studio" } })) },
+    ]);
+    const user = userEvent.setup();
+    render(<SettingsPage year={2026} />);
+    const einv = await screen.findByRole("group", { name: "E-invoicing" });
+    const value = within(einv).getByLabelText("Electronic address");
+    await user.clear(value);
+    await user.type(value, "123");
+    await user.type(within(einv).getByLabelText("Contact e-mail"), "nope");
+    await user.click(screen.getByRole("button", { name: "Save profile" }));
+    await waitFor(() => expect(value).toHaveAttribute("aria-invalid", "true"));
+    expect(value).toHaveAccessibleDescription(/13 digits/);
+    expect(within(einv).getByLabelText("Contact e-mail")).toHaveAccessibleDescription(/Not a valid email/);
+    expect(within(einv).getByLabelText("Electronic address scheme")).not.toHaveAttribute("aria-invalid");
+
+    await user.clear(value);
+    await user.selectOptions(within(einv).getByLabelText("Electronic address scheme"), "");
+    await user.clear(within(einv).getByLabelText("Contact e-mail"));
+    await user.click(screen.getByRole("button", { name: "Save profile" }));
+    await screen.findByText("Saved. New invoices start with these details.");
+    expect(calls.filter((c) => c.method === "PATCH")[1]?.body).toEqual({ seller: { electronic_address: null } });
+  });
+
   it("shows what the next numbers look like as the pattern is typed", async () => {
     mockFetch([{ method: "GET", path: /\/api\/profile$/, respond: () => json(200, profile()) }]);
     const user = userEvent.setup();

@@ -6,6 +6,7 @@ import { humanize, type HumanError } from "../errors";
 import {
   DEFAULT_CREDIT_NOTE_PATTERN,
   DEFAULT_INVOICE_PATTERN,
+  EAS_SCHEMES,
   getProfile,
   patchProfile,
   patternExample,
@@ -22,6 +23,24 @@ const SECTIONS: { key: ProfileSection; title: string; intro: string; fields: Fie
     title: "Your business",
     intro: "The seller on every new invoice.",
     fields: PARTY_FIELDS,
+  },
+  {
+    key: "seller",
+    title: "E-invoicing",
+    intro:
+      "Who answers questions about your invoices (XRechnung needs a name, phone and e-mail: BT-41..43) and where e-invoices reach you (BT-34; Peppol needs one).",
+    fields: [
+      { name: "contact.name", label: "Contact name", hint: "a person or a department" },
+      { name: "contact.phone", label: "Contact phone", type: "tel" },
+      { name: "contact.email", label: "Contact e-mail", type: "email" },
+      {
+        name: "electronic_address.scheme",
+        label: "Electronic address scheme",
+        hint: "EAS code list",
+        options: EAS_SCHEMES.map((s) => ({ value: s.code, label: s.label })),
+      },
+      { name: "electronic_address.value", label: "Electronic address", hint: "e.g. DE811907980 for 9930, a Leitweg-ID for 0204" },
+    ],
   },
   {
     key: "payment",
@@ -58,30 +77,79 @@ const SECTIONS: { key: ProfileSection; title: string; intro: string; fields: Fie
 
 const EMPTY_ERRORS: Errors = { seller: {}, payment: {}, defaults: {}, numbering: {} };
 
+/** A field's stored value; "contact.name" is the name inside the seller's contact object. */
+function storedValue(stored: Record<string, unknown>, name: string): unknown {
+  const [outer, inner] = name.split(".");
+  if (inner === undefined) return stored[outer];
+  const nested = stored[outer];
+  return nested && typeof nested === "object" ? (nested as Record<string, unknown>)[inner] : undefined;
+}
+
 function valuesOf(profile: Profile): Values {
   const out = { seller: {}, payment: {}, defaults: {}, numbering: {} } as Values;
   for (const section of SECTIONS) {
     const stored = (profile[section.key] ?? {}) as Record<string, unknown>;
-    for (const field of section.fields) out[section.key][field.name] = text(stored[field.name]);
+    for (const field of section.fields) out[section.key][field.name] = text(storedValue(stored, field.name));
   }
   return out;
 }
 
-/** What changed, as a PATCH: a field emptied is null (cleared); untouched sections are left out. */
+/**
+ * What changed, as a PATCH: a field emptied is null (cleared); untouched sections are left out.
+ * A contact or an electronic address is sent whole when any of its fields changed (the server
+ * replaces it as a whole), and null when all its fields are empty.
+ */
 export function profileChanges(saved: Values, edited: Values): Profile {
   const changes: Record<string, Record<string, unknown>> = {};
   for (const section of SECTIONS) {
+    const groups = new Set<string>();
     for (const field of section.fields) {
       const before = saved[section.key][field.name] ?? "";
       const after = (edited[section.key][field.name] ?? "").trim();
       if (before === after) continue;
+      if (field.name.includes(".")) {
+        groups.add(field.name.split(".")[0]);
+        continue;
+      }
       let value: unknown = after === "" ? null : after;
       // whole days are sent as a number; anything else as typed, for the server to explain
       if (field.name === "payment_terms_days" && typeof value === "string" && /^\d+$/.test(value)) value = parseInt(value, 10);
       (changes[section.key] ??= {})[field.name] = value;
     }
+    for (const group of groups) {
+      const whole: Record<string, string> = {};
+      for (const field of section.fields) {
+        const [outer, inner] = field.name.split(".");
+        const value = (edited[section.key][field.name] ?? "").trim();
+        if (outer === group && inner !== undefined && value !== "") whole[inner] = value;
+      }
+      (changes[section.key] ??= {})[group] = Object.keys(whole).length ? whole : null;
+    }
   }
   return changes as Profile;
+}
+
+/**
+ * A section's 422 details as field -> messages: a nested object's messages go to its own fields
+ * ("contact": {"email": [...]} to "contact.email"); one about the object as a whole to its first.
+ */
+export function sectionErrors(details: unknown, fields: FieldSpec[]): Record<string, string[]> {
+  const out = fieldErrors(details);
+  if (!details || typeof details !== "object" || Array.isArray(details)) return out;
+  for (const [key, value] of Object.entries(details as Record<string, unknown>)) {
+    const nested = fields.filter((f) => f.name.startsWith(`${key}.`));
+    if (!nested.length) continue;
+    delete out[key];
+    if (value && typeof value === "object" && !Array.isArray(value)) {
+      for (const [inner, messages] of Object.entries(fieldErrors(value))) {
+        const target = nested.find((f) => f.name === `${key}.${inner}`) ?? nested[0];
+        out[target.name] = [...(out[target.name] ?? []), ...messages];
+      }
+    } else {
+      out[nested[0].name] = fieldErrors({ [key]: value })[key] ?? [];
+    }
+  }
+  return out;
 }
 
 export function SettingsPage({ year = new Date().getFullYear() }: { year?: number }) {
@@ -139,9 +207,10 @@ export function SettingsPage({ year = new Date().getFullYear() }: { year?: numbe
         const details = e.details as Record<string, unknown>;
         const next: Errors = { seller: {}, payment: {}, defaults: {}, numbering: {} };
         let placed = 0;
-        for (const section of SECTIONS) {
-          next[section.key] = fieldErrors(details[section.key]);
-          placed += Object.keys(next[section.key]).length;
+        for (const key of Object.keys(next) as ProfileSection[]) {
+          const fields = SECTIONS.filter((s) => s.key === key).flatMap((s) => s.fields);
+          next[key] = sectionErrors(details[key], fields);
+          placed += Object.keys(next[key]).length;
         }
         setErrors(next);
         setStatus(placed ? "Not saved: please correct the fields marked below." : "");
@@ -171,7 +240,7 @@ export function SettingsPage({ year = new Date().getFullYear() }: { year?: numbe
         }}
       >
         {SECTIONS.map((section) => (
-          <fieldset key={section.key} className="form-section">
+          <fieldset key={section.title} className="form-section">
             <legend>{section.title}</legend>
             <p className="fine">{section.intro}</p>
             <FormFields

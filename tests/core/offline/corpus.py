@@ -22,6 +22,9 @@ Each YAML file of a split (`dev`, `held_out`) holds a list of conversations:
         notes: …
         purchase_order: "4711"
         prepaid: 500             # the amount already paid (BT-113)
+        buyer_reference: "991-33333TEST-33"    # BT-10 (a Leitweg-ID, their reference)
+        delivery: 2026-03-02                   # the delivery date (BT-72)
+        payment: {iban: DE89…, bic: …, name: …, reference: …, means: "58"}  # BG-16
 
 A line may also name its VAT category as priced, `vat: AE` (S above 0 %, Z at 0 % when not
 written, so a stray category is wrong), and `reason_code: VATEX-EU-132` its exemption code.
@@ -33,7 +36,10 @@ acceptable wordings; they compare without case or punctuation, except that a wor
 capitals in the expectation (an acronym: "SEO") must be in capitals. "Today" is Tuesday
 2026-11-24. `purchase_order` is BT-13 and a party's `contact` the name of its contact person
 (BT-56); were the schema without them, they would be expected as lines of the notes
-(`expected_notes`), where the engine kept them before the fields existed.
+(`expected_notes`), where the engine kept them before the fields existed. A party's `contact`
+may also be `{name, phone, email}` (BT-41..43 / BT-56..58) and its `electronic_address`
+"scheme:value" (BT-34 / BT-49). `payment.means` is the means code as priced (the core picks 58
+or 30 for an IBAN); payment fields not written are expected empty.
 """
 
 from __future__ import annotations
@@ -136,6 +142,8 @@ def judge(expect: Any, conversation: Conversation) -> list[str]:
         "payment_terms",
         "discount",
         "purchase_order",
+        "buyer_reference",
+        "delivery_date",
     ):
         if getattr(actual, name) != getattr(wanted, name):
             problems.append(f"{name}: {getattr(actual, name)!r}, not {getattr(wanted, name)!r}")
@@ -148,6 +156,7 @@ def judge(expect: Any, conversation: Conversation) -> list[str]:
     wanted_prepaid = _number(expect["prepaid"]) if expect.get("prepaid") is not None else None
     if actual.prepaid_amount != wanted_prepaid:
         problems.append(f"prepaid: {actual.prepaid_amount!r}, not {wanted_prepaid!r}")
+    problems += _payment_problems(actual, expect.get("payment"))
     total, wanted_total = _total(actual), _total(wanted)
     if not problems and total != wanted_total:
         problems.append(f"total {total}, not {wanted_total}")
@@ -196,6 +205,10 @@ def expected_draft(expect: dict[str, Any]) -> InvoiceDraft:
         "purchase_order": _optional_text(
             expect.get("purchase_order"), InvoiceDraft, "purchase_order"
         ),
+        "buyer_reference": _optional_text(
+            expect.get("buyer_reference"), InvoiceDraft, "buyer_reference"
+        ),
+        "delivery_date": str(expect["delivery"]) if expect.get("delivery") else None,
         "items": [
             {
                 "description": _first(line["desc"]),
@@ -314,15 +327,51 @@ def _party_problems(role: str, actual: Party | None, wanted: Any) -> list[str]:
         return [f"{role}: none, not {wanted.get('name')!r}"]
     problems = []
     if _has_field(Party, "contact"):
-        have = actual.contact.name if getattr(actual, "contact", None) else None
-        if have != wanted.get("contact"):
-            problems.append(f"{role} contact: {have!r}, not {wanted.get('contact')!r}")
+        contact = wanted.get("contact")
+        contact = contact if isinstance(contact, dict) else {"name": contact}
+        for name in ("name", "phone", "email"):
+            have = getattr(actual.contact, name) if actual.contact else None
+            if _party_value(name, have) != _party_value(name, contact.get(name)):
+                problems.append(f"{role} contact {name}: {have!r}, not {contact.get(name)!r}")
+    if _has_field(Party, "electronic_address"):
+        address = actual.electronic_address
+        have = f"{address.scheme}:{address.value}" if address else None
+        if have != (wanted.get("electronic_address") or None):
+            problems.append(
+                f"{role} electronic address: {have!r}, not {wanted.get('electronic_address')!r}"
+            )
     for name in PARTY_FIELDS:
         options = wanted.get(name)
         options = options if isinstance(options, list) else [options]
         have = _party_value(name, getattr(actual, name))
         if have not in [_party_value(name, option) for option in options]:
             problems.append(f"{role} {name}: {getattr(actual, name)!r}, not {options[0]!r}")
+    return problems
+
+
+def _payment_problems(actual: InvoiceDraft, wanted: dict[str, Any] | None) -> list[str]:
+    """The payment instructions: each field as written, the means code as priced."""
+    wanted = wanted or {}
+    have = actual.payment
+    problems = []
+    for name, key in (("iban", "iban"), ("bic", "bic"), ("account_name", "name")):
+        value = getattr(have, name) if have else None
+        expected = wanted.get(key)
+        if name in ("iban", "bic") and expected:
+            expected = re.sub(r"\s", "", str(expected)).upper()
+        if value != expected:
+            problems.append(f"payment {name}: {value!r}, not {expected!r}")
+    reference = have.reference if have else None
+    if reference != (str(wanted["reference"]) if wanted.get("reference") else None):
+        problems.append(f"payment reference: {reference!r}, not {wanted.get('reference')!r}")
+    if "means" in wanted:
+        try:
+            priced = price_invoice(actual, "CORPUS", today=TODAY).payment
+        except ValueError as error:
+            return [*problems, f"the invoice cannot be priced: {error}"]
+        means = priced.means_code if priced else None
+        if means != str(wanted["means"]):
+            problems.append(f"payment means {means!r}, not {wanted['means']!r}")
     return problems
 
 

@@ -15,7 +15,7 @@ from tests.core.offline.support import Conversation
 FLOORS = {"dev": 0.97, "held_out": 0.92}
 FAMILIES = {
     "email", "terse", "units", "amounts", "tax_discount", "parties", "edits", "later_price",
-    "signs", "no_invent", "session", "vat_payment",
+    "signs", "no_invent", "session", "vat_payment", "einvoice",
 }  # fmt: skip
 
 

@@ -557,6 +557,34 @@ CREATION = [
         seller=Party("Pixel Studio", email="hello@pixel.studio"),
         lines=[L("Design", "1", "500")],
     ),
+    # a tax after each line is that line's; one after the last line is every line's
+    C(
+        "Invoice Acme Corp for design 20 hours at €85 + 21% VAT and printing 500 pcs at €0.45 "
+        "+ 9% VAT",
+        "2302.25",
+        buyer="Acme Corp",
+        currency="EUR",
+        lines=[
+            L("Design", "20", "85", "hour", tax="21"),
+            L("Printing", "500", "0.45", "piece", tax="9"),
+        ],
+    ),
+    C(
+        "Invoice Acme Corp: design $500 plus 20% VAT, hosting $100 plus 10% VAT, postage $10",
+        "720.00",
+        buyer="Acme Corp",
+        lines=[
+            L("Design", "1", "500", tax="20"),
+            L("Hosting", "1", "100", tax="10"),
+            L("Postage", "1", "10"),
+        ],
+    ),
+    C(
+        "Invoice Acme Corp for design $500 and printing $200, plus 8% tax",
+        "756.00",
+        buyer="Acme Corp",
+        lines=[L("Design", "1", "500", tax="8"), L("Printing", "1", "200", tax="8")],
+    ),
 ]
 
 

@@ -104,6 +104,19 @@ def test_a_new_invoice_starts_with_the_profile():
     assert "From your profile: seller Jane Doe" in reply.reply
 
 
+def test_a_new_invoice_starts_with_the_profile_contact_and_electronic_address():
+    contact = {"name": "Jane Doe", "phone": "+49 30 1234567", "email": "jane@doe.example"}
+    address = {"scheme": "9930", "value": "DE811907980"}
+    seller = {**PROFILE["seller"], "contact": contact, "electronic_address": address}
+    reply = ask("Invoice Globex for 3 hours of design at 90", profile={**PROFILE, "seller": seller})
+    assert reply.invoice["seller"]["contact"] == contact
+    assert reply.invoice["seller"]["electronic_address"] == address
+    edited = ask(
+        "add a travel line at 50", invoice=reply.invoice, profile={**PROFILE, "seller": seller}
+    )
+    assert edited.invoice["seller"]["contact"] == contact  # an edit keeps them
+
+
 def test_what_the_message_says_wins_over_the_defaults():
     reply = ask("Invoice Globex for 3 hours of design at $90/h, no tax, due in 30 days")
     invoice = reply.invoice
@@ -334,6 +347,8 @@ def test_save_it_to_my_profile(message):
             "phone": None,
             "address": None,
             "tax_id": "DE999999999",
+            "contact": None,  # the profile's contact and address were another company's
+            "electronic_address": None,
         },
         "payment": PROFILE["payment"],
     }
