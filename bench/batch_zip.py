@@ -18,7 +18,6 @@ import statistics
 import threading
 import time
 import zipfile
-from pathlib import Path
 
 import requests
 
@@ -136,17 +135,9 @@ def run(ctx: Context) -> Outcome:
 
 
 def main() -> None:
-    from contextlib import ExitStack
-    from tempfile import mkdtemp
+    from bench.support import run_alone
 
-    from bench.support import format_table
-
-    with ExitStack() as stack:
-        ctx = Context(NAME, Path(mkdtemp(prefix="bench-zip-")), stack, print)
-        outcome = run(ctx)
-    print(format_table([outcome]))
-    for note in outcome.notes:
-        print(note)
+    run_alone(NAME, run)
 
 
 if __name__ == "__main__":

@@ -20,7 +20,6 @@ import statistics
 import threading
 import time
 from collections import Counter
-from pathlib import Path
 
 import redis
 
@@ -174,17 +173,9 @@ def run(ctx: Context) -> Outcome:
 
 
 def main() -> None:
-    from contextlib import ExitStack
-    from tempfile import mkdtemp
+    from bench.support import run_alone
 
-    from bench.support import format_table
-
-    with ExitStack() as stack:
-        ctx = Context(NAME, Path(mkdtemp(prefix="bench-fair-")), stack, print)
-        outcome = run(ctx)
-    print(format_table([outcome]))
-    for note in outcome.notes:
-        print(note)
+    run_alone(NAME, run)
 
 
 if __name__ == "__main__":

@@ -23,7 +23,6 @@ import json
 import threading
 import time
 from collections import Counter
-from pathlib import Path
 
 from bench.support import Context, Figure, Outcome, percentile
 
@@ -280,20 +279,12 @@ def run(ctx: Context, compare_gthread: bool = False) -> Outcome:
 
 
 def main() -> None:
-    from contextlib import ExitStack
-    from tempfile import mkdtemp
-
-    from bench.support import format_table
+    from bench.support import run_alone
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--compare-gthread", action="store_true")
     args = parser.parse_args()
-    with ExitStack() as stack:
-        ctx = Context(NAME, Path(mkdtemp(prefix="bench-slow-")), stack, print)
-        outcome = run(ctx, compare_gthread=args.compare_gthread)
-    print(format_table([outcome]))
-    for note in outcome.notes:
-        print(note)
+    run_alone(NAME, lambda ctx: run(ctx, compare_gthread=args.compare_gthread))
 
 
 if __name__ == "__main__":

@@ -325,6 +325,17 @@ def _number(value: float | None, unit: str) -> str:
     return f"{value:.{digits}f} {unit}"
 
 
+def run_alone(name: str, run: Callable[[Context], Outcome]) -> None:
+    """`python -m bench.<name>`: one benchmark in a scratch directory, its table and notes."""
+    from tempfile import mkdtemp
+
+    with ExitStack() as stack:
+        outcome = run(Context(name, Path(mkdtemp(prefix=f"bench-{name}-")), stack, print))
+    print(format_table([outcome]))
+    for note in outcome.notes:
+        print(note)
+
+
 def format_table(outcomes: list[Outcome]) -> str:
     header = ("benchmark", "figure", "measured", "baseline", "ratio", "target", "result")
     rows = [header]
