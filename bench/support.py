@@ -211,6 +211,10 @@ class Context:
         self.stack = stack
         self.log = log
         self.redis = self.start(RedisServer(workdir))
+        # the services' records database: a migrated SQLite file of this run, never the
+        # developer's var/invoice-agent.db (an unmigrated one made every turn log a traceback)
+        self.database_url = f"sqlite:///{workdir / 'records.db'}"
+        self._migrated = False
 
     def start(self, service: Service) -> Service:
         self.log(f"starting {service.name}")
@@ -226,6 +230,7 @@ class Context:
         }
         env.update(
             REDIS_URL=self.redis.url(),
+            DATABASE_URL=self.database_url,
             CELERY_BROKER_URL="",
             API_KEYS="",
             LLM_PROVIDER="bench.providers:InstantProvider",
@@ -238,8 +243,22 @@ class Context:
         env.update(variables)
         return env
 
+    def migrate(self) -> None:
+        """Give the records database its schema, as `make run` does before anything starts."""
+        if self._migrated:
+            return
+        subprocess.run(
+            [sys.executable, "-m", "core.records.migrate"],
+            cwd=ROOT,
+            env=self.env(),
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+        self._migrated = True
+
     def gunicorn(self, name: str, app: str, **variables: str) -> tuple[Service, int]:
         """Start `app` under gunicorn with api/gunicorn.conf.py, bound to 127.0.0.1 only."""
+        self.migrate()
         port = free_port()
         env = self.env(
             PORT=str(port), PROMETHEUS_MULTIPROC_DIR=str(self.workdir / f"prom-{name}"), **variables
@@ -259,6 +278,7 @@ class Context:
         self, name: str, app: str, queues: str, *extra: str, **variables: str
     ) -> Service:
         """Start `celery -A app worker -P gevent` and wait until it says it is ready."""
+        self.migrate()
         argv = [
             str(BIN / "celery"),
             "-A",
