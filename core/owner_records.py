@@ -2,8 +2,8 @@
 invoice starts from, the stored clients a message names, and the profile update the user
 asked for in the chat.
 
-    TurnRunner ──▶ TurnRecords.profile(owner)                 -> ProviderRequest.profile
-               ──▶ TurnRecords.clients_mentioned(owner, text) -> ProviderRequest.known_clients
+    TurnRunner ──▶ TurnRecords.for_message(owner, text) -> ProviderRequest.profile
+                                                         and .known_clients
     provider   ──▶ ProviderReply.profile_update ──▶ TurnRecords.update_profile(owner, patch)
 
 `TurnRecords` is the small interface the runner depends on; `core.records.RecordsService`
@@ -28,17 +28,14 @@ PROFILE_PAYMENT_FIELDS = ("means_code", "iban", "bic", "account_name")
 class TurnRecords(Protocol):
     """The records a turn needs, for one owner at a time (the turn's API key)."""
 
-    def profile(self, owner: str) -> dict[str, Any]:
-        """The owner's profile: `seller`, `payment`, `defaults`, `numbering` ({} when unset)."""
+    def for_message(self, owner: str, text: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        """The owner's profile (`seller`, `payment`, `defaults`, `numbering`; {} when unset)
+        and the stored clients `text` may name, each with `mentioned_as`, `match` ("exact"
+        or "prefix") and `last_invoice` (or None)."""
         ...
 
     def update_profile(self, owner: str, patch: Mapping[str, Any]) -> dict[str, Any]:
         """Merge `patch` into the profile (null clears a field). Raises ValidationFailed."""
-        ...
-
-    def clients_mentioned(self, owner: str, text: str) -> list[dict[str, Any]]:
-        """The owner's stored clients that `text` may name, each with `mentioned_as`,
-        `match` ("exact" or "prefix") and `last_invoice` (or None)."""
         ...
 
 

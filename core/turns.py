@@ -349,12 +349,11 @@ class TurnRunner:
         if self.records is None:
             return None, ()
         try:
-            profile = self.records.profile(job.owner)
-            known = tuple(self.records.clients_mentioned(job.owner, job.message))
+            profile, known = self.records.for_message(job.owner, job.message)
         except Unavailable:
             log.warning("records unavailable: the turn goes on without the profile")
             return None, ()
-        return profile, known
+        return profile, tuple(known)
 
     def _update_profile(self, job: JobRecord, patch: dict, reply: str) -> str:
         """Write the profile update the provider was asked for; the reply, with why not when

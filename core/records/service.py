@@ -187,11 +187,7 @@ class RecordsService:
         """The owner's profile; sections never set are {} (numbering shows the defaults)."""
         owner = owner_key(owner)
 
-        def work(session: Session) -> dict[str, Any]:
-            row = session.get(Profile, owner)
-            return _profile_view(row.document if row else {})
-
-        return self._read(work)
+        return self._read(lambda session: _profile_in(session, owner))
 
     def update_profile(self, owner: str, patch: Mapping[str, Any]) -> dict[str, Any]:
         """Merge `patch` into the profile (null clears a field or a section); the whole
@@ -383,30 +379,15 @@ class RecordsService:
         terms of its most recent issued invoice (not a credit note), or None."""
         owner = owner_key(owner)
 
-        def work(session: Session) -> list[dict[str, Any]]:
-            found = []
-            for mention in find_mentions(session, owner, text):
-                last = session.scalars(
-                    select(IssuedInvoice)
-                    .where(
-                        IssuedInvoice.owner == owner,
-                        IssuedInvoice.client_id == mention.client.id,
-                        IssuedInvoice.type == "invoice",
-                    )
-                    .order_by(IssuedInvoice.issued_at.desc(), IssuedInvoice.id.desc())
-                    .limit(1)
-                ).first()
-                found.append(
-                    {
-                        **_client_view(mention.client),
-                        "mentioned_as": mention.mentioned_as,
-                        "match": mention.match,
-                        "last_invoice": _repeatable(last) if last else None,
-                    }
-                )
-            return found
+        return self._read(lambda session: _mentioned_in(session, owner, text))
 
-        return self._read(work)
+    def for_message(self, owner: str, text: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        """`profile(owner)` and `clients_mentioned(owner, text)`, read in one transaction
+        (what a chat turn reads before its provider is called)."""
+        owner = owner_key(owner)
+        return self._read(
+            lambda session: (_profile_in(session, owner), _mentioned_in(session, owner, text))
+        )
 
     # -- issuing -------------------------------------------------------------------------
 
@@ -795,6 +776,35 @@ def _patterns(document: Mapping[str, Any]) -> dict[str, str]:
         CREDIT_NOTE_SERIES: numbering.get("credit_note_pattern")
         or DEFAULT_PATTERNS[CREDIT_NOTE_SERIES],
     }
+
+
+def _profile_in(session: Session, owner: str) -> dict[str, Any]:
+    document = session.scalar(select(Profile.document).where(Profile.owner == owner))
+    return _profile_view(document or {})
+
+
+def _mentioned_in(session: Session, owner: str, text: str) -> list[dict[str, Any]]:
+    found = []
+    for mention in find_mentions(session, owner, text):
+        last = session.scalars(
+            select(IssuedInvoice)
+            .where(
+                IssuedInvoice.owner == owner,
+                IssuedInvoice.client_id == mention.client.id,
+                IssuedInvoice.type == "invoice",
+            )
+            .order_by(IssuedInvoice.issued_at.desc(), IssuedInvoice.id.desc())
+            .limit(1)
+        ).first()
+        found.append(
+            {
+                **_client_view(mention.client),
+                "mentioned_as": mention.mentioned_as,
+                "match": mention.match,
+                "last_invoice": _repeatable(last) if last else None,
+            }
+        )
+    return found
 
 
 def _profile_view(document: Mapping[str, Any]) -> dict[str, Any]:

@@ -168,10 +168,7 @@ def test_any_provider_gets_the_records_and_the_profile_seller(stores, records):
 
 
 class UnreachableRecords:
-    def profile(self, owner: str) -> dict[str, Any]:
-        raise Unavailable()
-
-    def clients_mentioned(self, owner: str, text: str) -> list[dict[str, Any]]:
+    def for_message(self, owner: str, text: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         raise Unavailable()
 
     def update_profile(self, owner: str, patch: Any) -> dict[str, Any]:
