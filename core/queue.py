@@ -65,18 +65,19 @@ class Publisher(Protocol):
 class CeleryPublisher:
     """Publishes `run_turn(job_id)` by name with a Celery app (the API's or the worker's)."""
 
-    def __init__(self, celery: Celery):
+    def __init__(self, celery: Celery, *, declares: bool = True):
         self.celery = celery
+        # kombu declares the queue again (from its cache: ~0.3 ms) on every publish. A Redis
+        # queue is a list that needs no declaring (the anonymous exchange puts the message
+        # on the list named by the routing key, and workers declare what they consume);
+        # RabbitMQ's quorum queues must exist before a message is routed to them.
+        self._declare: list | None = None if declares else []
 
     @classmethod
     def from_settings(cls, settings: Settings) -> CeleryPublisher:
-        """A producer-only Celery app on the configured broker (the API's). On Redis it
-        publishes through one client per channel (`publishing_transport`)."""
+        """A producer-only Celery app on the configured broker (the API's)."""
         app = celery_app("invoice_agent_api", settings, set_as_current=False)
-        transport = publishing_transport(app.conf.broker_url)
-        if transport:
-            app.conf.broker_transport = transport
-        return cls(app)
+        return cls(app, declares=one_client_transport(app.conf.broker_url) is None)
 
     def publish(self, job_ids: Sequence[str], queue: str, *, request_id: str = "") -> None:
         """Publish the jobs in one producer batch (on a Redis broker, one pipelined write per
@@ -117,6 +118,7 @@ class CeleryPublisher:
             queue=queue,
             producer=producer,
             headers={"request_id": request_id},
+            declare=self._declare,
         )
 
     def answers(self) -> bool:
@@ -129,25 +131,27 @@ class CeleryPublisher:
             return False
 
 
-def publishing_transport(broker_url: str) -> str | None:
-    """The kombu transport the API publishes with: for a Redis broker (plain or Sentinel),
-    kombu's own with `_ReusedClient`; None (kombu's choice) for any other broker."""
+def one_client_transport(broker_url: str) -> str | None:
+    """The kombu transport of the API and the workers: for a Redis broker (plain or
+    Sentinel), kombu's own with `_ReusedClient`; None (kombu's choice) for any other."""
     scheme = broker_url.split("://", 1)[0].lower()
     if scheme in ("redis", "rediss"):
-        return "core.queue:RedisPublishingTransport"
+        return "core.queue:OneClientRedisTransport"
     if scheme == "sentinel":
-        return "core.queue:SentinelPublishingTransport"
+        return "core.queue:OneClientSentinelTransport"
     return None
 
 
 class _ReusedClient:
-    """A kombu Redis channel that sends every publish through one `redis.Redis` client.
+    """A kombu Redis channel that sends every command through one `redis.Redis` client.
 
-    kombu's channel builds a new client object for each message it publishes
-    (`conn_or_acquire`), and redis-py's client is costly to build (it fills a table of
-    about 170 response callbacks): about 0.4 ms, as much as the rest of the publish. The
-    client is thread-safe (each command takes a connection from the channel's pool), so one
-    serves the channel; it is built again when the channel's pool is (after a fork, a close).
+    kombu's channel builds a new client object for each message it publishes, and for each
+    a worker takes and acknowledges (`conn_or_acquire`: the publish, and the unacked-message
+    bookkeeping of `QoS.append` and `QoS.ack`). redis-py's client is costly to build (it
+    fills a table of about 170 response callbacks): about 0.4 ms each time, as much as the
+    rest of a publish. The client is thread-safe (each command takes a connection from the
+    channel's pool), so one serves the channel; it is built again when the channel's pool
+    is (after a fork, a close). The consumer's BRPOP keeps the channel's own client.
     """
 
     _reused_client: Any = None
@@ -163,20 +167,20 @@ class _ReusedClient:
         yield reused
 
 
-class RedisPublishingChannel(_ReusedClient, kombu_redis.Channel):
+class OneClientRedisChannel(_ReusedClient, kombu_redis.Channel):
     pass
 
 
-class SentinelPublishingChannel(_ReusedClient, kombu_redis.SentinelChannel):
+class OneClientSentinelChannel(_ReusedClient, kombu_redis.SentinelChannel):
     pass
 
 
-class RedisPublishingTransport(kombu_redis.Transport):
-    Channel = RedisPublishingChannel
+class OneClientRedisTransport(kombu_redis.Transport):
+    Channel = OneClientRedisChannel
 
 
-class SentinelPublishingTransport(kombu_redis.SentinelTransport):
-    Channel = SentinelPublishingChannel
+class OneClientSentinelTransport(kombu_redis.SentinelTransport):
+    Channel = OneClientSentinelChannel
 
 
 def broker_settings(url: str) -> tuple[str, dict[str, Any]]:
@@ -228,6 +232,9 @@ def celery_app(name: str, settings: Settings, **options: Any) -> Celery:
     os.environ.pop("CELERY_BROKER_URL", None)
     app = Celery(name, **options)
     app.conf.update(celery_config(settings))
+    transport = one_client_transport(app.conf.broker_url)
+    if transport:  # not in celery_config: Flower shows that, and this is no setting of ours
+        app.conf.broker_transport = transport
     return app
 
 

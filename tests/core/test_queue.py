@@ -40,3 +40,28 @@ def test_rabbitmq_queues_are_quorum_queues_with_a_delivery_limit():
 
 def test_a_redis_broker_keeps_kombus_own_queues():
     assert "task_queues" not in celery_config(settings())
+
+
+def test_redis_brokers_send_through_one_client_per_channel(redis_server, redis_client):
+    # kombu builds a new redis-py client per publish and per acknowledgement otherwise
+    app = celery_app("t", settings(redis_url=redis_server.url), set_as_current=False)
+    assert app.conf.broker_transport == "core.queue:OneClientRedisTransport"
+    with app.connection_for_write() as connection:
+        channel = connection.default_channel
+        built = []
+        build = channel._create_client
+        channel._create_client = lambda *a, **kw: built.append(1) or build(*a, **kw)
+        with connection.SimpleQueue("one-client-test", channel=channel) as queue:
+            for n in range(20):
+                queue.put({"n": n})
+            got = [queue.get(timeout=2) for _ in range(20)]
+            for message in got:
+                message.ack()
+    assert [m.payload["n"] for m in got] == list(range(20))
+    assert len(built) == 1
+    redis_client.delete("one-client-test")
+
+
+def test_other_brokers_keep_kombus_transport():
+    app = celery_app("t", settings(celery_broker_url="amqp://u:p@mq:5672/v"), set_as_current=False)
+    assert app.conf.broker_transport is None
