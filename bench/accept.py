@@ -6,6 +6,8 @@ Both servers run under gunicorn with api/gunicorn.conf.py (the same gevent worke
 same time, on the same private Redis, each with a worker draining its queue (the product's
 with InstantProvider; bench/bare_celery.py's no-op), and are loaded by the same client in
 ABBA order (api, bare, bare, api) so that drift on a noisy machine hits both arms alike.
+After each round the benchmark waits until both queues are empty, so that no arm's worker
+is still draining its jobs while the other arm is measured.
 Every request starts a new session (no session_id), so none can be refused with 409.
 Targets: p50 <= 1.5x the floor, throughput >= 0.67x the floor's.
 """
@@ -13,13 +15,16 @@ Targets: p50 <= 1.5x the floor, throughput >= 0.67x the floor's.
 from __future__ import annotations
 
 import json
+import time
 from collections import Counter
 
+import redis
 import requests
 
 from bench import bare_celery
 from bench.load import load_client
-from bench.support import Context, Figure, Outcome, histogram_percentile
+from bench.support import Context, Figure, Outcome, histogram_percentile, wait_until
+from core.queue import INTERACTIVE_QUEUE
 
 NAME = "accept"
 TITLE = "POST /api/chat -> 202 at 32 clients, vs bare Flask + 1 Redis pipeline + 1 publish"
@@ -38,7 +43,7 @@ def run(ctx: Context) -> Outcome:
     outcome = Outcome(NAME)
     client = load_client(ctx.workdir, ctx.log)
     ctx.celery_worker("worker", "worker.app", "interactive,batch")
-    ctx.celery_worker("bare-worker", "bench.bare_celery", bare_celery.QUEUE)
+    ctx.celery_worker("bare-worker", "bench.bare_celery:floor", bare_celery.QUEUE)
     _, api_port = ctx.gunicorn("api", "api:create_app()")
     _, bare_port = ctx.gunicorn("bare", "bench.bare_app:create_app()")
     urls = {
@@ -58,13 +63,27 @@ def run(ctx: Context) -> Outcome:
             urls[arm], BODY, connections=CONNECTIONS, seconds=WARMUP_SECONDS, expected_status=202
         )
 
+    broker = redis.Redis.from_url(ctx.redis.url())
+    ctx.stack.callback(broker.close)
+
+    def drained() -> float:
+        began = time.perf_counter()
+        wait_until(
+            lambda: not any(broker.llen(q) for q in (INTERACTIVE_QUEUE, bare_celery.QUEUE)),
+            120,
+            "the workers to drain the queues",
+        )
+        return time.perf_counter() - began
+
     histograms = {arm: Counter() for arm in urls}
     totals = {arm: Counter() for arm in urls}
+    drained()
     for arm in ORDER:
         ctx.log(f"measure {arm} ({ROUND_SECONDS}s)")
         result = client.run(
             urls[arm], BODY, connections=CONNECTIONS, seconds=ROUND_SECONDS, expected_status=202
         )
+        ctx.log(f"{arm}: queue drained {drained():.1f}s after the round")
         histograms[arm].update(result.histogram)
         totals[arm].update(
             requests=result.requests, unexpected=result.unexpected, errors=result.errors

@@ -1,7 +1,8 @@
 """The floor of the accept benchmark: the least a Flask endpoint that accepts a turn can do.
 
 One POST endpoint: parse the JSON body, one Redis pipeline (HSET + EXPIRE), publish one
-Celery task (`bench.noop` of bench/bare_celery.py, drained by its own worker), answer 202 JSON.
+Celery task (`bench.noop` of bench/bare_celery.py's `floor` app: no result backend, as the
+product's; drained by its own worker), answer 202 JSON.
 Served by gunicorn with the API's own config:
 
     gunicorn -c api/gunicorn.conf.py -b 127.0.0.1:PORT 'bench.bare_app:create_app()'
@@ -23,7 +24,7 @@ def create_app(redis_url: str | None = None) -> Flask:
     url = redis_url or os.environ["REDIS_URL"]
     app = Flask(__name__)
     client = redis.Redis.from_url(url, decode_responses=True, socket_timeout=5)
-    celery = bare_celery.create_app(url)
+    celery = bare_celery.create_app(url, results=False)
 
     @app.post("/api/chat")
     def chat():
