@@ -157,8 +157,13 @@ _stop_heartbeat = threading.Event()
 
 @signals.setup_logging.connect
 def _json_logs(**_):
-    """Celery leaves logging to us when this signal has a receiver: JSON lines, like the API."""
+    """Celery leaves logging to us when this signal has a receiver: JSON lines, like the API.
+    A turn logs one line at INFO, ours ("turn finished": job, session, outcome, attempt,
+    timings); Celery's "received" and "succeeded" lines said it twice more, with Celery's
+    own task id, for a tenth of the worker's CPU per turn. Its warnings and errors stay."""
     configure_logging()
+    for name in ("celery.worker.strategy", "celery.app.trace"):
+        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 @signals.worker_init.connect

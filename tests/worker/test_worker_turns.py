@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 
 import pytest
@@ -140,3 +141,16 @@ def test_the_procfile_commands_serve_a_turn_over_http(live_api, worker):
     assert accepted.headers["X-Request-ID"]
     metrics = requests.get(api.url("/metrics"), timeout=10).text
     assert 'invoice_agent_http_requests_total{endpoint="/api/generate-invoice"' in metrics
+
+
+def test_a_turn_logs_one_line_at_info(client, worker):
+    _, job = run_turn(client, script(reply="Logged once."))
+    job_id = job["job_id"]
+    wait_until(lambda: job_id in worker.output(), message="the turn's log line")
+    lines = [
+        json.loads(line)
+        for line in worker.output().splitlines()
+        if line.startswith("{") and job_id in line
+    ]
+    assert [(line["logger"], line["event"]) for line in lines] == [("core.turns", "turn finished")]
+    assert not [line for line in worker.output().splitlines() if "succeeded in" in line]
