@@ -156,6 +156,8 @@ def read_einvoice(xml: bytes, *, container: Container = "xml") -> EinvoiceImport
     terms = parse_ubl_cii_xml(
         root, flavor=syntax.flavor, level="en16931", check_xsd=False, date_as="date"
     )
+    if syntax.name == "ubl":
+        terms["BG-1"] = _ubl_notes(root)
     draft = _draft(terms, problems)
     draft = _loadable(draft, problems)
     stated = _stated_totals(terms)
@@ -185,6 +187,22 @@ def read_einvoice(xml: bytes, *, container: Container = "xml") -> EinvoiceImport
         valid=not report.errors,
         problems=tuple(problems[:MAX_PROBLEMS]),
     )
+
+
+_UBL_NOTE = "{urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2}Note"
+_SUBJECT_CODE = re.compile(r"#([A-Z]{3})#(.*)", re.DOTALL)
+
+
+def _ubl_notes(root: etree._Element) -> list[dict[str, str]]:
+    """The document's notes (BG-1) as written. A UBL note carries its subject code (BT-21)
+    as "#AAI#text"; the factur-x parser takes the first five characters of any note that
+    starts with "#" for one ("#0000" lost its text), so the notes are read here."""
+    notes = []
+    for element in root.iterchildren(_UBL_NOTE):
+        text = element.text or ""
+        coded = _SUBJECT_CODE.fullmatch(text)
+        notes.append({"BT-21": coded[1], "BT-22": coded[2]} if coded else {"BT-22": text})
+    return notes
 
 
 def _violation_text(violation: Any) -> str:

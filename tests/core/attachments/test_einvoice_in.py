@@ -143,6 +143,20 @@ def test_the_sample_invoice_reads_back_with_its_discount_as_a_percent():
         assert imported.stated == {**imported.priced, "amount_due": imported.priced["amount_due"]}
 
 
+@pytest.mark.parametrize("note", ["#0000", "# not a code", "#ab#c", "#AAI"])
+@pytest.mark.parametrize("syntax", ["ubl", "cii"])
+def test_notes_that_start_with_a_hash_read_back_as_written(syntax, note):
+    # UBL writes a subject code as "#AAI#text"; only that form is one (hypothesis found
+    # "#0000" read back empty: the factur-x parser took any note starting with "#" for one)
+    original = priced({**FRENCH, "notes": note})
+    assert read_einvoice(export(original, syntax)).draft.get("notes") == note
+
+
+def test_a_ubl_notes_subject_code_is_not_part_of_its_text():
+    original = priced({**FRENCH, "notes": "#AAI#Payable by transfer"})
+    assert read_einvoice(export(original, "ubl")).draft["notes"] == "Payable by transfer"
+
+
 @pytest.mark.parametrize("syntax", ["ubl", "cii"])
 def test_a_credit_note_reads_back_with_the_invoice_it_credits(syntax):
     original = credit_note(GERMAN)
