@@ -233,7 +233,7 @@ def celery_app(name: str, settings: Settings, **options: Any) -> Celery:
     app = Celery(name, **options)
     app.conf.update(celery_config(settings))
     transport = one_client_transport(app.conf.broker_url)
-    if transport:  # not in celery_config: Flower shows that, and this is no setting of ours
+    if transport:  # our transport class, not a setting: kept out of celery_config
         app.conf.broker_transport = transport
     return app
 
