@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 from core.invoice import Discount, Invoice, InvoiceDraft, LineItem, Party, price_invoice
 from core.stores import RedisStores
+from core.text import INVISIBLE_CONTROLS
 from tests.support.stores import fake_redis, stores_on
 
 TODAY = date(2026, 3, 15)
@@ -142,8 +143,12 @@ percents = st.one_of(
     st.sampled_from([Decimal(p) for p in ("5", "10", "12.5", "33.3333", "100")]),
     decimals(100, 4),
 )
-short_text = st.text(min_size=1, max_size=20)
-optional_text = st.none() | st.text(max_size=30)
+# Text as the schema keeps it: any valid Unicode but the invisible controls it drops on the
+# way in (core/text.py; that dropping is tested in tests/core/test_text.py). A draft holding
+# one would not survive a JSON round trip unchanged, by design; hypothesis draws one about
+# once in 10,000 examples.
+short_text = st.text(min_size=1, max_size=20).filter(lambda t: not INVISIBLE_CONTROLS.search(t))
+optional_text = st.none() | st.text(max_size=30).filter(lambda t: not INVISIBLE_CONTROLS.search(t))
 
 line_items = st.builds(
     LineItem,
