@@ -37,14 +37,17 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def wait_until(predicate, timeout: float = 15.0, interval: float = 0.05, message: str = ""):
+def wait_until(predicate, timeout: float = 15.0, interval: float = 0.05, message=""):
+    """`predicate()` once it is truthy; `message` (or a function giving it, called on time-out
+    to say what the state was) names what was awaited."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = predicate()
         if value:
             return value
         time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout}s waiting for {message or predicate}")
+    said = message() if callable(message) else message
+    raise AssertionError(f"timed out after {timeout}s waiting for {said or predicate}")
 
 
 class RedisServer:

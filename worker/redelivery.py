@@ -20,7 +20,7 @@ once is harmless: each claims in one Redis script, and a second delivery of a jo
    records it in `unacked`: a worker killed in between loses it. And if Redis is lost
    between storing a turn and publishing it, the publish fails and so may its undo. Either
    way a job stays `queued`. Every queued job is tracked in `jobs:queued`; a chat turn still
-   queued after a minute (a batch item: after the visibility timeout) is published again.
+   queued a minute after it was queued (a batch item: dispatched) is published again.
    When Redis was lost while a turn was being accepted, the client was told 503, yet the
    turn was stored: it runs once Redis is back, and until then the session answers 409.
 
@@ -41,12 +41,12 @@ log = logging.getLogger(__name__)
 
 SWEEP_SECONDS = 5.0
 # A chat turn still queued after a minute has most likely been lost (its queue goes first).
-# A batch item's clock starts when it is dispatched, and no more are dispatched than the
-# workers have slots (core/batch_queue.py), so one waiting three minutes after that has most
-# likely been lost too (a message in a Redis broker lost in a failover, say). Re-sending one
-# that was merely slow costs a second message, which is skipped when it arrives.
-CHAT_RESEND_SECONDS = 60
-BATCH_RESEND_SECONDS = 180
+# So has a batch item: its clock starts when it is dispatched (or deferred, for at most 30 s),
+# and no more are dispatched than the workers have slots (core/batch_queue.py). The usual loss
+# is a worker killed between kombu's BRPOP and the turn's start, while its batch waits for the
+# item (a message lost with a Redis broker's old primary is another). Re-sending one that was
+# merely slow, behind a minute of chat turns, costs a second message, skipped when it arrives.
+RESEND_SECONDS = 60
 
 
 class RestoreAbandonedJobs(bootsteps.StartStopStep):
@@ -86,8 +86,8 @@ class RestoreAbandonedJobs(bootsteps.StartStopStep):
     def resend_lost_jobs(self, worker) -> None:
         visibility = runtime.settings().job_visibility_timeout
         lost = runtime.stores().jobs.reclaim_queued(
-            chat_after=min(CHAT_RESEND_SECONDS, visibility),
-            batch_after=min(BATCH_RESEND_SECONDS, visibility),
+            chat_after=min(RESEND_SECONDS, visibility),
+            batch_after=min(RESEND_SECONDS, visibility),
         )
         publisher = CeleryPublisher(worker.app)
         for job_id, batch_id in lost:

@@ -176,11 +176,13 @@ def test_500_invoices_by_8_clients_while_an_api_and_a_worker_are_killed(
         for process in clients:
             _, errors = process.communicate(timeout=300)
             assert process.returncode == 0, errors
+        # a batch item lost on its way to the killed worker is re-sent a minute after its
+        # dispatch (worker/redelivery.py); an issuing task it held, taken over after a minute
         batch = wait_until(
             lambda: _issued_batch(http, apis[0].base_url, batch_id),
-            timeout=120,
+            timeout=150,
             interval=0.2,
-            message="the batch to be issued",
+            message=lambda: f"the batch to be issued: {_batch_state(http, apis, batch_id)}",
         )
         seconds = time.monotonic() - started
         reading_began = time.monotonic()
@@ -284,6 +286,15 @@ def _issued_batch(http: requests.Session, base_url: str, batch_id: str) -> dict 
         return None
     body = summary.json() if summary.status_code == 200 else {}
     return body if body.get("status") == "completed" else None
+
+
+def _batch_state(http: requests.Session, apis: list[KillableApi], batch_id: str) -> str:
+    """What a test that timed out waiting for the batch should say: its summary and items."""
+    try:
+        body = http.get(f"{apis[0].base_url}/api/batches/{batch_id}?per_page=100", timeout=30)
+        return body.text[:4000]
+    except requests.RequestException as error:
+        return repr(error)
 
 
 def _unreadable(apis: list[KillableApi], numbers: list[str]) -> list[str]:
