@@ -58,6 +58,9 @@ TURN_BODY = {
 
 
 UNNAMED = "(a part without a name)"  # werkzeug keys such a part None; JSON keys are strings
+# one instance for every request: loading keeps no state on it, and building one per request
+# cost about 0.05 ms, 4% of accepting a turn (bench/accept_breakdown.py)
+TURN_REQUEST = TurnRequestSchema()
 
 
 def _turn_request() -> tuple[dict, tuple[NewAttachment, ...]]:
@@ -66,7 +69,7 @@ def _turn_request() -> tuple[dict, tuple[NewAttachment, ...]]:
     Raises ValidationFailed, InvalidUpload and the attachment errors (413, 415, 422).
     """
     if request.mimetype != "multipart/form-data":
-        return blp.ARGUMENTS_PARSER.parse(TurnRequestSchema(), request, location="json"), ()
+        return blp.ARGUMENTS_PARSER.parse(TURN_REQUEST, request, location="json"), ()
     settings = services().settings
     # room for the files on top of the usual limit, set before anything reads the body
     request.max_content_length = (
@@ -91,7 +94,7 @@ def _turn_request() -> tuple[dict, tuple[NewAttachment, ...]]:
     if fields.get("session_id") == "":  # a form's empty field: no session yet
         del fields["session_id"]
     try:
-        args = TurnRequestSchema().load(fields)
+        args = TURN_REQUEST.load(fields)
     except ValidationError as exc:
         errors.update(exc.messages)
     if errors:
