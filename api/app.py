@@ -21,17 +21,18 @@ from api import openapi
 from api.auth import owner_for_request
 from api.errors import register_error_handlers
 from api.metrics import register_metrics
-from api.rate_limits import TURN_ENDPOINTS, RateLimits
+from api.rate_limits import charge_at_the_door
 from api.routes import batches, clients, exports, health, invoices, jobs, profile, sessions, turns
 from api.schemas import ErrorSchema
 from api.security import register_security_headers
 from api.services import Services
-from core.errors import ConfigurationError, Unauthorized
+from core.errors import ConfigurationError
 from core.exports import typesetter
 from core.logs import start_context
 from core.providers import check_settings, provider_name
 from core.queue import QUEUES, CeleryPublisher, Publisher
 from core.records import RecordsService
+from core.request_budgets import RequestBudgets
 from core.settings import Settings
 from core.stores import RedisStores
 from core.tokens import count_tokens
@@ -79,9 +80,13 @@ def create_app(
         OPENAPI_SWAGGER_UI_URL="/docs/static/",  # served below, from swagger-ui-bundle
     )
     stores = stores or RedisStores.from_settings(settings)
+    budgets = RequestBudgets(
+        stores.redis, turns=settings.turn_rate_limit, reads=settings.read_rate_limit
+    )
     app.extensions["invoice_agent"] = Services(
         settings=settings,
         stores=stores,
+        budgets=budgets,
         publisher=publisher or CeleryPublisher.from_settings(settings),
         provider_name=provider_name(settings),
         records=records or RecordsService.from_url(settings.database_url),
@@ -89,7 +94,7 @@ def create_app(
     )
 
     _register_request_id(app)
-    _register_rate_limits(app, settings, stores)  # before authentication: guesses count too
+    _register_rate_limits(app, settings, budgets)  # before authentication: guesses count too
     _register_authentication(app, settings)
     CORS(
         app,
@@ -166,27 +171,11 @@ def _register_authentication(app: Flask, settings: Settings) -> None:
             g.owner = owner_for_request(request, settings.api_keys)
 
 
-def _register_rate_limits(app: Flask, settings: Settings, stores: RedisStores) -> None:
-    limits = RateLimits(
-        stores.redis, turns=settings.turn_rate_limit, reads=settings.read_rate_limit
-    )
-
+def _register_rate_limits(app: Flask, settings: Settings, budgets: RequestBudgets) -> None:
     @app.before_request
     def _rate_limit():
-        if _is_public() or request.method == "OPTIONS":
-            return
-        budget = "turns" if request.endpoint in TURN_ENDPOINTS else "reads"
-        limits.hit(budget, _rate_limit_key(settings.api_keys))
-
-
-def _rate_limit_key(api_keys: tuple[str, ...]) -> str:
-    """The caller's API key (hashed) when it is valid, else the client address."""
-    if api_keys:
-        try:
-            return f"key:{owner_for_request(request, api_keys)}"
-        except Unauthorized:
-            pass
-    return f"ip:{request.remote_addr}"
+        if not _is_public() and request.method != "OPTIONS":
+            charge_at_the_door(budgets, settings.api_keys)
 
 
 def _register_swagger_assets(app: Flask) -> None:

@@ -8,6 +8,7 @@ from flask import current_app
 
 from core.queue import Publisher
 from core.records import RecordsService
+from core.request_budgets import RequestBudgets
 from core.settings import Settings
 from core.stores import RedisStores
 
@@ -16,6 +17,7 @@ from core.stores import RedisStores
 class Services:
     settings: Settings
     stores: RedisStores
+    budgets: RequestBudgets  # TURN_RATE_LIMIT and READ_RATE_LIMIT (api/rate_limits.py)
     publisher: Publisher
     provider_name: str
     records: RecordsService  # profiles, clients, issued invoices (the SQL database)

@@ -42,6 +42,7 @@ from core.redis_model import (
     messages_key,
     session_key,
 )
+from core.request_budgets import WINDOW_HIT, Charge
 from core.sessions import message_json
 from core.workers import WORKER_DEAD_AFTER_SECONDS
 
@@ -91,16 +92,26 @@ local function drop_files(job, session, files)
 end
 """
 
-# KEYS: session, messages, job, files
+# KEYS: session, messages, job, files, and the caller's turn budget (core/request_budgets.py)
+#       when the turn is charged to it
 # ARGV: session_id, owner, create ("1"/"0"), job_id, kind, message, message_tokens, now,
 #       token_limit, session_ttl, job_ttl, request_id, batch_id ("" for a chat turn),
 #       attachments (JSON list of metadata, "" for none), attachment ids (space-separated),
-#       their bytes together, the session's limit of bytes, then (meta JSON, bytes) per file
+#       their bytes together, the session's limit of bytes, the budget's limit and seconds
+#       (0 0 when not charged), then (meta JSON, bytes) per file
 # Returns {"ok", token_count} | {"not_found"} | {"issued", number} | {"in_progress", job_id}
 #       | {"token_limit", count} | {"attachments_full", bytes the session holds}
-_BEGIN_TURN = lua("""
+#       | {"rate_limited", seconds to wait}
+# The budget is charged first, as at the API's door: a turn refused for its session counts.
+_BEGIN_TURN = lua(
+    WINDOW_HIT
+    + """
 local session, messages, job, files = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local session_id, owner, create, job_id = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+if KEYS[5] then
+  local wait = window_hit(KEYS[5], tonumber(ARGV[18]), tonumber(ARGV[19]))
+  if wait > 0 then return {"rate_limited", wait} end
+end
 local tokens, now = tonumber(ARGV[7]), ARGV[8]
 local limit, session_ttl, job_ttl = tonumber(ARGV[9]), tonumber(ARGV[10]), tonumber(ARGV[11])
 
@@ -142,7 +153,7 @@ redis.call("HSET", job, "job_id", job_id, "session_id", session_id, "owner", own
            "status", "$STATUS_QUEUED", "created_at", now, "request_id", ARGV[12],
            "attempts", 0, "batch_id", ARGV[13])
 if ARGV[15] ~= "" then
-  local i = 18
+  local i = 20
   for id in string.gmatch(ARGV[15], "%S+") do
     redis.call("HSET", files, "meta:" .. id, ARGV[i], "data:" .. id, ARGV[i + 1])
     i = i + 2
@@ -159,7 +170,8 @@ if ARGV[13] == "" then  -- a batch item waits in its owner's queue (core/batch_q
   redis.call("ZADD", "$QUEUED_JOBS", redis.call("TIME")[1], job_id)  -- see _RECLAIM_QUEUED
 end
 return {"ok", count}
-""")
+"""
+)
 
 # Undo BEGIN_TURN when the job could not be enqueued.
 # KEYS: session, messages, job, files
@@ -402,6 +414,7 @@ class NewTurn:
     request_id: str = ""
     batch_id: str = ""
     attachments: tuple[NewAttachment, ...] = ()  # sniffed files, stored with the turn
+    charge: Charge | None = None  # the caller's turn budget, charged with the turn
 
     @property
     def creates_session(self) -> bool:
@@ -486,6 +499,9 @@ class JobStore:
         """
         sid = turn.target_session_id
         keys = [session_key(sid), messages_key(sid), job_key(turn.job_id), attachments_key(sid)]
+        charge = turn.charge
+        if charge is not None:
+            keys.append(charge.key)
         files = turn.attachments
         args = [
             sid, turn.owner, "1" if turn.creates_session else "0", turn.job_id, turn.kind,
@@ -494,6 +510,7 @@ class JobStore:
             json.dumps([f.meta for f in files]) if files else "",
             " ".join(f.attachment_id for f in files), sum(len(f.data) for f in files),
             self.max_session_attachment_bytes,
+            charge.limit if charge else 0, charge.seconds if charge else 0,
         ]  # fmt: skip
         for file in files:
             args += [json.dumps(file.meta), file.data]
@@ -529,6 +546,8 @@ class JobStore:
                 )
             case ["in_progress", pending]:
                 raise TurnInProgress(details={"job_id": pending})
+            case ["rate_limited", wait] if turn.charge is not None:
+                raise turn.charge.refusal(int(wait))
             case ["attachments_full", held]:
                 limit = self.max_session_attachment_bytes
                 raise AttachmentTooLarge(

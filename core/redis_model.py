@@ -102,6 +102,7 @@ BATCH_ARRIVALS = "batchq:arrivals"
 BATCH_INFLIGHT = "batchq:inflight"
 LLM_SCHEDULE = "llm:rate:next_slot"
 RENDERING_PREFIX = "exports:rendering:"
+RATE_WINDOW_PREFIX = "rate:"
 
 
 def session_key(session_id: str) -> str:
@@ -158,6 +159,10 @@ def histogram_key(name: str) -> str:
 
 def rendering_key(owner: str) -> str:
     return f"{RENDERING_PREFIX}{owner}"
+
+
+def rate_window_key(budget: str, caller: str) -> str:
+    return f"{RATE_WINDOW_PREFIX}{budget}:{caller}"
 
 
 LUA_NAMES = {

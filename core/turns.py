@@ -50,6 +50,7 @@ from core.prompts import SYSTEM_PROMPT
 from core.providers.base import Provider, ProviderRequest
 from core.queue import BATCH_QUEUE, INTERACTIVE_QUEUE, Publisher, queue_for
 from core.redis_model import TurnOutcome
+from core.request_budgets import Charge
 from core.schemas import dump_invoice, load_draft
 from core.settings import Settings
 from core.stores import RedisStores
@@ -71,13 +72,15 @@ def start_turn(
     kind: TurnKind,
     request_id: str = "",
     attachments: tuple[NewAttachment, ...] = (),
+    charge: Charge | None = None,
 ) -> AcceptedTurn:
     """Count the message's tokens, store the turn (and its sniffed files, with the session)
     and publish it; undone when it cannot be published, so nothing half-written stays behind.
+    With `charge`, the turn is first charged to the caller's turn budget, in the same script.
 
-    Raises SessionNotFound, InvoiceIssued, TurnInProgress, TokenLimitExceeded,
-    AttachmentTooLarge (the session's files would pass MAX_SESSION_ATTACHMENT_BYTES),
-    Unavailable.
+    Raises RateLimited (over the budget: nothing stored), SessionNotFound, InvoiceIssued,
+    TurnInProgress, TokenLimitExceeded, AttachmentTooLarge (the session's files would pass
+    MAX_SESSION_ATTACHMENT_BYTES), Unavailable.
     """
     accepted = jobs.begin_turn(
         NewTurn(
@@ -90,6 +93,7 @@ def start_turn(
             message_tokens=count_tokens(message),
             request_id=request_id,
             attachments=attachments,
+            charge=charge,
         )
     )
     try:

@@ -12,6 +12,7 @@ from flask import g, request, url_for
 from marshmallow import ValidationError
 
 from api.blueprint import Blueprint
+from api.rate_limits import spend, turn_charge
 from api.schemas import ErrorSchema, JobAcceptedSchema, TurnRequestSchema
 from api.services import services
 from core.attachment_store import NewAttachment, prepare_attachments
@@ -105,7 +106,13 @@ def _turn_request() -> tuple[dict, tuple[NewAttachment, ...]]:
 
 def _start_turn(kind: TurnKind) -> dict:
     svc = services()
-    args, attachments = _turn_request()
+    charge = turn_charge()  # spent with the turn by its script, unless refused before
+    try:
+        args, attachments = _turn_request()
+    except Exception:
+        if charge is not None:
+            spend(svc.budgets, charge)  # RateLimited replaces the refusal when over budget
+        raise
     turn = start_turn(
         svc.stores.jobs,
         svc.publisher,
@@ -115,6 +122,7 @@ def _start_turn(kind: TurnKind) -> dict:
         kind=kind,
         request_id=g.request_id,
         attachments=attachments,
+        charge=charge,
     )
     bind(session_id=turn.session_id, job_id=turn.job_id)
     return {

@@ -333,6 +333,47 @@ def test_a_batch_counts_as_one_turn(make_app):
     assert_error(client.post("/api/batches", json=batch), 429, "rate_limited")
 
 
+def test_a_turn_refused_before_it_is_stored_still_counts(make_app, redis_client):
+    # a valid turn is charged by the script that stores it; one refused before (its body)
+    # is charged on the way out, and over the budget the answer is 429, as at the door
+    client = make_app(turn_rate_limit="3/minute").test_client()
+    assert_error(client.post(GENERATE, json={"message": ""}), 422, "validation_error")
+    assert_error(client.post(CHAT, json={"mesage": "typo"}), 422, "validation_error")
+    start_turn(client, "the third turn of the minute")
+
+    assert_error(client.post(GENERATE, json={"message": ""}), 429, "rate_limited")
+    assert_error(client.post(GENERATE, json={"message": "valid"}), 429, "rate_limited")
+    assert len(job_ids(redis_client)) == 1
+
+
+def test_turns_guessing_keys_are_charged_at_the_door(make_app, redis_client):
+    client = make_app(api_keys=("k1",), turn_rate_limit="2/minute").test_client()
+    wrong = {"X-API-Key": "not-a-key"}
+    for _ in range(2):
+        assert_error(
+            client.post(GENERATE, json={"message": "x"}, headers=wrong), 401, "unauthorized"
+        )
+
+    assert_error(client.post(GENERATE, json={"message": "x"}, headers=wrong), 429, "rate_limited")
+    assert job_ids(redis_client) == set()
+
+
+def test_the_turn_window_moves_too(make_app, redis_client):
+    # the same window, kept by the script that stores the turn
+    client = make_app(turn_rate_limit="3/second").test_client()
+    statuses = []
+    deadline = time.monotonic() + 2.5
+    while time.monotonic() < deadline:
+        answer = client.post(GENERATE, json={"message": "an invoice for Acme"})
+        statuses.append((time.monotonic(), answer.status_code))
+    assert {status for _, status in statuses} == {202, 429}
+    accepted = [moment for moment, status in statuses if status == 202]
+    assert len(accepted) >= 6  # the window moved on: about 3 a second were let through
+    for n, moment in enumerate(accepted):
+        assert len([m for m in accepted[n:] if m - moment < 0.95]) <= 3
+    assert len(job_ids(redis_client)) == len(accepted)
+
+
 def test_the_window_moves_no_burst_at_a_window_edge(make_app, redis_client):
     # a fixed window lets 2x the limit through around its edge; a moving window never does
     client = make_app(read_rate_limit="4/second").test_client()
