@@ -14,7 +14,7 @@ from tests.support.providers import draft, script
 
 pytestmark = pytest.mark.integration
 
-BOOKKEEPING = ("LIMITS", "_kombu", "unacked", "interactive", "batch", "workers:", "metrics:")
+BOOKKEEPING = ("rate:", "_kombu", "unacked", "interactive", "batch", "workers:", "metrics:")
 ATTEMPTS = 5  # of each kind of request, per broker
 # a queued chat turn counts as lost after JOB_VISIBILITY_TIMEOUT when that is under a minute
 QUICK_RESEND = {"JOB_VISIBILITY_TIMEOUT": "10", "JOB_TIME_LIMIT": "3"}

@@ -120,8 +120,10 @@ def test_api_keys_isolate_owners(redis_server, worker):
 
 
 def test_many_turns_in_flight_in_one_worker_process(client, worker):
-    """Sixteen 1-second turns overlap in one process: the gevent pool runs them together."""
-    accepted = [post_turn(client, script(sleep=1, reply=str(n))).get_json() for n in range(16)]
+    """Sixteen 3-second turns overlap in one process: the gevent pool runs them together.
+    (Each lasts longer than posting all sixteen takes on a loaded machine: with 1-second
+    turns, the first could finish before the last was posted.)"""
+    accepted = [post_turn(client, script(sleep=3, reply=str(n))).get_json() for n in range(16)]
     jobs = [finished_job(client, a["job_id"]) for a in accepted]
 
     assert [j["result"]["reply"] for j in jobs] == [str(n) for n in range(16)]
